@@ -1,0 +1,53 @@
+// Validation, shape inference and accounting over a flat graph, in topological order. A graph
+// with errors still gets the shapes and counts of every node that can be computed.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flatten.h"
+
+namespace nw {
+
+// Receptive field of one output position on the network input, per spatial axis.
+struct Field {
+    int64_t size_h = 1, size_w = 1, jump_h = 1, jump_w = 1;
+    bool global = false;  // sees the whole input (after global pooling or a dense layer)
+    std::string text() const;  // "11 step 4" (size, stride on the input) or "whole input"
+};
+
+struct Counts {
+    int64_t params = 0, trainable = 0, non_trainable = 0;
+    int64_t weights = 0;  // conv and dense kernels only (no biases, no batch-norm)
+    int64_t macs = 0;     // per sample
+    int64_t activation_bytes = 0;  // float32 outputs for the analysed batch
+    bool operator==(const Counts&) const = default;
+    Counts& operator+=(const Counts& o);  // saturates rather than wrapping
+};
+
+struct NodeResult {
+    bool known = false;           // output shapes were computed
+    std::vector<Shape> outputs;   // one per output port
+    Shape factors;                // C×H×W folded into a flat output, for messages
+    Counts counts;
+    std::vector<WeightSpec> weights;
+    Field field;
+};
+
+struct AnalyzeOptions {
+    std::optional<Shape> inputShape;  // overrides every Input node (N,C,H,W or N,F)
+    int64_t maxTensorElements = int64_t{1} << 34;  // per tensor; more is an error, not a plan
+};
+
+struct Analysis {
+    std::vector<NodeResult> nodes;  // parallel to FlatGraph::nodes
+    std::vector<int> order;         // topological order of the nodes not on cycles
+    std::vector<Diagnostic> diagnostics;  // flattening's, then analysis's
+    Counts totals;
+    Shape inputShape, outputShape;
+    size_t errorCount() const;
+};
+
+Analysis analyze(const FlatGraph& graph, const AnalyzeOptions& options = {});
+
+}  // namespace nw

@@ -1,0 +1,132 @@
+#include "common.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace nw::layers {
+
+AttrSpec intAttr(std::string name, int64_t def, int64_t min, int64_t max, std::string doc) {
+    AttrSpec s{std::move(name), AttrType::Int, def};
+    s.min = min, s.max = max, s.doc = std::move(doc);
+    return s;
+}
+AttrSpec floatAttr(std::string name, double def, double min, double max, std::string doc) {
+    AttrSpec s{std::move(name), AttrType::Float, def};
+    s.fmin = min, s.fmax = max, s.doc = std::move(doc);
+    return s;
+}
+AttrSpec boolAttr(std::string name, bool def, std::string doc) {
+    AttrSpec s{std::move(name), AttrType::Bool, def};
+    s.doc = std::move(doc);
+    return s;
+}
+AttrSpec choiceAttr(std::string name, std::string def, std::vector<std::string> choices, std::string doc) {
+    AttrSpec s{std::move(name), AttrType::Choice, std::move(def)};
+    s.choices = std::move(choices), s.doc = std::move(doc);
+    return s;
+}
+AttrSpec int2Attr(std::string name, int64_t def, int64_t min, int64_t max, std::string doc) {
+    AttrSpec s{std::move(name), AttrType::Int2, std::vector<int64_t>{def, def}};
+    s.min = min, s.max = max, s.doc = std::move(doc);
+    return s;
+}
+AttrSpec paddingAttr(std::string doc) {
+    AttrSpec s{"padding", AttrType::Padding, std::vector<int64_t>{0, 0, 0, 0}};
+    s.min = 0, s.max = kMaxSpatial, s.doc = std::move(doc);
+    s.choices = {"same", "valid"};
+    return s;
+}
+
+static Pad4 samePadding(const Window& w, int64_t in_h, int64_t in_w) {
+    auto axis = [](int64_t in, int64_t k, int64_t s, int64_t d) {
+        int64_t out = (in + s - 1) / s;
+        int64_t total = std::max<int64_t>((out - 1) * s + (k - 1) * d + 1 - in, 0);
+        return std::pair{total / 2, total - total / 2};
+    };
+    auto [t, b] = axis(in_h, w.kh, w.sh, w.dh);
+    auto [l, r] = axis(in_w, w.kw, w.sw, w.dw);
+    return {t, l, b, r};
+}
+
+Pad4 resolvePadding(const NodeAttrs& a, const Window& w, int64_t in_h, int64_t in_w) {
+    const AttrValue& v = a.get("padding");
+    if (auto* mode = std::get_if<std::string>(&v)) {
+        if (*mode == "same") return samePadding(w, in_h, in_w);
+        return {};
+    }
+    const auto& p = std::get<std::vector<int64_t>>(v);
+    return {p[0], p[1], p[2], p[3]};
+}
+
+std::optional<std::pair<int64_t, int64_t>> windowOutput(const ShapeContext& ctx, const Window& w, const Pad4& p,
+                                                        bool ceil_mode) {
+    const Shape& in = ctx.in();
+    auto axis = [&](int64_t size, int64_t before, int64_t after, int64_t k, int64_t s, int64_t d,
+                    const char* name) -> std::optional<int64_t> {
+        int64_t padded = size + before + after;
+        int64_t span = (k - 1) * d + 1;
+        if (span > padded) {
+            ctx.error("in", "kernel " + std::string(name) + " " + std::to_string(span) +
+                                (d > 1 ? " (dilated)" : "") + " is larger than the padded input " + name + " " +
+                                std::to_string(padded) + " (" + std::to_string(size) + " + padding " +
+                                std::to_string(before + after) + ")");
+            return std::nullopt;
+        }
+        int64_t out = (padded - span + (ceil_mode ? s - 1 : 0)) / s + 1;
+        // PyTorch: the last window must start inside the input or the left padding.
+        if (ceil_mode && (out - 1) * s >= size + before) --out;
+        return out;
+    };
+    auto oh = axis(in[2], p.top, p.bottom, w.kh, w.sh, w.dh, "height");
+    auto ow = axis(in[3], p.left, p.right, w.kw, w.sw, w.dw, "width");
+    if (!oh || !ow) return std::nullopt;
+    return std::pair{*oh, *ow};
+}
+
+std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr) {
+    int64_t declared = ctx.attrs.i(attr);
+    int64_t actual = ctx.in()[1];
+    if (declared != 0 && declared != actual) {
+        ctx.error("in", std::string(attr) + " is " + std::to_string(declared) + " but the input has " +
+                            std::to_string(actual) + " channels (" + formatShape(ctx.in()) + "): set " + attr +
+                            " = " + std::to_string(actual));
+        return std::nullopt;
+    }
+    return actual;
+}
+
+}  // namespace nw::layers
+
+namespace nw {
+
+bool ShapeContext::requireRank(size_t i, size_t rank, const char* what) const {
+    const Shape& s = *inputs[i];
+    if (s.size() == rank) return true;
+    error(inputPorts[i], std::string(attrs.kind().name) + " expects " + what + " (" + std::to_string(rank) +
+                             " dimensions), got " + formatShape(s) +
+                             (rank == 4 && s.size() == 2 ? "; it cannot follow a Flatten or Linear" : "") +
+                             (rank == 2 && s.size() == 4 ? "; insert a Flatten or a GlobalAvgPool before it" : ""));
+    return false;
+}
+
+int LayerKind::attrIndex(std::string_view attr) const {
+    for (size_t i = 0; i < attrs.size(); ++i)
+        if (attrs[i].name == attr) return static_cast<int>(i);
+    return -1;
+}
+
+std::vector<std::string> LayerKind::inputPorts(const std::vector<AttrValue>& values) const {
+    if (!variadic) return inputs;
+    int64_t n = std::get<int64_t>(values[static_cast<size_t>(attrIndex("num_inputs"))]);
+    std::vector<std::string> ports;
+    for (int64_t i = 0; i < n; ++i) ports.push_back("in" + std::to_string(i));
+    return ports;
+}
+
+const AttrValue& NodeAttrs::get(std::string_view name) const {
+    int i = kind_->attrIndex(name);
+    if (i < 0) throw std::logic_error(kind_->name + " has no attribute " + std::string(name));
+    return (*values_)[static_cast<size_t>(i)];
+}
+
+}  // namespace nw

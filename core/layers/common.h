@@ -1,0 +1,31 @@
+// Helpers shared by the layer declarations: attribute spec builders and window arithmetic.
+#pragma once
+#include "../layer_kind.h"
+
+namespace nw::layers {
+
+AttrSpec intAttr(std::string name, int64_t def, int64_t min, int64_t max, std::string doc);
+AttrSpec floatAttr(std::string name, double def, double min, double max, std::string doc);
+AttrSpec boolAttr(std::string name, bool def, std::string doc);
+AttrSpec choiceAttr(std::string name, std::string def, std::vector<std::string> choices, std::string doc);
+AttrSpec int2Attr(std::string name, int64_t def, int64_t min, int64_t max, std::string doc);
+AttrSpec paddingAttr(std::string doc);
+
+// Largest channel count, kernel or spatial size a design may ask for; more is a typo or an attack.
+constexpr int64_t kMaxChannels = 1 << 20;
+constexpr int64_t kMaxSpatial = 1 << 16;
+
+// Resolves the "padding" attribute for `w` on an input of in_h × in_w (Keras/TF "same": the extra
+// row or column goes after, as TensorFlow does).
+Pad4 resolvePadding(const NodeAttrs& a, const Window& w, int64_t in_h, int64_t in_w);
+
+// Output H, W of a sliding window (conv or pool, PyTorch rules incl. ceil_mode), or nullopt after
+// reporting a kernel larger than the padded input.
+std::optional<std::pair<int64_t, int64_t>> windowOutput(const ShapeContext& ctx, const Window& w, const Pad4& p,
+                                                        bool ceil_mode);
+
+// The channel count a node is declared for (attribute `attr`, 0 = take it from the input), checked
+// against the input; reports a mismatch with the right value.
+std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr);
+
+}  // namespace nw::layers

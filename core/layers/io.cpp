@@ -1,0 +1,34 @@
+// Graph boundaries: Input (where tensors enter) and Output (marks a result).
+#include "common.h"
+#include "kinds.h"
+
+namespace nw::layers {
+
+LayerKind input() {
+    LayerKind k{"Input", "Input/Output",
+                "A network input of channels × height × width per sample (height = width = 0: a flat vector)."};
+    k.attrs = {intAttr("channels", 3, 1, kMaxChannels, "channels (or features of a flat input)"),
+               intAttr("height", 224, 0, kMaxSpatial, "rows; 0 for a flat input"),
+               intAttr("width", 224, 0, kMaxSpatial, "columns; 0 for a flat input")};
+    k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
+        if (ctx.inputOverride) return std::vector<Shape>{*ctx.inputOverride};
+        int64_t c = ctx.attrs.i("channels"), h = ctx.attrs.i("height"), w = ctx.attrs.i("width");
+        if ((h == 0) != (w == 0)) {
+            ctx.error("", "height and width must both be positive (an image) or both 0 (a flat input)");
+            return std::nullopt;
+        }
+        if (h == 0) return std::vector<Shape>{{ctx.batch, c}};
+        return std::vector<Shape>{{ctx.batch, c, h, w}};
+    };
+    return k;
+}
+
+LayerKind output() {
+    LayerKind k{"Output", "Input/Output", "Marks a network output."};
+    k.inputs = {"in"};
+    k.outputs = {};
+    k.infer = [](ShapeContext&) -> std::optional<std::vector<Shape>> { return std::vector<Shape>{}; };
+    return k;
+}
+
+}  // namespace nw::layers

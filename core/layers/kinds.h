@@ -1,0 +1,28 @@
+// One factory per layer kind; registry.cpp lists them, one line each.
+#pragma once
+#include "../layer_kind.h"
+
+namespace nw::layers {
+LayerKind input();
+LayerKind output();
+LayerKind conv2d();
+LayerKind depthwiseConv2d();
+LayerKind separableConv2d();
+LayerKind maxPool2d();
+LayerKind avgPool2d();
+LayerKind adaptiveAvgPool2d();
+LayerKind globalAvgPool();
+LayerKind batchNorm2d();
+LayerKind lrn();
+LayerKind relu();
+LayerKind leakyRelu();
+LayerKind sigmoid();
+LayerKind tanh();
+LayerKind softmax();
+LayerKind dropout();
+LayerKind flatten();
+LayerKind linear();
+LayerKind concat();
+LayerKind add();
+LayerKind zeroPadChannels();
+}  // namespace nw::layers

@@ -1,0 +1,47 @@
+// Linear (dense, fully connected) layer.
+#include "common.h"
+#include "kinds.h"
+
+namespace nw::layers {
+
+static std::string factorText(const Shape* factors) {
+    if (!factors || factors->empty()) return "";
+    return " = " + formatShape(*factors);
+}
+
+LayerKind linear() {
+    LayerKind k{"Linear", "Dense", "y = x Wᵀ + b (PyTorch nn.Linear, Keras Dense) on an N×F input."};
+    k.attrs = {intAttr("in_features", 0, 0, int64_t{1} << 40, "input features; 0 takes them from the input"),
+               intAttr("out_features", 10, 1, kMaxChannels, "output features"),
+               boolAttr("bias", true, "add a learned bias")};
+    k.inputs = {"in"};
+    k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
+        const Shape& in = ctx.in();
+        int64_t declared = ctx.attrs.i("in_features");
+        if (in.size() != 2) {
+            auto n = checkedProduct(Shape(in.begin() + 1, in.end()));
+            ctx.error("in", "Linear expects an N×F input, got " + formatShape(in) + "; insert a Flatten before it" +
+                                (n ? " (in_features would be " + std::to_string(*n) + " = " +
+                                         formatShape(Shape(in.begin() + 1, in.end())) + ")"
+                                   : ""));
+            return std::nullopt;
+        }
+        if (declared != 0 && declared != in[1]) {
+            ctx.error("in", "expects in_features = " + std::to_string(in[1]) + factorText(ctx.inputFactors[0]) +
+                                ", got " + std::to_string(declared));
+            return std::nullopt;
+        }
+        return std::vector<Shape>{{in[0], ctx.attrs.i("out_features")}};
+    };
+    k.weights = [](const NodeAttrs& a, const Shape& in) {
+        int64_t out = a.i("out_features");
+        std::vector<WeightSpec> w{{"weight", {out, in[1]}, WeightRole::Weight}};
+        if (a.b("bias")) w.push_back({"bias", {out}, WeightRole::Bias});
+        return w;
+    };
+    k.macs = [](const NodeAttrs&, const Shape& in, const Shape& out) { return checkedMul(in[1], out[1]); };
+    k.field = FieldRule::Global;
+    return k;
+}
+
+}  // namespace nw::layers

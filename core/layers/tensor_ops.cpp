@@ -1,0 +1,127 @@
+// Layers that rearrange or merge tensors: Flatten, Concat, Add, ZeroPadChannels.
+#include "common.h"
+#include "kinds.h"
+
+namespace nw::layers {
+
+LayerKind flatten() {
+    LayerKind k{"Flatten", "Reshape", "N×C×H×W → N×(C·H·W)"};
+    k.inputs = {"in"};
+    k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
+        const Shape& in = ctx.in();
+        Shape folded(in.begin() + 1, in.end());
+        auto n = checkedProduct(folded);
+        if (!n) {
+            ctx.error("in", "flattening " + formatShape(in) + " overflows 64-bit sizes");
+            return std::nullopt;
+        }
+        ctx.outputFactors = folded;
+        return std::vector<Shape>{{in[0], *n}};
+    };
+    return k;
+}
+
+// Variadic merge kinds: ports in0..in{num_inputs-1}.
+static LayerKind merge(std::string name, std::string doc) {
+    LayerKind k{std::move(name), "Merge", std::move(doc)};
+    k.attrs = {intAttr("num_inputs", 2, 2, 64, "number of input ports")};
+    k.inputs = {"in"};
+    k.variadic = true;
+    k.field = FieldRule::Merge;
+    return k;
+}
+
+static std::string describe(const ShapeContext& ctx, size_t i) {
+    return ctx.inputPorts[i] + " is " + formatShape(ctx.in(i));
+}
+
+LayerKind concat() {
+    LayerKind k = merge("Concat", "Joins its inputs along the channel axis; all other dimensions must agree.");
+    k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
+        const Shape& first = ctx.in(0);
+        Shape out = first;
+        for (size_t i = 1; i < ctx.inputs.size(); ++i) {
+            const Shape& s = ctx.in(i);
+            if (s.size() != first.size()) {
+                ctx.error(ctx.inputPorts[i], "concat inputs differ in rank: " + describe(ctx, 0) + ", " + describe(ctx, i));
+                return std::nullopt;
+            }
+            if (s.size() == 4 && (s[2] != first[2] || s[3] != first[3])) {
+                ctx.error(ctx.inputPorts[i], "concat inputs differ in H×W: " + describe(ctx, 0) + " (" +
+                                                 std::to_string(first[2]) + "×" + std::to_string(first[3]) + "), " +
+                                                 describe(ctx, i) + " (" + std::to_string(s[2]) + "×" +
+                                                 std::to_string(s[3]) +
+                                                 "); every branch must keep the same spatial size (check padding and stride)");
+                return std::nullopt;
+            }
+            if (s[0] != first[0]) {
+                ctx.error(ctx.inputPorts[i], "concat inputs differ in batch: " + describe(ctx, 0) + ", " + describe(ctx, i));
+                return std::nullopt;
+            }
+            auto c = checkedAdd(out[1], s[1]);
+            if (!c) {
+                ctx.error(ctx.inputPorts[i], "concatenated channels overflow 64-bit sizes");
+                return std::nullopt;
+            }
+            out[1] = *c;
+        }
+        return std::vector<Shape>{out};
+    };
+    return k;
+}
+
+LayerKind add() {
+    LayerKind k = merge("Add", "Element-wise sum of inputs of one shape (residual connections).");
+    k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
+        const Shape& first = ctx.in(0);
+        for (size_t i = 1; i < ctx.inputs.size(); ++i) {
+            const Shape& s = ctx.in(i);
+            if (s == first) continue;
+            std::string fix;
+            if (s.size() == 4 && first.size() == 4) {
+                // Say which branch to adapt: the one with fewer channels or more pixels.
+                bool i_is_shortcut = s[1] < first[1] || s[2] > first[2];
+                const Shape& from = i_is_shortcut ? s : first;
+                const Shape& to = i_is_shortcut ? first : s;
+                int64_t stride = to[2] > 0 ? (from[2] + to[2] - 1) / to[2] : 1;
+                fix = "; on the " + (i_is_shortcut ? ctx.inputPorts[i] : ctx.inputPorts[0]) +
+                      " branch add a 1×1 Conv2d to " + std::to_string(to[1]) + " channels with stride " +
+                      std::to_string(stride) + " (projection, option B)";
+                if (to[1] >= from[1]) fix += " or a ZeroPadChannels to " + std::to_string(to[1]) +
+                                             " with stride " + std::to_string(stride) + " (option A)";
+            }
+            ctx.error(ctx.inputPorts[i], "add inputs differ in shape: " + describe(ctx, 0) + ", " + describe(ctx, i) + fix);
+            return std::nullopt;
+        }
+        return std::vector<Shape>{first};
+    };
+    return k;
+}
+
+LayerKind zeroPadChannels() {
+    LayerKind k{"ZeroPadChannels", "Reshape",
+                "ResNet shortcut option A: subsample by `stride` and append zero channels up to out_channels. "
+                "No parameters."};
+    k.attrs = {intAttr("out_channels", 64, 1, kMaxChannels, "channels after padding"),
+               intAttr("stride", 1, 1, kMaxSpatial, "keep every stride-th row and column")};
+    k.inputs = {"in"};
+    k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
+        if (!ctx.requireRank(0, 4, "an N×C×H×W feature map")) return std::nullopt;
+        const Shape& in = ctx.in();
+        int64_t out = ctx.attrs.i("out_channels"), s = ctx.attrs.i("stride");
+        if (out < in[1]) {
+            ctx.error("in", "out_channels = " + std::to_string(out) + " is fewer than the input's " +
+                                std::to_string(in[1]) + " channels; padding cannot remove channels");
+            return std::nullopt;
+        }
+        return std::vector<Shape>{{in[0], out, (in[2] + s - 1) / s, (in[3] + s - 1) / s}};
+    };
+    k.field = FieldRule::Windowed;
+    k.window = [](const NodeAttrs& a, const Shape&) {
+        int64_t s = a.i("stride");
+        return Window{1, 1, s, s, 1, 1};
+    };
+    return k;
+}
+
+}  // namespace nw::layers

@@ -1,0 +1,136 @@
+#include "layout.h"
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+#include <graphviz/gvplugin.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+extern "C" gvplugin_library_t gvplugin_dot_layout_LTX_library;
+
+namespace nw {
+
+namespace {
+
+std::mutex graphvizMutex;  // Graphviz keeps global state: one layout at a time
+
+std::string inches(double points) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", points / 72.0);
+    return buf;
+}
+
+void set(void* obj, const char* key, const std::string& value) {
+    agsafeset(obj, const_cast<char*>(key), const_cast<char*>(value.c_str()), const_cast<char*>(""));
+}
+
+}  // namespace
+
+// Runs dot; nullopt when Graphviz fails.
+static std::optional<std::vector<Point>> runDot(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
+                                                const LayoutOptions& options) {
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].id, i);
+
+    std::lock_guard<std::mutex> lock(graphvizMutex);
+    GVC_t* gvc = gvContextPlugins(nullptr, 0);
+    gvAddLibrary(gvc, &gvplugin_dot_layout_LTX_library);
+    Agraph_t* g = agopen(const_cast<char*>("netwright"), Agdirected, nullptr);
+    set(g, "rankdir", options.direction == LayoutDirection::TopToBottom ? "TB" : "LR");
+    set(g, "nodesep", inches(options.nodeGap));
+    set(g, "ranksep", inches(options.rankGap));
+    std::vector<Agnode_t*> gvNodes;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        std::string name = "n" + std::to_string(i);  // ids may hold characters dot would need quoted
+        Agnode_t* n = agnode(g, name.data(), 1);
+        set(n, "shape", "box");
+        set(n, "fixedsize", "true");
+        set(n, "width", inches(nodes[i].width));
+        set(n, "height", inches(nodes[i].height));
+        set(n, "label", "");
+        gvNodes.push_back(n);
+    }
+    for (const auto& e : edges) {
+        auto a = index.find(e.from), b = index.find(e.to);
+        if (a != index.end() && b != index.end()) agedge(g, gvNodes[a->second], gvNodes[b->second], nullptr, 1);
+    }
+    std::optional<std::vector<Point>> centers;
+    if (gvLayout(gvc, g, "dot") == 0) {
+        double top = GD_bb(g).UR.y;
+        centers.emplace();
+        for (Agnode_t* n : gvNodes) centers->push_back({ND_coord(n).x, top - ND_coord(n).y});
+        gvFreeLayout(gvc, g);
+    }
+    agclose(g);
+    gvFreeContext(gvc);
+    return centers;
+}
+
+LayoutResult layoutGraph(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
+                         const LayoutOptions& options) {
+    if (options.useGraphviz && !nodes.empty()) {
+        if (auto centers = runDot(nodes, edges, options)) return {std::move(*centers), true, {}};
+        LayoutResult r = layeredLayout(nodes, edges, options);
+        r.warning = "Graphviz dot layout failed; used the layered fallback";
+        return r;
+    }
+    return layeredLayout(nodes, edges, options);
+}
+
+LayoutResult layeredLayout(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
+                           const LayoutOptions& options) {
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].id, i);
+    std::vector<std::vector<size_t>> succ(nodes.size());
+    std::vector<int> indegree(nodes.size(), 0);
+    for (const auto& e : edges) {
+        auto a = index.find(e.from), b = index.find(e.to);
+        if (a == index.end() || b == index.end()) continue;
+        succ[a->second].push_back(b->second);
+        ++indegree[b->second];
+    }
+    // Longest path from a source; nodes on cycles keep the rank they had reached.
+    std::vector<size_t> rank(nodes.size(), 0), queue;
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (indegree[i] == 0) queue.push_back(i);
+    for (size_t h = 0; h < queue.size(); ++h)
+        for (size_t s : succ[queue[h]]) {
+            rank[s] = std::max(rank[s], rank[queue[h]] + 1);
+            if (--indegree[s] == 0) queue.push_back(s);
+        }
+    size_t ranks = 0;
+    for (size_t r : rank) ranks = std::max(ranks, r + 1);
+    std::vector<double> rankExtent(ranks, 0), rankCursor(ranks, 0);
+    bool tb = options.direction == LayoutDirection::TopToBottom;
+    for (size_t i = 0; i < nodes.size(); ++i)
+        rankExtent[rank[i]] = std::max(rankExtent[rank[i]], tb ? nodes[i].height : nodes[i].width);
+    LayoutResult result;
+    result.centers.resize(nodes.size());
+    std::vector<double> rankStart(ranks, 0);
+    for (size_t r = 1; r < ranks; ++r) rankStart[r] = rankStart[r - 1] + rankExtent[r - 1] + options.rankGap;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        size_t r = rank[i];
+        double across = tb ? nodes[i].width : nodes[i].height;
+        double c = rankCursor[r] + across / 2;
+        rankCursor[r] += across + options.nodeGap;
+        double along = rankStart[r] + rankExtent[r] / 2;
+        result.centers[i] = tb ? Point{c, along} : Point{along, c};
+    }
+    return result;
+}
+
+LayoutResult layoutDocument(Document& doc, const LayoutOptions& options, double width, double height) {
+    std::vector<LayoutNode> nodes;
+    for (const auto& n : doc.graph.nodes) nodes.push_back({n.id, width, height});
+    std::vector<LayoutEdge> edges;
+    for (const auto& e : doc.graph.edges) edges.push_back({e.from, e.to});
+    LayoutResult r = layoutGraph(nodes, edges, options);
+    for (size_t i = 0; i < doc.graph.nodes.size(); ++i) doc.graph.nodes[i].pos = r.centers[i];
+    return r;
+}
+
+}  // namespace nw

@@ -1,0 +1,42 @@
+// Automatic layout of a node graph with Graphviz dot, with a plain layered fallback.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "graph.h"
+
+namespace nw {
+
+struct LayoutNode {
+    std::string id;
+    double width = 160, height = 60;  // in scene units (points), given by the caller
+};
+
+struct LayoutEdge {
+    std::string from, to;
+};
+
+enum class LayoutDirection { TopToBottom, LeftToRight };
+
+struct LayoutResult {
+    std::vector<Point> centers;  // parallel to the input nodes, y growing downwards
+    bool usedGraphviz = false;
+    std::string warning;  // why the fallback was used
+};
+
+struct LayoutOptions {
+    LayoutDirection direction = LayoutDirection::TopToBottom;
+    double nodeGap = 30, rankGap = 40;
+    bool useGraphviz = true;
+};
+
+LayoutResult layoutGraph(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
+                         const LayoutOptions& options = {});
+// The plain layered layout used when Graphviz fails: rank = longest path from a source.
+LayoutResult layeredLayout(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
+                           const LayoutOptions& options = {});
+
+// Lays out the document's top-level graph (every node the given size) and stores the positions.
+LayoutResult layoutDocument(Document& doc, const LayoutOptions& options = {}, double width = 160, double height = 60);
+
+}  // namespace nw

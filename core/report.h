@@ -1,0 +1,35 @@
+// Text and JSON renderings of an analysis: the CLI's output, and the summary the UI exports.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "analysis.h"
+
+namespace nw {
+
+// An aligned plain-text table; numeric-looking cells are right-aligned.
+class TextTable {
+public:
+    explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
+    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    void separator() { rows_.push_back({}); }
+    std::string render() const;
+
+private:
+    std::vector<std::string> header_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+std::string formatBytes(int64_t bytes);  // "18.4 KiB"
+
+std::string summaryTable(const std::string& name, const FlatGraph& g, const Analysis& a);
+std::string summaryJson(const std::string& name, const FlatGraph& g, const Analysis& a);
+std::string diagnosticsText(const std::vector<Diagnostic>& diags);
+
+nlohmann::ordered_json layerJson(const FlatGraph& g, const Analysis& a, int node);
+nlohmann::ordered_json countsJson(const Counts& c);
+nlohmann::ordered_json diagnosticsJson(const std::vector<Diagnostic>& diags);
+
+}  // namespace nw

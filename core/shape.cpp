@@ -1,0 +1,48 @@
+#include "shape.h"
+
+namespace nw {
+
+std::optional<int64_t> checkedMul(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+    return r;
+}
+
+std::optional<int64_t> checkedAdd(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+    return r;
+}
+
+std::optional<int64_t> checkedProduct(const Shape& dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+        auto r = checkedMul(p, d);
+        if (!r) return std::nullopt;
+        p = *r;
+    }
+    return p;
+}
+
+std::string formatShape(const Shape& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (i) out += "×";
+        out += std::to_string(s[i]);
+    }
+    return out;
+}
+
+std::string formatInt(int64_t v) {
+    std::string digits = std::to_string(v < 0 ? -(v + 1) + 1ULL : static_cast<uint64_t>(v));
+    std::string out;
+    int n = 0;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+        if (n && n % 3 == 0) out.insert(out.begin(), ',');
+        out.insert(out.begin(), *it);
+        ++n;
+    }
+    return v < 0 ? "-" + out : out;
+}
+
+}  // namespace nw

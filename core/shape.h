@@ -1,0 +1,23 @@
+// Tensor shapes and overflow-checked size arithmetic.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nw {
+
+// NCHW for feature maps, NC for flat tensors. The batch dimension is included.
+using Shape = std::vector<int64_t>;
+
+// Returns nullopt when the product overflows int64 (hostile files can ask for 10^12 channels).
+std::optional<int64_t> checkedMul(int64_t a, int64_t b);
+std::optional<int64_t> checkedAdd(int64_t a, int64_t b);
+std::optional<int64_t> checkedProduct(const Shape& dims);
+
+// "1×64×112×112"
+std::string formatShape(const Shape& s);
+// "1408 = 88×4×4" style factorisation of a flattened size from its source dims.
+std::string formatInt(int64_t v);  // thousands separators: 120,422,400
+
+}  // namespace nw
