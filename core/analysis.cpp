@@ -76,6 +76,8 @@ std::vector<int> topologicalOrder(const FlatGraph& g, std::vector<Diagnostic>& d
         if (seenAt[static_cast<size_t>(cur)] < 0) continue;
         std::vector<int> cycle(path.begin() + seenAt[static_cast<size_t>(cur)], path.end());
         std::reverse(cycle.begin(), cycle.end());  // in data-flow order
+        // Start at the node that comes first in the file, so the report reads the same every time.
+        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
         bool known = false;
         for (int c : cycle) known |= inCycleReport[static_cast<size_t>(c)] != 0;
         if (known) continue;
