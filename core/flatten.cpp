@@ -1,7 +1,9 @@
 #include "flatten.h"
 
-#include <unordered_map>
+#include <optional>
+#include <string_view>
 
+#include "name_index.h"
 #include "registry.h"
 
 namespace nw {
@@ -57,19 +59,22 @@ std::vector<AttrValue> resolveAttrs(const LayerKind& kind, const RawAttrs& raw, 
 
 namespace {
 
-// Endpoints of one node of a graph being expanded: where its ports landed in the work list.
+// Endpoints of one node of a graph being expanded: where its ports landed in the work list. A layer
+// node's ports are its own (no copies: most nodes are layers); module instances, bypassed and
+// repeated nodes list theirs.
 struct Endpoints {
+    int layer = -1;  // work index of a layer node
     std::vector<std::pair<std::string, PortRef>> in, out;
     bool bypass = false;  // a disabled node: every port is its single relay
-    const PortRef* findIn(const std::string& port) const {
-        for (const auto& [n, r] : in)
-            if (n == port) return &r;
-        return nullptr;
-    }
-    const PortRef* findOut(const std::string& port) const {
-        for (const auto& [n, r] : out)
-            if (n == port) return &r;
-        return nullptr;
+};
+
+// The expanded nodes of one graph, by id. The index views the ids in the graph, which outlives it.
+struct Expanded {
+    NameIndex ids;
+    std::vector<std::optional<Endpoints>> ends;  // by node index; empty where expansion failed
+    const Endpoints* find(std::string_view id) const {
+        int i = ids.find(id);
+        return i >= 0 && ends[static_cast<size_t>(i)] ? &*ends[static_cast<size_t>(i)] : nullptr;
     }
 };
 
@@ -87,6 +92,7 @@ public:
 
     FlatGraph run() {
         Env env;
+        work_.reserve(doc_.graph.nodes.size());  // exact for documents without modules
         expandGraph(doc_.graph, "", env, nullptr, "");
         return compact();
     }
@@ -127,6 +133,38 @@ private:
 
     void connect(const PortRef& dst, const PortRef& src) { work_[static_cast<size_t>(dst.node)].node.inputs[static_cast<size_t>(dst.port)] = src; }
 
+    size_t inputCount(const Endpoints& e) const {
+        return e.layer >= 0 ? work_[static_cast<size_t>(e.layer)].node.inputPorts.size() : e.in.size();
+    }
+    size_t outputCount(const Endpoints& e) const {
+        return e.layer >= 0 ? work_[static_cast<size_t>(e.layer)].node.kind->outputs.size() : e.out.size();
+    }
+    std::pair<std::string_view, PortRef> input(const Endpoints& e, size_t i) const {
+        if (e.layer < 0) return e.in[i];
+        return {work_[static_cast<size_t>(e.layer)].node.inputPorts[i], {e.layer, static_cast<int>(i)}};
+    }
+    std::pair<std::string_view, PortRef> output(const Endpoints& e, size_t i) const {
+        if (e.layer < 0) return e.out[i];
+        return {work_[static_cast<size_t>(e.layer)].node.kind->outputs[i], {e.layer, static_cast<int>(i)}};
+    }
+    // The port named `port` (the first when empty; the only one of a bypassed node).
+    std::optional<PortRef> findInput(const Endpoints& e, std::string_view port) const {
+        for (size_t i = 0; i < inputCount(e); ++i)
+            if (e.bypass || input(e, i).first == port) return input(e, i).second;
+        return std::nullopt;
+    }
+    std::optional<PortRef> findOutput(const Endpoints& e, std::string_view port) const {
+        for (size_t i = 0; i < outputCount(e); ++i)
+            if (e.bypass || port.empty() || output(e, i).first == port) return output(e, i).second;
+        return std::nullopt;
+    }
+    std::string portList(const Endpoints& e, bool inputs) const {
+        std::string list;
+        for (size_t i = 0; i < (inputs ? inputCount(e) : outputCount(e)); ++i)
+            list += (list.empty() ? "" : ", ") + std::string(inputs ? input(e, i).first : output(e, i).first);
+        return list;
+    }
+
     // One copy of a node (a layer or a module instance) with evaluated attributes.
     std::optional<Endpoints> instantiate(const Node& n, const RawAttrs& raw, const std::string& name, const Env& env,
                                          const std::string& origin) {
@@ -141,11 +179,8 @@ private:
             else w.node.inputPorts = kind->variadic ? std::vector<std::string>{"in0", "in1"} : kind->inputs;
             w.node.inputs.assign(w.node.inputPorts.size(), PortRef{});
             int idx = static_cast<int>(work_.size());
-            Endpoints e;
-            for (size_t i = 0; i < w.node.inputPorts.size(); ++i) e.in.push_back({w.node.inputPorts[i], {idx, static_cast<int>(i)}});
-            for (size_t i = 0; i < kind->outputs.size(); ++i) e.out.push_back({kind->outputs[i], {idx, static_cast<int>(i)}});
             work_.push_back(std::move(w));
-            return e;
+            return Endpoints{.layer = idx};
         }
         const ModuleDef* mod = doc_.findModule(n.kind);
         if (!mod) {
@@ -193,7 +228,7 @@ private:
         if (!ok || !reserve(mod->inputs.size() + mod->outputs.size())) return std::nullopt;
 
         Endpoints e;
-        std::vector<std::pair<std::string, PortRef>> inputRelays;
+        std::vector<std::pair<std::string_view, PortRef>> inputRelays;
         for (const auto& in : mod->inputs) {
             PortRef r{addRelay(name + "." + in, "input '" + in + "' of " + mod->name + " instance '" + name + "'"), 0};
             e.in.push_back({in, r});
@@ -205,12 +240,11 @@ private:
         for (const auto& out : mod->outputs) {
             int relay = addRelay(name + "." + out.name, "output '" + out.name + "' of '" + name + "'");
             e.out.push_back({out.name, {relay, 0}});
-            auto it = body.find(out.node);
-            const PortRef* src = nullptr;
-            if (it != body.end()) src = out.port.empty() ? (it->second.out.empty() ? nullptr : &it->second.out[0].second)
-                                                          : it->second.findOut(out.port);
+            const Endpoints* inner = body.find(out.node);
+            std::optional<PortRef> src;
+            if (inner) src = findOutput(*inner, out.port);
             if (src) connect({relay, 0}, *src);
-            else if (!aborted_ && it == body.end() && !mod->body.find(out.node))
+            else if (!aborted_ && !inner && body.ids.find(out.node) < 0)
                 error(name, out.name, "module '" + mod->name + "' output '" + out.name + "' names no node '" + out.node + "'");
         }
         return e;
@@ -218,11 +252,12 @@ private:
 
     // Expands every node of `g` (with `prefix` before their ids) and wires its edges. Returns the
     // endpoints by node id.
-    std::unordered_map<std::string, Endpoints> expandGraph(const Graph& g, const std::string& prefix, const Env& env,
-                                                           const std::vector<std::pair<std::string, PortRef>>* moduleInputs,
-                                                           const std::string& origin) {
-        std::unordered_map<std::string, Endpoints> nodes;
-        for (const Node& n : g.nodes) {
+    Expanded expandGraph(const Graph& g, const std::string& prefix, const Env& env,
+                         const std::vector<std::pair<std::string_view, PortRef>>* moduleInputs, const std::string& origin) {
+        Expanded nodes{NameIndex(g.nodes.size()), std::vector<std::optional<Endpoints>>(g.nodes.size())};
+        for (size_t index = 0; index < g.nodes.size(); ++index) {
+            const Node& n = g.nodes[index];
+            std::optional<Endpoints>& slot = nodes.ends[index];
             if (aborted_) return nodes;
             std::string name = prefix + n.id;
             std::string nodeOrigin = origin.empty() ? n.id : origin;
@@ -230,7 +265,7 @@ private:
                 error(prefix, "", "a node has an empty id");
                 continue;
             }
-            if (nodes.count(n.id)) {
+            if (nodes.ids.insert(n.id, static_cast<int>(index)) >= 0) {
                 error(name, "", "node id '" + n.id + "' is used twice");
                 continue;
             }
@@ -248,7 +283,7 @@ private:
                     e.bypass = true;
                     e.in.push_back({"", {relay, 0}});
                     e.out.push_back({"", {relay, 0}});
-                    nodes.emplace(n.id, std::move(e));
+                    slot = std::move(e);
                     continue;
                 }
             }
@@ -257,7 +292,7 @@ private:
                 continue;
             }
             if (n.repeat == 0) {
-                if (auto e = instantiate(n, n.attrs, name, env, nodeOrigin)) nodes.emplace(n.id, std::move(*e));
+                slot = instantiate(n, n.attrs, name, env, nodeOrigin);
                 continue;
             }
             RawAttrs later = n.attrs;
@@ -266,36 +301,31 @@ private:
             for (int64_t r = 0; r < n.repeat && !aborted_; ++r) {
                 auto e = instantiate(n, r == 0 ? n.attrs : later, name + "." + std::to_string(r), env, nodeOrigin);
                 if (!e) break;
-                if (e->in.size() != 1 || e->out.size() != 1) {
+                if (inputCount(*e) != 1 || outputCount(*e) != 1) {
                     error(name, "", "only nodes with one input and one output can repeat; '" + n.kind + "' has " +
-                                        std::to_string(e->in.size()) + " and " + std::to_string(e->out.size()));
+                                        std::to_string(inputCount(*e)) + " and " + std::to_string(outputCount(*e)));
                     prev.reset();
                     break;
                 }
-                if (prev) connect(e->in[0].second, prev->out[0].second);
+                if (prev) connect(input(*e, 0).second, output(*prev, 0).second);
                 else first = e;
                 prev = e;
             }
             if (first && prev) {
                 Endpoints combined;
-                combined.in = first->in;
-                combined.out = prev->out;
-                nodes.emplace(n.id, std::move(combined));
+                combined.in = {{std::string(input(*first, 0).first), input(*first, 0).second}};
+                combined.out = {{std::string(output(*prev, 0).first), output(*prev, 0).second}};
+                slot = std::move(combined);
             }
         }
-        std::unordered_map<std::string, size_t> nextFree;  // default target port per node
+        std::vector<size_t> nextFree(g.nodes.size(), 0);  // default target port per node
         for (const Edge& edge : g.edges) {
             if (aborted_) break;
-            const PortRef* src = nullptr;
-            auto from = nodes.find(edge.from);
-            if (from != nodes.end()) {
-                const Endpoints& e = from->second;
-                if (e.bypass) src = &e.out[0].second;
-                else if (edge.fromPort.empty()) src = e.out.empty() ? nullptr : &e.out[0].second;
-                else src = e.findOut(edge.fromPort);
+            std::optional<PortRef> src;
+            if (const Endpoints* from = nodes.find(edge.from)) {
+                src = findOutput(*from, edge.fromPort);
                 if (!src) {
-                    std::string ports;
-                    for (const auto& [p, r] : e.out) ports += (ports.empty() ? "" : ", ") + p;
+                    std::string ports = portList(*from, false);
                     error(prefix + edge.from, edge.fromPort,
                           "'" + edge.from + "' has no output port '" + edge.fromPort + "'" +
                               (ports.empty() ? " (it has no outputs)" : " (outputs: " + ports + ")"));
@@ -303,39 +333,39 @@ private:
                 }
             } else if (moduleInputs) {
                 for (const auto& [in, ref] : *moduleInputs)
-                    if (in == edge.from) src = &ref;
+                    if (in == edge.from) src = ref;
             }
             if (!src) {
-                if (!g.find(edge.from)) error(prefix + edge.to, edge.toPort, "edge from unknown node '" + edge.from + "'");
+                if (nodes.ids.find(edge.from) < 0) error(prefix + edge.to, edge.toPort, "edge from unknown node '" + edge.from + "'");
                 continue;  // a node that failed to expand was already reported
             }
-            auto to = nodes.find(edge.to);
-            if (to == nodes.end()) {
-                if (!g.find(edge.to)) error(prefix + edge.from, edge.fromPort, "edge to unknown node '" + edge.to + "'");
+            const int toIndex = nodes.ids.find(edge.to);
+            const Endpoints* to = nodes.find(edge.to);
+            if (!to) {
+                if (toIndex < 0) error(prefix + edge.from, edge.fromPort, "edge to unknown node '" + edge.to + "'");
                 continue;
             }
-            const Endpoints& e = to->second;
-            const PortRef* dst = nullptr;
+            const Endpoints& e = *to;
+            std::optional<PortRef> dst;
             std::string portName = edge.toPort;
-            if (e.bypass) dst = &e.in[0].second;
-            else if (!portName.empty()) dst = e.findIn(portName);
+            if (e.bypass || !portName.empty()) dst = findInput(e, portName);
             else {
-                size_t& next = nextFree[edge.to];
-                while (next < e.in.size() && work_[static_cast<size_t>(e.in[next].second.node)]
-                                                     .node.inputs[static_cast<size_t>(e.in[next].second.port)]
-                                                     .node != PortRef::kUnconnected)
-                    ++next;
-                if (next < e.in.size()) {
-                    dst = &e.in[next].second;
-                    portName = e.in[next].first;
+                size_t& next = nextFree[static_cast<size_t>(toIndex)];
+                auto taken = [&](size_t i) {
+                    PortRef r = input(e, i).second;
+                    return work_[static_cast<size_t>(r.node)].node.inputs[static_cast<size_t>(r.port)].node != PortRef::kUnconnected;
+                };
+                while (next < inputCount(e) && taken(next)) ++next;
+                if (next < inputCount(e)) {
+                    dst = input(e, next).second;
+                    portName = input(e, next).first;
                 } else {
                     error(prefix + edge.to, "", "'" + edge.to + "' has no free input port for the edge from '" + edge.from + "'");
                     continue;
                 }
             }
             if (!dst) {
-                std::string ports;
-                for (const auto& [p, r] : e.in) ports += (ports.empty() ? "" : ", ") + p;
+                std::string ports = portList(e, true);
                 error(prefix + edge.to, edge.toPort, "'" + edge.to + "' has no input port '" + edge.toPort + "'" +
                                                          (ports.empty() ? " (it has no inputs)" : " (inputs: " + ports + ")"));
                 continue;
@@ -354,6 +384,7 @@ private:
     // Drops the relays: each layer input follows relays back to the layer that feeds it.
     FlatGraph compact() {
         FlatGraph out;
+        out.nodes.reserve(work_.size());
         std::vector<int> newIndex(work_.size(), -1);
         for (size_t i = 0; i < work_.size(); ++i)
             if (!work_[i].relay) {
