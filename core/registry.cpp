@@ -32,6 +32,7 @@ Registry::Registry() {
         add(),
         zeroPadChannels(),
     };
+    for (size_t i = 0; i < kinds_.size(); ++i) byName_.insert(kinds_[i].name, static_cast<int>(i));
 }
 
 const Registry& Registry::instance() {
@@ -40,9 +41,8 @@ const Registry& Registry::instance() {
 }
 
 const LayerKind* Registry::find(std::string_view name) const {
-    for (const auto& k : kinds_)
-        if (k.name == name) return &k;
-    return nullptr;
+    int i = byName_.find(name);
+    return i < 0 ? nullptr : &kinds_[static_cast<size_t>(i)];
 }
 
 }  // namespace nw

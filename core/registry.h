@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "layer_kind.h"
+#include "name_index.h"
 
 namespace nw {
 
@@ -16,6 +17,7 @@ public:
 private:
     Registry();
     std::vector<LayerKind> kinds_;
+    NameIndex byName_;  // views the kinds' names; kinds_ never changes after construction
 };
 
 }  // namespace nw
