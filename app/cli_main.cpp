@@ -1,6 +1,10 @@
 // netwright-cli: the core, headless. Exit 0 on success, 1 on invalid input, 2 on usage errors.
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <chrono>
+#include <omp.h>
+#include <random>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,6 +12,7 @@
 
 #include "analysis.h"
 #include "compare.h"
+#include "executor.h"
 #include "layout.h"
 #include "netw_format.h"
 #include "registry.h"
@@ -25,6 +30,12 @@ commands:
   compare A.netw B.netw                  per-layer and total differences of two files
   compare FILE --nodes X Y               ... of two top-level nodes (module instances) of one file
   kinds                                  the layer kinds and their attributes
+  run FILE --input X.npy [--weights W.safetensors] [--top K] [--output Y.npy]
+          [--dump NODE]... [--dump-dir DIR] [--profile] [--seed S] [--threads T]
+                                         runs the network (random weights unless --weights);
+                                         X.npy is N×C×H×W (or C×H×W for one sample) float32
+  bench FILE [--batch N] [--threads T] [--runs R] [--warmup W]
+                                         executor latency: median, min, max ms and GFLOP/s
 
 every command takes --json for machine-readable output.
 exit status: 0 success, 1 invalid input (diagnostics printed), 2 usage error.
@@ -36,6 +47,11 @@ struct Args {
     bool json = false;
     std::string inputShape, output, direction = "TB";
     std::vector<std::string> nodes;
+    std::string input, weights, dumpDir = ".";
+    std::vector<std::string> dumps;
+    int64_t top = 5, batch = 1, threads = 0, runs = 10, warmup = 2;
+    uint64_t seed = 0;
+    bool profile = false;
 };
 
 int usage(const std::string& why) {
@@ -173,6 +189,157 @@ int cmdKinds(const Args& a) {
 
 }  // namespace
 
+// Loads FILE analysed for `inputShape` (the file's own when empty) and the weights to run it with.
+struct Runnable {
+    Loaded net;
+    nw::TensorMap weights;
+};
+std::optional<Runnable> loadRunnable(const Args& a, const nw::Shape& inputShape) {
+    nw::AnalyzeOptions options;
+    if (!inputShape.empty()) options.inputShape = inputShape;
+    auto l = load(a.positional[0], options, a.json);
+    if (!l) return std::nullopt;
+    if (l->analysis.errorCount() > 0) {
+        std::cerr << nw::diagnosticsText(l->analysis.diagnostics);
+        return std::nullopt;
+    }
+    Runnable r{std::move(*l), {}};
+    if (a.weights.empty()) r.weights = nw::initWeights(r.net.flat, r.net.analysis, a.seed);
+    else {
+        nw::TensorMapResult w = nw::readSafetensors(a.weights);
+        if (!w.error.empty()) {
+            std::cerr << "netwright-cli: " << w.error << "\n";
+            return std::nullopt;
+        }
+        r.weights = std::move(w.tensors);
+    }
+    return r;
+}
+
+std::string safeFileName(std::string name) {
+    for (char& c : name)
+        if (c == '/' || c == '\\') c = '_';
+    return name;
+}
+
+int cmdRun(const Args& a) {
+    if (a.positional.size() != 1) return usage("run takes one FILE");
+    if (a.input.empty()) return usage("run needs --input X.npy");
+    nw::TensorResult in = nw::readNpy(a.input);
+    if (!in.error.empty()) {
+        std::cerr << "netwright-cli: " << in.error << "\n";
+        return 1;
+    }
+    if (in.tensor.shape.size() == 3) in.tensor.shape.insert(in.tensor.shape.begin(), 1);  // one sample
+    auto r = loadRunnable(a, in.tensor.shape);
+    if (!r) return 1;
+    nw::RunOptions options;
+    options.keep = a.dumps;
+    options.profile = a.profile;
+    nw::RunResult out = nw::run(r->net.flat, r->net.analysis, r->weights, in.tensor, options);
+    if (!out.error.empty()) {
+        std::cerr << "netwright-cli: " << out.error << "\n";
+        return 1;
+    }
+    if (!a.output.empty())
+        if (std::string e = nw::writeNpy(a.output, out.output); !e.empty()) {
+            std::cerr << "netwright-cli: " << e << "\n";
+            return 1;
+        }
+    for (const auto& [name, t] : out.kept)
+        if (std::string e = nw::writeNpy(a.dumpDir + "/" + safeFileName(name) + ".npy", t); !e.empty()) {
+            std::cerr << "netwright-cli: " << e << "\n";
+            return 1;
+        }
+    // Top-k per sample of a flat (N×K) output.
+    nlohmann::ordered_json top = nlohmann::ordered_json::array();
+    const nw::Shape& s = out.output.shape;
+    if (s.size() == 2)
+        for (int64_t n = 0; n < s[0]; ++n) {
+            std::vector<int64_t> idx(static_cast<size_t>(s[1]));
+            for (int64_t i = 0; i < s[1]; ++i) idx[static_cast<size_t>(i)] = i;
+            const float* v = out.output.ptr() + n * s[1];
+            const auto k = static_cast<size_t>(std::min<int64_t>(a.top, s[1]));
+            std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
+                              [&](int64_t x, int64_t y) { return v[x] > v[y]; });
+            nlohmann::ordered_json sample = nlohmann::ordered_json::array();
+            for (size_t i = 0; i < k; ++i) sample.push_back({{"index", idx[i]}, {"value", v[idx[i]]}});
+            top.push_back(sample);
+        }
+    if (a.json) {
+        nlohmann::ordered_json j{{"output_node", out.outputNode}, {"output_shape", s}, {"top", top},
+                                 {"peak_activation_bytes", out.peakActivationBytes}};
+        if (a.profile) {
+            nlohmann::ordered_json prof = nlohmann::ordered_json::array();
+            for (const auto& [name, ms] : out.nodeMs) prof.push_back({{"node", name}, {"ms", ms}});
+            j["profile"] = prof;
+        }
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "output " << nw::formatShape(s) << " from " << out.outputNode << "\n";
+    for (size_t n = 0; n < top.size(); ++n) {
+        std::cout << "sample " << n << ":";
+        for (const auto& t : top[n]) std::cout << "  " << t["index"].get<int64_t>() << " (" << t["value"].get<float>() << ")";
+        std::cout << "\n";
+    }
+    if (a.profile)
+        for (const auto& [name, ms] : out.nodeMs) std::printf("%10.3f ms  %s\n", ms, name.c_str());
+    return 0;
+}
+
+int cmdBench(const Args& a) {
+    if (a.positional.size() != 1) return usage("bench takes one FILE");
+    if (a.batch < 1 || a.runs < 1 || a.warmup < 0) return usage("--batch and --runs must be positive");
+    // The file's input shape with the requested batch.
+    auto probe = load(a.positional[0], {}, a.json);
+    if (!probe) return 1;
+    nw::Shape shape = probe->analysis.inputShape;
+    if (shape.empty()) {
+        std::cerr << nw::diagnosticsText(probe->analysis.diagnostics);
+        return 1;
+    }
+    shape[0] = a.batch;
+    auto r = loadRunnable(a, shape);
+    if (!r) return 1;
+    nw::Tensor input(shape);
+    std::mt19937 rng(static_cast<unsigned>(a.seed));
+    std::normal_distribution<float> normal;
+    for (float& v : input.data) v = normal(rng);
+    std::vector<double> ms;
+    for (int64_t i = 0; i < a.warmup + a.runs; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        nw::RunResult out = nw::run(r->net.flat, r->net.analysis, r->weights, input);
+        double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        if (!out.error.empty()) {
+            std::cerr << "netwright-cli: " << out.error << "\n";
+            return 1;
+        }
+        if (i >= a.warmup) ms.push_back(elapsed);
+    }
+    std::sort(ms.begin(), ms.end());
+    const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
+    const double gflops = 2.0 * static_cast<double>(r->net.analysis.totals.macs) * static_cast<double>(a.batch) / (median * 1e6);
+    const int threads = omp_get_max_threads();
+    if (a.json)
+        std::cout << nlohmann::ordered_json{{"file", a.positional[0]}, {"batch", a.batch}, {"threads", threads},
+                                            {"runs", a.runs}, {"median_ms", median}, {"min_ms", ms.front()},
+                                            {"max_ms", ms.back()}, {"gflops", gflops}}
+                         .dump(2)
+                  << "\n";
+    else
+        std::printf("%s  batch %lld  threads %d  median %.3f ms  min %.3f  max %.3f  %.2f GFLOP/s\n",
+                    a.positional[0].c_str(), static_cast<long long>(a.batch), threads, median, ms.front(), ms.back(),
+                    gflops);
+    return 0;
+}
+
+// A positive integer option value, or nullopt.
+std::optional<int64_t> positiveInt(const std::string& text) {
+    if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stoll(text);
+}
+
 int main(int argc, char** argv) {
     Args a;
     if (argc < 2) return usage("no command given");
@@ -195,12 +362,34 @@ int main(int argc, char** argv) {
             if (!value(a.output)) return usage(arg + " needs a value");
         } else if (arg == "--direction") {
             if (!value(a.direction)) return usage("--direction needs TB or LR");
-        } else if (arg == "--nodes") {
+        } else if (arg == "--input" || arg == "--weights" || arg == "--dump" || arg == "--dump-dir") {
+            std::string v;
+            if (!value(v)) return usage(arg + " needs a value");
+            if (arg == "--input") a.input = v;
+            else if (arg == "--weights") a.weights = v;
+            else if (arg == "--dump") a.dumps.push_back(v);
+            else a.dumpDir = v;
+        } else if (arg == "--top" || arg == "--batch" || arg == "--threads" || arg == "--runs" || arg == "--warmup" ||
+                   arg == "--seed") {
+            std::string v;
+            auto n = value(v) ? positiveInt(v) : std::nullopt;
+            if (!n) return usage(arg + " needs a non-negative integer");
+            if (arg == "--top") a.top = *n;
+            else if (arg == "--batch") a.batch = *n;
+            else if (arg == "--threads") a.threads = *n;
+            else if (arg == "--runs") a.runs = *n;
+            else if (arg == "--warmup") a.warmup = *n;
+            else a.seed = static_cast<uint64_t>(*n);
+        } else if (arg == "--profile") a.profile = true;
+        else if (arg == "--nodes") {
             while (i + 1 < argc && argv[i + 1][0] != '-') a.nodes.push_back(argv[++i]);
         } else if (arg.size() > 1 && arg[0] == '-') return usage("unknown option " + arg);
         else a.positional.push_back(arg);
     }
+    if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
     try {
+        if (a.command == "run") return cmdRun(a);
+        if (a.command == "bench") return cmdBench(a);
         if (a.command == "summary") return cmdSummary(a, false);
         if (a.command == "validate") return cmdSummary(a, true);
         if (a.command == "layout") return cmdLayout(a);

@@ -77,6 +77,17 @@ struct Window {
 // How the receptive field passes through a kind.
 enum class FieldRule { Pointwise, Windowed, Global, Merge };
 
+struct Tensor;
+
+// What a forward kernel sees: the node's attributes, its input tensors (one per input port), its
+// weights in the order `weights` lists them, and the output tensor, already shaped by the analysis.
+struct KernelArgs {
+    const NodeAttrs& attrs;
+    const std::vector<const Tensor*>& inputs;
+    const std::vector<const Tensor*>& weights;
+    Tensor& out;
+};
+
 struct LayerKind {
     std::string name;      // "Conv2d"
     std::string category;  // palette group: "Convolution", "Pooling", ...
@@ -96,6 +107,10 @@ struct LayerKind {
     std::optional<int64_t> (*macs)(const NodeAttrs&, const Shape& in, const Shape& out) = nullptr;
     FieldRule field = FieldRule::Pointwise;
     Window (*window)(const NodeAttrs&, const Shape& in) = nullptr;  // for FieldRule::Windowed
+    // Inference-mode forward pass (dropout off, batch-norm on running statistics).
+    void (*forward)(const KernelArgs&) = nullptr;
+    // A plain-loop version for tests to check a fast `forward` against; null when `forward` is plain.
+    void (*reference)(const KernelArgs&) = nullptr;
 
     int attrIndex(std::string_view attr) const;
     const AttrSpec* attr(std::string_view attr) const {

@@ -1,15 +1,9 @@
 #include "netw_format.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace nw {
 
@@ -234,15 +228,13 @@ LoadResult parseNetw(std::string_view text) {
 }
 
 LoadResult loadNetw(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::string text;
+    if (std::string error = readFile(path, text); !error.empty()) {
         LoadResult r;
-        r.errors.push_back({Severity::Error, path, "", std::string("cannot open: ") + std::strerror(errno)});
+        r.errors.push_back({Severity::Error, path, "", error});
         return r;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    LoadResult r = parseNetw(ss.str());
+    LoadResult r = parseNetw(text);
     for (auto& e : r.errors) e.node = path + (e.node.empty() ? "" : ":" + e.node);
     return r;
 }
@@ -314,36 +306,6 @@ std::string serializeNetw(const Document& doc) {
     }
     writeGraph(j, doc.graph);
     return j.dump(1) + "\n";
-}
-
-std::string writeFileAtomic(const std::string& path, const std::string& contents) {
-    std::string tmp = path + ".tmp-XXXXXX";
-    int fd = mkstemp(tmp.data());
-    if (fd < 0) return "cannot create a temporary file beside " + path + ": " + std::strerror(errno);
-    size_t done = 0;
-    while (done < contents.size()) {
-        ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            std::string err = std::strerror(errno);
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return "cannot write " + tmp + ": " + err;
-        }
-        done += static_cast<size_t>(n);
-    }
-    fchmod(fd, 0644);
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        std::string err = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return "cannot flush " + tmp + ": " + err;
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::string err = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return "cannot replace " + path + ": " + err;
-    }
-    return {};
 }
 
 std::string saveNetwAtomic(const Document& doc, const std::string& path) {

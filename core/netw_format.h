@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "diagnostic.h"
+#include "files.h"
 #include "graph.h"
 
 namespace nw {
@@ -23,6 +24,5 @@ std::string serializeNetw(const Document& doc);
 // Writes to a temporary file beside `path`, flushes it to disk and renames it over `path`, so a
 // crash leaves either the old file or the new one. Returns an error message, or empty.
 std::string saveNetwAtomic(const Document& doc, const std::string& path);
-std::string writeFileAtomic(const std::string& path, const std::string& contents);
 
 }  // namespace nw

@@ -1,6 +1,10 @@
 // Convolutions: Conv2d (with groups), DepthwiseConv2d, SeparableConv2d (depthwise + 1×1 pointwise).
 #include "common.h"
 #include "kinds.h"
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "../tensor.h"
 
 namespace nw::layers {
 namespace {
@@ -32,6 +36,103 @@ std::vector<AttrSpec> windowAttrs() {
 std::optional<int64_t> windowMacs(const NodeAttrs& a, const Shape& out, int64_t per_position) {
     auto [kh, kw] = a.i2("kernel_size");
     return checkedProduct({out[1], out[2], out[3], per_position, kh, kw});
+}
+
+
+// Direct convolution, plain loops over output positions; the reference for faster paths.
+void convolve(const Tensor& x, const float* w, const float* b, Tensor& y, int64_t groups, const Window& win,
+              const Pad4& p) {
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3];
+    const int64_t icg = C / groups, ocg = OC / groups;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t oc = 0; oc < OC; ++oc) {
+            const int64_t g = oc / ocg;
+            float* yo = y.ptr() + (n * OC + oc) * OH * OW;
+            for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow) {
+                    float acc = b ? b[oc] : 0.0f;
+                    for (int64_t ic = 0; ic < icg; ++ic) {
+                        const float* xi = x.ptr() + (n * C + g * icg + ic) * H * W;
+                        const float* wk = w + (oc * icg + ic) * win.kh * win.kw;
+                        for (int64_t i = 0; i < win.kh; ++i) {
+                            const int64_t ih = oh * win.sh - p.top + i * win.dh;
+                            if (ih < 0 || ih >= H) continue;
+                            for (int64_t j = 0; j < win.kw; ++j) {
+                                const int64_t iw = ow * win.sw - p.left + j * win.dw;
+                                if (iw >= 0 && iw < W) acc += xi[ih * W + iw] * wk[i * win.kw + j];
+                            }
+                        }
+                    }
+                    yo[oh * OW + ow] = acc;
+                }
+        }
+}
+
+// im2col: the receptive fields of one channel group as the columns of a (icg·kh·kw) × (OH·OW) matrix.
+void im2col(const float* x, int64_t icg, int64_t H, int64_t W, const Window& win, const Pad4& p, int64_t OH, int64_t OW,
+            float* col) {
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t ic = 0; ic < icg; ++ic)
+        for (int64_t i = 0; i < win.kh; ++i)
+            for (int64_t j = 0; j < win.kw; ++j) {
+                float* row = col + ((ic * win.kh + i) * win.kw + j) * OH * OW;
+                const float* xc = x + ic * H * W;
+                for (int64_t oh = 0; oh < OH; ++oh) {
+                    const int64_t ih = oh * win.sh - p.top + i * win.dh;
+                    float* r = row + oh * OW;
+                    if (ih < 0 || ih >= H) {
+                        std::fill(r, r + OW, 0.0f);
+                        continue;
+                    }
+                    for (int64_t ow = 0; ow < OW; ++ow) {
+                        const int64_t iw = ow * win.sw - p.left + j * win.dw;
+                        r[ow] = iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
+                    }
+                }
+            }
+}
+
+// Convolution as GEMM per sample and group: Y_g (ocg × OH·OW) = W_g (ocg × icg·kh·kw) · im2col(X_g).
+// A 1×1, stride-1, unpadded convolution needs no im2col: the input already is that matrix.
+void convolveGemm(const Tensor& x, const float* w, const float* b, Tensor& y, int64_t groups, const Window& win,
+                  const Pad4& p) {
+    using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3];
+    const int64_t icg = C / groups, ocg = OC / groups, K = icg * win.kh * win.kw, P = OH * OW;
+    const bool direct = win.kh == 1 && win.kw == 1 && win.sh == 1 && win.sw == 1 && p.top == 0 && p.left == 0 &&
+                        p.bottom == 0 && p.right == 0;
+    std::vector<float> col(direct ? 0 : static_cast<size_t>(K * P));
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t g = 0; g < groups; ++g) {
+            const float* xg = x.ptr() + (n * C + g * icg) * H * W;
+            if (!direct) im2col(xg, icg, H, W, win, p, OH, OW, col.data());
+            Eigen::Map<const Matrix> wm(w + g * ocg * K, ocg, K);
+            Eigen::Map<const Matrix> xm(direct ? xg : col.data(), K, P);
+            Eigen::Map<Matrix> ym(y.ptr() + (n * OC + g * ocg) * P, ocg, P);
+            ym.noalias() = wm * xm;
+            if (b)
+                for (int64_t o = 0; o < ocg; ++o) ym.row(o).array() += b[g * ocg + o];
+        }
+}
+
+void convForward(const KernelArgs& k, int64_t groups, bool bias) {
+    const Tensor& x = *k.inputs[0];
+    Window win = convWindow(k.attrs, x.shape);
+    Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
+    const float* b = bias ? k.weights[1]->ptr() : nullptr;
+    // Depthwise: a GEMM per channel would be tiny; the direct loop is faster.
+    if (groups == x.shape[1] && groups > 1) convolve(x, k.weights[0]->ptr(), b, k.out, groups, win, p);
+    else convolveGemm(x, k.weights[0]->ptr(), b, k.out, groups, win, p);
+}
+
+void convReference(const KernelArgs& k, int64_t groups, bool bias) {
+    const Tensor& x = *k.inputs[0];
+    Window win = convWindow(k.attrs, x.shape);
+    Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
+    convolve(x, k.weights[0]->ptr(), bias ? k.weights[1]->ptr() : nullptr, k.out, groups, win, p);
 }
 
 }  // namespace
@@ -68,6 +169,8 @@ LayerKind conv2d() {
     };
     k.field = FieldRule::Windowed;
     k.window = convWindow;
+    k.forward = [](const KernelArgs& k) { convForward(k, k.attrs.i("groups"), k.attrs.b("bias")); };
+    k.reference = [](const KernelArgs& k) { convReference(k, k.attrs.i("groups"), k.attrs.b("bias")); };
     return k;
 }
 
@@ -95,6 +198,7 @@ LayerKind depthwiseConv2d() {
     k.macs = [](const NodeAttrs& a, const Shape&, const Shape& out) { return windowMacs(a, out, 1); };
     k.field = FieldRule::Windowed;
     k.window = convWindow;
+    k.forward = [](const KernelArgs& k) { convForward(k, k.inputs[0]->shape[1], k.attrs.b("bias")); };
     return k;
 }
 
@@ -130,6 +234,22 @@ LayerKind separableConv2d() {
     };
     k.field = FieldRule::Windowed;
     k.window = convWindow;
+    k.forward = [](const KernelArgs& k) {
+        const Tensor& x = *k.inputs[0];
+        Window win = convWindow(k.attrs, x.shape);
+        Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
+        Tensor mid({x.shape[0], k.weights[0]->shape[0], k.out.shape[2], k.out.shape[3]});
+        convolve(x, k.weights[0]->ptr(), nullptr, mid, x.shape[1], win, p);
+        convolveGemm(mid, k.weights[1]->ptr(), k.attrs.b("bias") ? k.weights[2]->ptr() : nullptr, k.out, 1, Window{}, Pad4{});
+    };
+    k.reference = [](const KernelArgs& k) {
+        const Tensor& x = *k.inputs[0];
+        Window win = convWindow(k.attrs, x.shape);
+        Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
+        Tensor mid({x.shape[0], k.weights[0]->shape[0], k.out.shape[2], k.out.shape[3]});
+        convolve(x, k.weights[0]->ptr(), nullptr, mid, x.shape[1], win, p);
+        convolve(mid, k.weights[1]->ptr(), k.attrs.b("bias") ? k.weights[2]->ptr() : nullptr, k.out, 1, Window{}, Pad4{});
+    };
     return k;
 }
 

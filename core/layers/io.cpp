@@ -2,6 +2,8 @@
 #include "common.h"
 #include "kinds.h"
 
+#include "../tensor.h"
+
 namespace nw::layers {
 
 LayerKind input() {
@@ -20,6 +22,8 @@ LayerKind input() {
         if (h == 0) return std::vector<Shape>{{ctx.batch, c}};
         return std::vector<Shape>{{ctx.batch, c, h, w}};
     };
+    // The executor writes the network's input into the output buffer; nothing to compute.
+    k.forward = [](const KernelArgs&) {};
     return k;
 }
 
@@ -28,6 +32,7 @@ LayerKind output() {
     k.inputs = {"in"};
     k.outputs = {};
     k.infer = [](ShapeContext&) -> std::optional<std::vector<Shape>> { return std::vector<Shape>{}; };
+    k.forward = [](const KernelArgs&) {};  // the executor reads the result from the node feeding it
     return k;
 }
 

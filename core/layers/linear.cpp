@@ -2,7 +2,26 @@
 #include "common.h"
 #include "kinds.h"
 
+#include "../tensor.h"
+
 namespace nw::layers {
+
+// y[n, o] = b[o] + Σ_i x[n, i] · W[o, i]
+static void linearForward(const KernelArgs& k) {
+    const Tensor& x = *k.inputs[0];
+    const int64_t N = x.shape[0], in = x.shape[1], out = k.out.shape[1];
+    const float* w = k.weights[0]->ptr();
+    const float* b = k.attrs.b("bias") ? k.weights[1]->ptr() : nullptr;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t o = 0; o < out; ++o) {
+            const float* xi = x.ptr() + n * in;
+            const float* wo = w + o * in;
+            float acc = 0;
+            for (int64_t i = 0; i < in; ++i) acc += xi[i] * wo[i];
+            k.out.ptr()[n * out + o] = acc + (b ? b[o] : 0.0f);
+        }
+}
 
 static std::string factorText(const Shape* factors) {
     if (!factors || factors->empty()) return "";
@@ -39,6 +58,7 @@ LayerKind linear() {
         if (a.b("bias")) w.push_back({"bias", {out}, WeightRole::Bias});
         return w;
     };
+    k.forward = linearForward;
     k.macs = [](const NodeAttrs&, const Shape& in, const Shape& out) { return checkedMul(in[1], out[1]); };
     k.field = FieldRule::Global;
     return k;

@@ -2,7 +2,63 @@
 #include "common.h"
 #include "kinds.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "../tensor.h"
+
 namespace nw::layers {
+namespace {
+
+// Inference mode: y = (x − running_mean) / sqrt(running_var + eps) · gamma + beta.
+void batchNormForward(const KernelArgs& k) {
+    const Tensor& x = *k.inputs[0];
+    const bool affine = k.attrs.b("affine");
+    const size_t stats = affine ? 2 : 0;
+    const float* mean = k.weights[stats]->ptr();
+    const float* var = k.weights[stats + 1]->ptr();
+    const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3];
+    const double eps = k.attrs.f("eps");
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c) {
+            float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var[c]) + eps));
+            float shift = -mean[c] * scale;
+            if (affine) {
+                scale *= k.weights[0]->ptr()[c];
+                shift = shift * k.weights[0]->ptr()[c] + k.weights[1]->ptr()[c];
+            }
+            const float* xi = x.ptr() + (n * C + c) * HW;
+            float* yo = k.out.ptr() + (n * C + c) * HW;
+            for (int64_t i = 0; i < HW; ++i) yo[i] = xi[i] * scale + shift;
+        }
+}
+
+// PyTorch's LocalResponseNorm: the window covers channels [c − size/2, c + (size−1)/2], and the
+// sum of squares is divided by `size` whether or not the window runs past the edge.
+void lrnForward(const KernelArgs& k) {
+    const Tensor& x = *k.inputs[0];
+    const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3];
+    const int64_t size = k.attrs.i("size");
+    const double alpha = k.attrs.f("alpha"), beta = k.attrs.f("beta"), bias = k.attrs.f("k");
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c) {
+            const int64_t lo = std::max<int64_t>(c - size / 2, 0), hi = std::min<int64_t>(c + (size - 1) / 2, C - 1);
+            const float* xc = x.ptr() + (n * C + c) * HW;
+            float* yo = k.out.ptr() + (n * C + c) * HW;
+            for (int64_t i = 0; i < HW; ++i) {
+                double sum = 0;
+                for (int64_t j = lo; j <= hi; ++j) {
+                    double v = x.ptr()[(n * C + j) * HW + i];
+                    sum += v * v;
+                }
+                yo[i] = static_cast<float>(xc[i] / std::pow(bias + alpha * sum / static_cast<double>(size), beta));
+            }
+        }
+}
+
+}  // namespace
 
 LayerKind batchNorm2d() {
     LayerKind k{"BatchNorm2d", "Normalization",
@@ -28,6 +84,7 @@ LayerKind batchNorm2d() {
         w.push_back({"running_var", {in[1]}, WeightRole::NormStatistic});
         return w;
     };
+    k.forward = batchNormForward;
     return k;
 }
 
@@ -43,6 +100,7 @@ LayerKind lrn() {
         if (!ctx.requireRank(0, 4, "an N×C×H×W feature map")) return std::nullopt;
         return std::vector<Shape>{ctx.in()};
     };
+    k.forward = lrnForward;
     return k;
 }
 

@@ -1,6 +1,8 @@
 // Pooling: MaxPool2d, AvgPool2d (PyTorch semantics incl. ceil_mode), AdaptiveAvgPool2d, GlobalAvgPool.
 #include "common.h"
 #include "kinds.h"
+#include <limits>
+#include "../tensor.h"
 
 #include <algorithm>
 #include <tuple>
@@ -39,6 +41,80 @@ std::vector<AttrSpec> poolAttrs() {
             boolAttr("ceil_mode", false, "round the output size up (PyTorch ceil_mode)")};
 }
 
+
+// PyTorch's pooling windows: rows [start, end) clipped to the input; `padded_end` also counts the
+// padding (for count_include_pad).
+struct PoolSpan {
+    int64_t start, end, padded;
+};
+PoolSpan poolSpan(int64_t o, int64_t stride, int64_t pad_before, int64_t pad_after, int64_t kernel, int64_t size) {
+    int64_t s = o * stride - pad_before;
+    int64_t e = std::min(s + kernel, size + pad_after);
+    int64_t padded = e - s;
+    return {std::max<int64_t>(s, 0), std::min(e, size), padded};
+}
+
+template <typename Reduce>
+void poolForward(const KernelArgs& k, Reduce reduce) {
+    const Tensor& x = *k.inputs[0];
+    Tensor& y = k.out;
+    Window w = poolWindow(k.attrs, x.shape);
+    Pad4 p = resolvePadding(k.attrs, w, x.shape[2], x.shape[3]);
+    const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
+    const int64_t planes = x.shape[0] * x.shape[1];
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < planes; ++c) {
+        const float* xi = x.ptr() + c * H * W;
+        float* yo = y.ptr() + c * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh)
+            for (int64_t ow = 0; ow < OW; ++ow)
+                yo[oh * OW + ow] = reduce(xi, H, W, oh, ow, w, p);
+    }
+}
+
+float maxWindow(const float* xi, int64_t H, int64_t W, int64_t oh, int64_t ow, const Window& w, const Pad4& p) {
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t i = 0; i < w.kh; ++i) {
+        int64_t ih = oh * w.sh - p.top + i * w.dh;
+        if (ih < 0 || ih >= H) continue;
+        for (int64_t j = 0; j < w.kw; ++j) {
+            int64_t iw = ow * w.sw - p.left + j * w.dw;
+            if (iw >= 0 && iw < W) m = std::max(m, xi[ih * W + iw]);
+        }
+    }
+    return m;
+}
+
+template <bool IncludePad>
+float meanWindow(const float* xi, int64_t H, int64_t W, int64_t oh, int64_t ow, const Window& w, const Pad4& p) {
+    PoolSpan r = poolSpan(oh, w.sh, p.top, p.bottom, w.kh, H), c = poolSpan(ow, w.sw, p.left, p.right, w.kw, W);
+    float sum = 0;
+    for (int64_t ih = r.start; ih < r.end; ++ih)
+        for (int64_t iw = c.start; iw < c.end; ++iw) sum += xi[ih * W + iw];
+    int64_t count = IncludePad ? r.padded * c.padded : (r.end - r.start) * (c.end - c.start);
+    return count > 0 ? sum / static_cast<float>(count) : 0.0f;
+}
+
+// Mean over each H×W plane (GlobalAvgPool, and AdaptiveAvgPool2d's windows).
+void adaptiveMean(const Tensor& x, Tensor& y, int64_t OH, int64_t OW) {
+    const int64_t H = x.shape[2], W = x.shape[3], planes = x.shape[0] * x.shape[1];
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < planes; ++c) {
+        const float* xi = x.ptr() + c * H * W;
+        float* yo = y.ptr() + c * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+            int64_t h0 = oh * H / OH, h1 = ((oh + 1) * H + OH - 1) / OH;
+            for (int64_t ow = 0; ow < OW; ++ow) {
+                int64_t w0 = ow * W / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
+                double sum = 0;
+                for (int64_t ih = h0; ih < h1; ++ih)
+                    for (int64_t iw = w0; iw < w1; ++iw) sum += xi[ih * W + iw];
+                yo[oh * OW + ow] = static_cast<float>(sum / static_cast<double>((h1 - h0) * (w1 - w0)));
+            }
+        }
+    }
+}
+
 }  // namespace
 
 LayerKind maxPool2d() {
@@ -49,6 +125,7 @@ LayerKind maxPool2d() {
     k.infer = poolInfer;
     k.field = FieldRule::Windowed;
     k.window = poolWindow;
+    k.forward = [](const KernelArgs& k) { poolForward(k, maxWindow); };
     return k;
 }
 
@@ -60,6 +137,10 @@ LayerKind avgPool2d() {
     k.infer = poolInfer;
     k.field = FieldRule::Windowed;
     k.window = poolWindow;
+    k.forward = [](const KernelArgs& k) {
+        if (k.attrs.b("count_include_pad")) poolForward(k, meanWindow<true>);
+        else poolForward(k, meanWindow<false>);
+    };
     return k;
 }
 
@@ -80,6 +161,7 @@ LayerKind adaptiveAvgPool2d() {
         int64_t kh = (in[2] + oh - 1) / oh, kw = (in[3] + ow - 1) / ow;
         return Window{kh, kw, std::max<int64_t>(in[2] / oh, 1), std::max<int64_t>(in[3] / ow, 1), 1, 1};
     };
+    k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, k.out.shape[2], k.out.shape[3]); };
     return k;
 }
 
@@ -95,6 +177,7 @@ LayerKind globalAvgPool() {
         return std::vector<Shape>{{in[0], in[1]}};
     };
     k.field = FieldRule::Global;
+    k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, 1, 1); };
     return k;
 }
 

@@ -2,7 +2,58 @@
 #include "common.h"
 #include "kinds.h"
 
+#include <algorithm>
+#include <cstring>
+
+#include "../tensor.h"
+
 namespace nw::layers {
+
+namespace {
+
+// Concatenation along axis 1: each input contributes a block of C_i × inner values per sample.
+void concatForward(const KernelArgs& k) {
+    const int64_t N = k.out.shape[0];
+    int64_t inner = 1;
+    for (size_t i = 2; i < k.out.shape.size(); ++i) inner *= k.out.shape[i];
+    const int64_t total = k.out.shape[1] * inner;
+    int64_t offset = 0;
+    for (const Tensor* in : k.inputs) {
+        const int64_t block = in->shape[1] * inner;
+        for (int64_t n = 0; n < N; ++n)
+            std::memcpy(k.out.ptr() + n * total + offset, in->ptr() + n * block, static_cast<size_t>(block) * sizeof(float));
+        offset += block;
+    }
+}
+
+void addForward(const KernelArgs& k) {
+    float* y = k.out.ptr();
+    const int64_t n = k.out.numel();
+    std::copy_n(k.inputs[0]->ptr(), n, y);
+    for (size_t i = 1; i < k.inputs.size(); ++i) {
+        const float* x = k.inputs[i]->ptr();
+#pragma omp parallel for schedule(static)
+        for (int64_t j = 0; j < n; ++j) y[j] += x[j];
+    }
+}
+
+// Keep every stride-th row and column, then append zero channels (ResNet option A).
+void zeroPadForward(const KernelArgs& k) {
+    const Tensor& x = *k.inputs[0];
+    Tensor& y = k.out;
+    std::fill(y.data.begin(), y.data.end(), 0.0f);
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3], s = k.attrs.i("stride");
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c)
+            for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow)
+                    y.ptr()[((n * OC + c) * OH + oh) * OW + ow] = x.ptr()[((n * C + c) * H + oh * s) * W + ow * s];
+}
+
+void copyForward(const KernelArgs& k) { std::copy_n(k.inputs[0]->ptr(), k.out.numel(), k.out.ptr()); }
+
+}  // namespace
 
 LayerKind flatten() {
     LayerKind k{"Flatten", "Reshape", "N×C×H×W → N×(C·H·W)"};
@@ -18,6 +69,7 @@ LayerKind flatten() {
         ctx.outputFactors = folded;
         return std::vector<Shape>{{in[0], *n}};
     };
+    k.forward = copyForward;
     return k;
 }
 
@@ -67,6 +119,7 @@ LayerKind concat() {
         }
         return std::vector<Shape>{out};
     };
+    k.forward = concatForward;
     return k;
 }
 
@@ -95,6 +148,7 @@ LayerKind add() {
         }
         return std::vector<Shape>{first};
     };
+    k.forward = addForward;
     return k;
 }
 
@@ -121,6 +175,7 @@ LayerKind zeroPadChannels() {
         int64_t s = a.i("stride");
         return Window{1, 1, s, s, 1, 1};
     };
+    k.forward = zeroPadForward;
     return k;
 }
 

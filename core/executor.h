@@ -1,0 +1,42 @@
+// Runs a valid, analysed graph on a float32 tensor (inference mode). Weights are looked up by
+// hierarchical name (`layer1.0.conv1.weight`), as in safetensors files.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis.h"
+#include "tensor_io.h"
+
+namespace nw {
+
+// Every problem with a weight set, all at once: missing, unexpected and mis-shaped tensors by name
+// and shape, and non-finite values. Empty when the weights fit the graph.
+std::vector<std::string> checkWeights(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights);
+
+// Deterministic weights for any design: PyTorch's default initialisation (uniform ±1/√fan_in for conv
+// and dense weights and biases; batch-norm γ = 1, β = 0, mean 0, variance 1), seeded per tensor name
+// so adding a layer does not change the others.
+TensorMap initWeights(const FlatGraph& graph, const Analysis& analysis, uint64_t seed = 0);
+
+struct RunOptions {
+    std::vector<std::string> keep;  // nodes whose outputs to return (feature maps, --dump)
+    int64_t memoryBudgetBytes = int64_t{8} << 30;  // refuse plans whose activations need more
+    bool profile = false;                          // time every node
+};
+
+struct RunResult {
+    std::string error;  // empty on success
+    Tensor output;      // what feeds the first Output node (else the last node run)
+    std::string outputNode;
+    TensorMap kept;               // the outputs of RunOptions::keep, by node name
+    std::vector<std::pair<std::string, double>> nodeMs;  // per node in run order, when profiling
+    int64_t peakActivationBytes = 0;  // largest sum of live activations during the run
+};
+
+// Runs `graph` (analysed for `input`'s shape) on `input`. Frees each activation after its last
+// consumer, so peak memory is the weights plus the live activations.
+RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const Tensor& input,
+              const RunOptions& options = {});
+
+}  // namespace nw

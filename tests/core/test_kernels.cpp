@@ -1,0 +1,145 @@
+// Each fast kernel against its plain-loop reference on random shapes (fixed seed), as ncnn's
+// test_layer does; and the executor's checks on inputs and weights.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "executor.h"
+#include "helpers.h"
+#include "registry.h"
+#include "tensor.h"
+
+using namespace nw;
+using namespace nw::test;
+
+namespace {
+
+Tensor randomTensor(const Shape& s, std::mt19937& rng) {
+    Tensor t(s);
+    std::normal_distribution<float> normal;
+    for (float& v : t.data) v = normal(rng);
+    return t;
+}
+
+float maxRelDiff(const Tensor& a, const Tensor& b) {
+    float scale = 1e-12f, diff = 0;
+    for (size_t i = 0; i < a.data.size(); ++i) {
+        scale = std::max(scale, std::abs(b.data[i]));
+        diff = std::max(diff, std::abs(a.data[i] - b.data[i]));
+    }
+    return diff / scale;
+}
+
+// Analyses a one-layer graph (Input → node) and runs the kind's forward and reference kernels on
+// random input and weights; they must agree.
+void checkAgainstReference(const std::string& kind, const std::string& attrs, const Shape& input, std::mt19937& rng) {
+    SCOPED_TRACE(kind + " " + attrs + " on " + formatShape(input));
+    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input"}, {"id": "n", "kind": ")" + kind +
+                                 R"(", "attrs": )" + attrs + R"(}], "edges": [{"from": "in", "to": "n"}])",
+                             AnalyzeOptions{.inputShape = input});
+    ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+    const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("n"))];
+    const NodeResult& info = a.node("n");
+    ASSERT_NE(node.kind->reference, nullptr);
+    Tensor x = randomTensor(input, rng);
+    std::vector<Tensor> weights;
+    for (const WeightSpec& w : info.weights) weights.push_back(randomTensor(w.shape, rng));
+    std::vector<const Tensor*> ins{&x}, ws;
+    for (const Tensor& w : weights) ws.push_back(&w);
+    Tensor fast(info.outputs[0]), slow(info.outputs[0]);
+    NodeAttrs view = node.view();
+    node.kind->forward(KernelArgs{view, ins, ws, fast});
+    node.kind->reference(KernelArgs{view, ins, ws, slow});
+    EXPECT_LT(maxRelDiff(fast, slow), 1e-5f);
+}
+
+}  // namespace
+
+TEST(Kernels, EveryKindHasAForwardKernel) {
+    for (const LayerKind& k : Registry::instance().kinds()) EXPECT_NE(k.forward, nullptr) << k.name;
+}
+
+TEST(Kernels, ConvolutionsMatchTheirReferenceOnRandomShapes) {
+    std::mt19937 rng(42);
+    std::uniform_int_distribution<int> pick(0, 1000);
+    for (int trial = 0; trial < 40; ++trial) {
+        const int64_t groups = std::vector<int64_t>{1, 1, 2, 4}[pick(rng) % 4];
+        const int64_t cin = groups * (1 + pick(rng) % 6), cout = groups * (1 + pick(rng) % 6);
+        const int64_t kh = 1 + pick(rng) % 5, kw = 1 + pick(rng) % 5, stride = 1 + pick(rng) % 3;
+        const int64_t dilation = 1 + pick(rng) % 2, h = 7 + pick(rng) % 12, w = 7 + pick(rng) % 12;
+        const std::string padding = std::vector<std::string>{"0", "1", "[2, 1]", "\"same\"", "\"valid\""}[pick(rng) % 5];
+        const std::string bias = pick(rng) % 2 ? "true" : "false";
+        checkAgainstReference("Conv2d",
+                              "{\"out_channels\": " + std::to_string(cout) + ", \"kernel_size\": [" + std::to_string(kh) +
+                                  ", " + std::to_string(kw) + "], \"stride\": " + std::to_string(stride) +
+                                  ", \"dilation\": " + std::to_string(dilation) + ", \"padding\": " + padding +
+                                  ", \"groups\": " + std::to_string(groups) + ", \"bias\": " + bias + "}",
+                              {1 + pick(rng) % 2, cin, h, w}, rng);
+    }
+    // 1×1 stride 1 takes the no-im2col path; depthwise takes the direct path.
+    checkAgainstReference("Conv2d", R"({"out_channels": 7, "kernel_size": 1})", {2, 5, 9, 11}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 6, "kernel_size": 3, "groups": 6, "padding": 1})", {1, 6, 10, 10}, rng);
+    checkAgainstReference("SeparableConv2d", R"({"out_channels": 8, "padding": "same", "stride": 2})", {2, 5, 13, 9}, rng);
+}
+
+TEST(Executor, WeightProblemsAreListedByNameAndShape) {
+    Analyzed a = analyzePreset("lenet5");
+    TensorMap w = initWeights(a.flat, a.analysis, 7);
+    w.erase("conv1.bias");
+    w["fc1.weight"] = Tensor({120, 401});
+    w["fc9.weight"] = Tensor({3, 3});
+    w["conv2.weight"].data[5] = std::nanf("");
+    std::vector<std::string> problems = checkWeights(a.flat, a.analysis, w);
+    auto has = [&](const std::string& text) {
+        for (const auto& p : problems)
+            if (p.find(text) != std::string::npos) return true;
+        return false;
+    };
+    EXPECT_EQ(problems.size(), 4u);
+    EXPECT_TRUE(has("missing conv1.bias 6"));
+    EXPECT_TRUE(has("fc1.weight has shape 120×401, the graph needs 120×400"));
+    EXPECT_TRUE(has("unexpected fc9.weight 3×3"));
+    EXPECT_TRUE(has("conv2.weight contains NaN"));
+    RunResult r = run(a.flat, a.analysis, w, Tensor({1, 1, 32, 32}));
+    EXPECT_NE(r.error.find("the weights do not fit the graph"), std::string::npos);
+    EXPECT_TRUE(r.output.data.empty());
+}
+
+TEST(Executor, RefusesBadInputsAndPlansOverBudget) {
+    Analyzed a = analyzePreset("lenet5");
+    TensorMap w = initWeights(a.flat, a.analysis);
+    EXPECT_NE(run(a.flat, a.analysis, w, Tensor({1, 1, 28, 28})).error.find("the input is 1×1×28×28 but the network expects 1×1×32×32"),
+              std::string::npos);
+    Tensor x({1, 1, 32, 32});
+    x.data[3] = INFINITY;
+    EXPECT_NE(run(a.flat, a.analysis, w, x).error.find("NaN or infinite"), std::string::npos);
+    RunOptions tight;
+    tight.memoryBudgetBytes = 10'000;
+    EXPECT_NE(run(a.flat, a.analysis, w, Tensor({1, 1, 32, 32}), tight).error.find("more than the budget of 10,000 bytes"),
+              std::string::npos);
+}
+
+TEST(Executor, FreesActivationsAfterTheirLastUse) {
+    Analyzed a = analyzePreset("resnet18");
+    TensorMap w = initWeights(a.flat, a.analysis);
+    RunOptions options;
+    options.keep = {"layer1.0.relu1"};
+    RunResult r = run(a.flat, a.analysis, w, Tensor({1, 3, 224, 224}), options);
+    ASSERT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.output.shape, (Shape{1, 1000}));
+    ASSERT_EQ(r.kept.count("layer1.0.relu1"), 1u);
+    EXPECT_EQ(r.kept.at("layer1.0.relu1").shape, (Shape{1, 64, 56, 56}));
+    // Far below the sum of all activations: only the live ones are held at once.
+    EXPECT_LT(r.peakActivationBytes, a.analysis.totals.activation_bytes / 4);
+    EXPECT_GE(r.peakActivationBytes, 2 * 64 * 112 * 112 * 4);  // conv1 output and bn1 output coexist
+}
+
+TEST(Executor, InitialisationIsDeterministicAndPerName) {
+    Analyzed a = analyzePreset("lenet5");
+    TensorMap one = initWeights(a.flat, a.analysis, 3), two = initWeights(a.flat, a.analysis, 3);
+    EXPECT_EQ(one.at("conv2.weight").data, two.at("conv2.weight").data);
+    EXPECT_NE(one.at("conv2.weight").data, initWeights(a.flat, a.analysis, 4).at("conv2.weight").data);
+    float bound = 1.0f / std::sqrt(6.0f * 5 * 5);
+    for (float v : one.at("conv2.weight").data) EXPECT_LE(std::abs(v), bound);
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Runs every preset in Netwright's executor and in PyTorch on the same input and weights.
+
+Usage: check_executor.py NETWRIGHT_CLI PRESETS_DIR WORK_DIR [preset ...]
+
+For each preset: random seeded weights (batch-norm statistics and affine parameters randomised too, so
+they matter) are written to safetensors from the torch model's state_dict, a seeded input to .npy; both
+run, and the final output and a sample of intermediate layers must agree within
+max|Δ| ≤ 1e-4 · max|y_torch|. Exits 1 listing every disagreement.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+import torch_models
+
+TOLERANCE = 1e-4
+
+
+def write_safetensors(path, tensors):
+    """The safetensors layout from contracts.md, written with the standard library only."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        data = tensors[name].detach().contiguous().to(torch.float32).numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+
+
+def randomise(model, seed):
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.normal_(0, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.normal_(0, 0.1)
+
+
+def compare(name, cli, presets_dir, work):
+    model, chw = torch_models.build(name)
+    randomise(model, 1)
+    torch.manual_seed(2)
+    x = torch.randn(1, *chw)
+    state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    weights = os.path.join(work, name + ".safetensors")
+    inp, out = os.path.join(work, name + "_in.npy"), os.path.join(work, name + "_out.npy")
+    write_safetensors(weights, state)
+    np.save(inp, x.numpy())
+
+    # A sample of intermediate layers: torch modules that run once and exist in the flat graph.
+    summary = json.loads(subprocess.run([cli, "summary", "--json", "%s/%s.netw" % (presets_dir, name)],
+                                        check=True, capture_output=True, text=True).stdout)
+    ours = {layer["name"] for layer in summary["layers"]}
+    modules = dict(model.named_modules())
+    calls, captured = {}, {}
+
+    def hook(n):
+        def f(module, args, output):
+            calls[n] = calls.get(n, 0) + 1
+            captured[n] = output.detach().clone()
+        return f
+
+    for n, m in modules.items():
+        if n in ours:
+            m.register_forward_hook(hook(n))
+    with torch.no_grad():
+        want = model(x)
+    candidates = [n for n in modules if n in ours and calls.get(n) == 1]
+    sample = candidates[:: max(1, len(candidates) // 6)][:6]
+
+    dump_dir = os.path.join(work, name + "_dump")
+    os.makedirs(dump_dir, exist_ok=True)
+    cmd = [cli, "run", "%s/%s.netw" % (presets_dir, name), "--input", inp, "--weights", weights, "--output", out,
+           "--dump-dir", dump_dir]
+    for n in sample:
+        cmd += ["--dump", n]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        return ["netwright-cli run failed: " + run.stderr.strip()], 0.0, 0
+
+    problems, worst = [], 0.0
+    for label, got, ref in [("output", np.load(out), want)] + [
+            (n, np.load(os.path.join(dump_dir, n + ".npy")), captured[n]) for n in sample]:
+        ref = ref.numpy()
+        if got.shape != ref.shape:
+            problems.append("%s: shape %s, torch %s" % (label, got.shape, ref.shape))
+            continue
+        scale = float(np.abs(ref).max()) or 1.0
+        err = float(np.abs(got - ref).max()) / scale
+        worst = max(worst, err)
+        if not err <= TOLERANCE:
+            problems.append("%s: max|Δ| = %.3g · max|y| (limit %.0e)" % (label, err, TOLERANCE))
+    return problems, worst, len(sample)
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    torch.set_num_threads(2)
+    cli, presets_dir, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    failed = False
+    for name in sys.argv[4:] or torch_models.PRESETS:
+        problems, worst, checked = compare(name, cli, presets_dir, work)
+        print("%-16s %s  output + %d layers, worst max|Δ|/max|y| = %.2e" % (name, "ok  " if not problems else "FAIL",
+                                                                            checked, worst), flush=True)
+        for p in problems:
+            print("    " + p)
+        failed |= bool(problems)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
