@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <omp.h>
+#include <map>
 #include <random>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@ commands:
   compare FILE --nodes X Y               ... of two top-level nodes (module instances) of one file
   kinds                                  the layer kinds and their attributes
   run FILE --input X.npy [--weights W.safetensors] [--top K] [--output Y.npy]
+          [--input NAME=X.npy ...: one per Input node of a graph with several]
           [--dump NODE]... [--dump-dir DIR] [--profile] [--seed S] [--threads T]
                                          runs the network (random weights unless --weights);
                                          X.npy is N×C×H×W (or C×H×W for one sample) float32
@@ -47,7 +49,8 @@ struct Args {
     bool json = false;
     std::string inputShape, output, direction = "TB";
     std::vector<std::string> nodes;
-    std::string input, weights, dumpDir = ".";
+    std::vector<std::string> inputs;  // X.npy, or NAME=X.npy for a graph with several Input nodes
+    std::string weights, dumpDir = ".";
     std::vector<std::string> dumps;
     int64_t top = 5, batch = 1, threads = 0, runs = 10, warmup = 2;
     uint64_t seed = 0;
@@ -194,9 +197,11 @@ struct Runnable {
     Loaded net;
     nw::TensorMap weights;
 };
-std::optional<Runnable> loadRunnable(const Args& a, const nw::Shape& inputShape) {
+std::optional<Runnable> loadRunnable(const Args& a, const nw::Shape& inputShape,
+                                     const std::map<std::string, nw::Shape, std::less<>>& inputShapes = {}) {
     nw::AnalyzeOptions options;
     if (!inputShape.empty()) options.inputShape = inputShape;
+    options.inputShapes = inputShapes;
     auto l = load(a.positional[0], options, a.json);
     if (!l) return std::nullopt;
     if (l->analysis.errorCount() > 0) {
@@ -224,19 +229,30 @@ std::string safeFileName(std::string name) {
 
 int cmdRun(const Args& a) {
     if (a.positional.size() != 1) return usage("run takes one FILE");
-    if (a.input.empty()) return usage("run needs --input X.npy");
-    nw::TensorResult in = nw::readNpy(a.input);
-    if (!in.error.empty()) {
-        std::cerr << "netwright-cli: " << in.error << "\n";
-        return 1;
+    if (a.inputs.empty()) return usage("run needs --input X.npy");
+    nw::TensorMap inputs;  // by Input node name; "" for the only one
+    std::map<std::string, nw::Shape, std::less<>> shapes;
+    for (const std::string& spec : a.inputs) {
+        size_t eq = spec.find('=');
+        std::string name = eq == std::string::npos ? "" : spec.substr(0, eq);
+        if ((name.empty()) != (a.inputs.size() == 1)) return usage("give --input NAME=X.npy for each Input node");
+        nw::TensorResult in = nw::readNpy(eq == std::string::npos ? spec : spec.substr(eq + 1));
+        if (!in.error.empty()) {
+            std::cerr << "netwright-cli: " << in.error << "\n";
+            return 1;
+        }
+        if (in.tensor.shape.size() == 3) in.tensor.shape.insert(in.tensor.shape.begin(), 1);  // one sample
+        if (!name.empty()) shapes[name] = in.tensor.shape;
+        inputs.emplace(name, std::move(in.tensor));
     }
-    if (in.tensor.shape.size() == 3) in.tensor.shape.insert(in.tensor.shape.begin(), 1);  // one sample
-    auto r = loadRunnable(a, in.tensor.shape);
+    const nw::Shape single = inputs.count("") ? inputs.at("").shape : nw::Shape{};
+    auto r = loadRunnable(a, single, shapes);
     if (!r) return 1;
     nw::RunOptions options;
     options.keep = a.dumps;
     options.profile = a.profile;
-    nw::RunResult out = nw::run(r->net.flat, r->net.analysis, r->weights, in.tensor, options);
+    nw::RunResult out = inputs.count("") ? nw::run(r->net.flat, r->net.analysis, r->weights, inputs.at(""), options)
+                                         : nw::run(r->net.flat, r->net.analysis, r->weights, inputs, options);
     if (!out.error.empty()) {
         std::cerr << "netwright-cli: " << out.error << "\n";
         return 1;
@@ -365,7 +381,7 @@ int main(int argc, char** argv) {
         } else if (arg == "--input" || arg == "--weights" || arg == "--dump" || arg == "--dump-dir") {
             std::string v;
             if (!value(v)) return usage(arg + " needs a value");
-            if (arg == "--input") a.input = v;
+            if (arg == "--input") a.inputs.push_back(v);
             else if (arg == "--weights") a.weights = v;
             else if (arg == "--dump") a.dumps.push_back(v);
             else a.dumpDir = v;

@@ -169,6 +169,10 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
         ShapeContext ctx{attrs, node.name, node.inputPorts, inputs, a.diagnostics};
         ctx.batch = options.inputShape ? (*options.inputShape)[0] : 1;
         ctx.inputOverride = options.inputShape ? &*options.inputShape : nullptr;
+        if (auto it = options.inputShapes.find(node.name); it != options.inputShapes.end() && kind.inputs.empty()) {
+            ctx.inputOverride = &it->second;
+            ctx.batch = it->second.empty() ? 1 : it->second[0];
+        }
         ctx.inputFactors = factors;
         auto outputs = kind.infer(ctx);
         if (!outputs) continue;

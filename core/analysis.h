@@ -1,6 +1,7 @@
 // Validation, shape inference and accounting over a flat graph, in topological order. A graph
 // with errors still gets the shapes and counts of every node that can be computed.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ struct NodeResult {
 
 struct AnalyzeOptions {
     std::optional<Shape> inputShape;  // overrides every Input node (N,C,H,W or N,F)
+    std::map<std::string, Shape, std::less<>> inputShapes;  // per Input node name; wins over inputShape
     int64_t maxTensorElements = int64_t{1} << 34;  // per tensor; more is an error, not a plan
 };
 

@@ -93,18 +93,44 @@ TensorMap initWeights(const FlatGraph& graph, const Analysis& analysis, uint64_t
 
 RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const Tensor& input,
               const RunOptions& options) {
+    std::vector<std::string> names;
+    for (const FlatNode& node : graph.nodes)
+        if (node.kind->inputs.empty()) names.push_back(node.name);
+    if (names.size() != 1) {
+        RunResult result;
+        result.error = "the graph has " + std::to_string(names.size()) + " Input nodes; give a tensor for each by name";
+        return result;
+    }
+    TensorMap inputs;
+    inputs.emplace(names[0], input);
+    return run(graph, analysis, weights, inputs, options);
+}
+
+RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const TensorMap& inputs,
+              const RunOptions& options) {
     RunResult result;
     if (analysis.errorCount() > 0) {
         result.error = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before running";
         return result;
     }
-    if (input.shape != analysis.inputShape) {
-        result.error = "the input is " + formatShape(input.shape) + " but the network expects " +
-                       formatShape(analysis.inputShape);
-        return result;
+    const size_t n = graph.nodes.size();
+    size_t inputNodes = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (!graph.nodes[i].kind->inputs.empty()) continue;
+        ++inputNodes;
+        const std::string& name = graph.nodes[i].name;
+        auto it = inputs.find(name);
+        const Shape& want = analysis.nodes[i].outputs.at(0);
+        if (it == inputs.end()) result.error = "no tensor for Input '" + name + "' (" + formatShape(want) + ")";
+        else if (it->second.shape != want)
+            result.error = "the input '" + name + "' is " + formatShape(it->second.shape) + " but the network expects " +
+                           formatShape(want);
+        else if (!allFinite(it->second)) result.error = "the input '" + name + "' contains NaN or infinite values";
+        if (!result.error.empty()) return result;
     }
-    if (!allFinite(input)) {
-        result.error = "the input contains NaN or infinite values";
+    if (inputs.size() != inputNodes) {
+        result.error = "got " + std::to_string(inputs.size()) + " input tensors for " + std::to_string(inputNodes) +
+                       " Input nodes";
         return result;
     }
     if (auto problems = checkWeights(graph, analysis, weights); !problems.empty()) {
@@ -113,13 +139,6 @@ RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap&
         return result;
     }
     const auto& order = analysis.order;
-    const size_t n = graph.nodes.size();
-    int inputs = 0;
-    for (int idx : order) inputs += graph.nodes[static_cast<size_t>(idx)].kind->inputs.empty();
-    if (inputs != 1) {
-        result.error = "the graph has " + std::to_string(inputs) + " Input nodes; running needs exactly one";
-        return result;
-    }
 
     // Lifetimes: a node's output lives until the last node (in run order) that reads it.
     std::vector<size_t> position(n, 0), lastUse(n, 0);
@@ -177,7 +196,7 @@ RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap&
         const FlatNode& node = graph.nodes[idx];
         const NodeResult& info = analysis.nodes[idx];
         auto started = std::chrono::steady_clock::now();
-        if (node.kind->inputs.empty()) outputs[idx] = input;
+        if (node.kind->inputs.empty()) outputs[idx] = inputs.find(node.name)->second;
         else if (!info.outputs.empty()) {
             inputTensors.clear();
             for (const PortRef& in : node.inputs) inputTensors.push_back(&outputs[static_cast<size_t>(in.node)]);

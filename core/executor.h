@@ -34,8 +34,11 @@ struct RunResult {
     int64_t peakActivationBytes = 0;  // largest sum of live activations during the run
 };
 
-// Runs `graph` (analysed for `input`'s shape) on `input`. Frees each activation after its last
-// consumer, so peak memory is the weights plus the live activations.
+// Runs `graph` (analysed for the inputs' shapes) on one tensor per Input node, by node name. Frees
+// each activation after its last consumer, so peak memory is the weights plus the live activations.
+RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const TensorMap& inputs,
+              const RunOptions& options = {});
+// The same for a graph with one Input node.
 RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const Tensor& input,
               const RunOptions& options = {});
 

@@ -22,13 +22,16 @@ std::optional<std::vector<Shape>> poolInfer(ShapeContext& ctx) {
     if (!ctx.requireRank(0, 4, "an N×C×H×W feature map")) return std::nullopt;
     Window w = poolWindow(ctx.attrs, ctx.in());
     Pad4 p = resolvePadding(ctx.attrs, w, ctx.in()[2], ctx.in()[3]);
-    // PyTorch refuses padding beyond half the kernel; "same" padding never exceeds it.
-    if (std::max(p.top, p.bottom) > w.kh / 2 || std::max(p.left, p.right) > w.kw / 2) {
-        ctx.error("in", "padding " + formatAttrValue(ctx.attrs.get("padding")) + " exceeds half the kernel " +
-                            std::to_string(w.kh) + "×" + std::to_string(w.kw) +
-                            ": windows would see only padding");
+    // A window wholly inside the padding has nothing to pool. PyTorch is stricter (at most half the
+    // kernel) while ONNX allows more, so that is only a warning.
+    const std::string pad = formatAttrValue(ctx.attrs.get("padding"));
+    const std::string kernel = std::to_string(w.kh) + "×" + std::to_string(w.kw);
+    if (std::max(p.top, p.bottom) >= w.kh || std::max(p.left, p.right) >= w.kw) {
+        ctx.error("in", "padding " + pad + " is not smaller than the kernel " + kernel + ": windows would see only padding");
         return std::nullopt;
     }
+    if (std::max(p.top, p.bottom) > w.kh / 2 || std::max(p.left, p.right) > w.kw / 2)
+        ctx.warning("in", "padding " + pad + " exceeds half the kernel " + kernel + "; PyTorch would refuse this pooling");
     auto hw = windowOutput(ctx, w, p, ctx.attrs.b("ceil_mode"));
     if (!hw) return std::nullopt;
     return std::vector<Shape>{{ctx.in()[0], ctx.in()[1], hw->first, hw->second}};

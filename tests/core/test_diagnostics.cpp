@@ -233,3 +233,14 @@ TEST(Diagnostics, UnconnectedModuleInputIsNamedOnce) {
     ASSERT_NE(d, nullptr) << a.allDiagnostics();
     EXPECT_EQ(a.analysis.errorCount(), 1u) << a.allDiagnostics();
 }
+
+TEST(Diagnostics, PoolPaddingBeyondHalfTheKernelWarnsAndBeyondTheKernelFails) {
+    Analyzed a = analyzeText(nodes(R"({"id": "p", "kind": "MaxPool2d", "attrs": {"kernel_size": 3, "stride": 1, "padding": 2}}],
+      "edges": [{"from": "in", "to": "p"}])"));
+    EXPECT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+    EXPECT_NE(a.find("exceeds half the kernel 3×3; PyTorch would refuse"), nullptr) << a.allDiagnostics();
+    EXPECT_EQ(a.shape("p"), (Shape{1, 3, 34, 34}));
+    a = analyzeText(nodes(R"({"id": "p", "kind": "AvgPool2d", "attrs": {"kernel_size": 3, "padding": 3}}],
+      "edges": [{"from": "in", "to": "p"}])"));
+    EXPECT_NE(a.find("is not smaller than the kernel 3×3: windows would see only padding"), nullptr) << a.allDiagnostics();
+}

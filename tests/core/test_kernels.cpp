@@ -109,7 +109,7 @@ TEST(Executor, WeightProblemsAreListedByNameAndShape) {
 TEST(Executor, RefusesBadInputsAndPlansOverBudget) {
     Analyzed a = analyzePreset("lenet5");
     TensorMap w = initWeights(a.flat, a.analysis);
-    EXPECT_NE(run(a.flat, a.analysis, w, Tensor({1, 1, 28, 28})).error.find("the input is 1×1×28×28 but the network expects 1×1×32×32"),
+    EXPECT_NE(run(a.flat, a.analysis, w, Tensor({1, 1, 28, 28})).error.find("the input 'input' is 1×1×28×28 but the network expects 1×1×32×32"),
               std::string::npos);
     Tensor x({1, 1, 32, 32});
     x.data[3] = INFINITY;
