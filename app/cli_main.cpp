@@ -1,5 +1,6 @@
 // netwright-cli: the core, headless. Exit 0 on success, 1 on invalid input, 2 on usage errors.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <algorithm>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "analysis.h"
 #include "compare.h"
 #include "executor.h"
+#include "image.h"
 #include "layout.h"
 #include "netw_format.h"
 #include "registry.h"
@@ -31,11 +33,12 @@ commands:
   compare A.netw B.netw                  per-layer and total differences of two files
   compare FILE --nodes X Y               ... of two top-level nodes (module instances) of one file
   kinds                                  the layer kinds and their attributes
-  run FILE --input X.npy [--weights W.safetensors] [--top K] [--output Y.npy]
+  run FILE (--image IMG | --input X.npy) [--weights W.safetensors] [--top K] [--output Y.npy]
           [--input NAME=X.npy ...: one per Input node of a graph with several]
           [--dump NODE]... [--dump-dir DIR] [--profile] [--seed S] [--threads T]
                                          runs the network (random weights unless --weights);
-                                         X.npy is N×C×H×W (or C×H×W for one sample) float32
+                                         X.npy is N×C×H×W (or C×H×W for one sample) float32;
+                                         IMG (PNG, JPEG, BMP) is prepared as the Input node says
   bench FILE [--batch N] [--threads T] [--runs R] [--warmup W]
                                          executor latency: median, min, max ms and GFLOP/s
 
@@ -50,7 +53,7 @@ struct Args {
     std::string inputShape, output, direction = "TB";
     std::vector<std::string> nodes;
     std::vector<std::string> inputs;  // X.npy, or NAME=X.npy for a graph with several Input nodes
-    std::string weights, dumpDir = ".";
+    std::string weights, image, dumpDir = ".";
     std::vector<std::string> dumps;
     int64_t top = 5, batch = 1, threads = 0, runs = 10, warmup = 2;
     uint64_t seed = 0;
@@ -229,10 +232,10 @@ std::string safeFileName(std::string name) {
 
 int cmdRun(const Args& a) {
     if (a.positional.size() != 1) return usage("run takes one FILE");
-    if (a.inputs.empty()) return usage("run needs --input X.npy");
+    if (a.inputs.empty() == a.image.empty()) return usage("run needs --image IMG or --input X.npy");
     nw::TensorMap inputs;  // by Input node name; "" for the only one
     std::map<std::string, nw::Shape, std::less<>> shapes;
-    for (const std::string& spec : a.inputs) {
+    for (const std::string& spec : a.inputs) {  // none with --image
         size_t eq = spec.find('=');
         std::string name = eq == std::string::npos ? "" : spec.substr(0, eq);
         if ((name.empty()) != (a.inputs.size() == 1)) return usage("give --input NAME=X.npy for each Input node");
@@ -244,6 +247,23 @@ int cmdRun(const Args& a) {
         if (in.tensor.shape.size() == 3) in.tensor.shape.insert(in.tensor.shape.begin(), 1);  // one sample
         if (!name.empty()) shapes[name] = in.tensor.shape;
         inputs.emplace(name, std::move(in.tensor));
+    }
+    if (!a.image.empty()) {  // prepared as the file's Input node says
+        auto net = load(a.positional[0], {}, a.json);
+        if (!net) return 1;
+        const nw::FlatNode* in = nullptr;
+        for (const nw::FlatNode& node : net->flat.nodes)
+            if (node.kind->name == "Input") in = &node;
+        if (!in) {
+            std::cerr << "netwright-cli: the network has no Input node\n";
+            return 1;
+        }
+        nw::ImageResult img = nw::loadImage(a.image, in->view());
+        if (!img.error.empty()) {
+            std::cerr << "netwright-cli: " << img.error << "\n";
+            return 1;
+        }
+        inputs.emplace("", std::move(img.tensor));
     }
     const nw::Shape single = inputs.count("") ? inputs.at("").shape : nw::Shape{};
     auto r = loadRunnable(a, single, shapes);
@@ -267,6 +287,14 @@ int cmdRun(const Args& a) {
             std::cerr << "netwright-cli: " << e << "\n";
             return 1;
         }
+    // Class names from the Output node's `labels`.
+    std::vector<std::string> labels;
+    for (const nw::FlatNode& node : r->net.flat.nodes)
+        if (node.kind->name == "Output" && node.attrsValid) {
+            const char* dir = std::getenv("NETWRIGHT_RESOURCES");
+            labels = nw::loadLabels(dir ? dir : NETWRIGHT_RESOURCE_DIR, node.view().s("labels"));
+            break;
+        }
     // Top-k per sample of a flat (N×K) output.
     nlohmann::ordered_json top = nlohmann::ordered_json::array();
     const nw::Shape& s = out.output.shape;
@@ -279,7 +307,11 @@ int cmdRun(const Args& a) {
             std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
                               [&](int64_t x, int64_t y) { return v[x] > v[y]; });
             nlohmann::ordered_json sample = nlohmann::ordered_json::array();
-            for (size_t i = 0; i < k; ++i) sample.push_back({{"index", idx[i]}, {"value", v[idx[i]]}});
+            for (size_t i = 0; i < k; ++i) {
+                nlohmann::ordered_json entry{{"index", idx[i]}, {"value", v[idx[i]]}};
+                if (static_cast<size_t>(idx[i]) < labels.size()) entry["label"] = labels[static_cast<size_t>(idx[i])];
+                sample.push_back(entry);
+            }
             top.push_back(sample);
         }
     if (a.json) {
@@ -296,7 +328,11 @@ int cmdRun(const Args& a) {
     std::cout << "output " << nw::formatShape(s) << " from " << out.outputNode << "\n";
     for (size_t n = 0; n < top.size(); ++n) {
         std::cout << "sample " << n << ":";
-        for (const auto& t : top[n]) std::cout << "  " << t["index"].get<int64_t>() << " (" << t["value"].get<float>() << ")";
+        for (const auto& t : top[n]) {
+            std::cout << "\n  " << t["index"].get<int64_t>();
+            if (t.contains("label")) std::cout << " " << t["label"].get<std::string>();
+            std::cout << "  " << t["value"].get<float>();
+        }
         std::cout << "\n";
     }
     if (a.profile)
@@ -378,10 +414,11 @@ int main(int argc, char** argv) {
             if (!value(a.output)) return usage(arg + " needs a value");
         } else if (arg == "--direction") {
             if (!value(a.direction)) return usage("--direction needs TB or LR");
-        } else if (arg == "--input" || arg == "--weights" || arg == "--dump" || arg == "--dump-dir") {
+        } else if (arg == "--input" || arg == "--image" || arg == "--weights" || arg == "--dump" || arg == "--dump-dir") {
             std::string v;
             if (!value(v)) return usage(arg + " needs a value");
             if (arg == "--input") a.inputs.push_back(v);
+            else if (arg == "--image") a.image = v;
             else if (arg == "--weights") a.weights = v;
             else if (arg == "--dump") a.dumps.push_back(v);
             else a.dumpDir = v;

@@ -72,13 +72,13 @@ def conv(out, k, stride=1, padding=0, bias=True, **extra):
 # ---------------------------------------------------------------- LeNet-5
 def lenet5():
     g = Graph()
-    x = g.add("input", "Input", channels=1, height=32, width=32)
+    x = g.add("input", "Input", channels=1, height=32, width=32, normalize="mnist")
     x = g.seq(x, ("conv1", "Conv2d", conv(6, 5)), ("relu1", "ReLU", {}), ("pool1", "MaxPool2d", {"kernel_size": 2}),
               ("conv2", "Conv2d", conv(16, 5)), ("relu2", "ReLU", {}), ("pool2", "MaxPool2d", {"kernel_size": 2}),
               ("flatten", "Flatten", {}), ("fc1", "Linear", {"in_features": 400, "out_features": 120}),
               ("relu3", "ReLU", {}), ("fc2", "Linear", {"out_features": 84}), ("relu4", "ReLU", {}),
               ("fc3", "Linear", {"out_features": 10}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="mnist")
     return document("LeNet-5", "LeNet-5 (LeCun et al., 1998) as taught in CNN courses: two 5×5 convolutions "
                     "with 2×2 max-pooling, then dense layers 120 → 84 → 10, on a 1×32×32 image (MNIST digits padded "
                     "to 32×32). 61,706 parameters. The original used tanh-like activations, average-pooling "
@@ -89,7 +89,7 @@ def lenet5():
 # ---------------------------------------------------------------- AlexNet (torchvision)
 def alexnet():
     g = Graph()
-    x = g.add("input", "Input", channels=3, height=224, width=224)
+    x = g.add("input", "Input", channels=3, height=224, width=224, resize=256, normalize="imagenet")
     x = g.seq(x, ("features.0", "Conv2d", conv(64, 11, 4, 2)), ("features.1", "ReLU", {}),
               ("features.2", "MaxPool2d", {"kernel_size": 3, "stride": 2}),
               ("features.3", "Conv2d", conv(192, 5, padding=2)), ("features.4", "ReLU", {}),
@@ -103,7 +103,7 @@ def alexnet():
               ("classifier.2", "ReLU", {}), ("classifier.3", "Dropout", {"p": 0.5}),
               ("classifier.4", "Linear", {"out_features": 4096}), ("classifier.5", "ReLU", {}),
               ("classifier.6", "Linear", {"out_features": 1000}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="imagenet1k")
     return document("AlexNet", "AlexNet as in torchvision (the one-GPU variant of Krizhevsky et al., 2012, after "
                     "'One weird trick'): five convolutions (64, 192, 384, 256, 256 filters) and three dense layers, "
                     "3×224×224 input, 61,100,840 parameters. Unlike the 2012 paper it has no local response "
@@ -118,7 +118,7 @@ VGG_CFG = {16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "
 
 def vgg(depth):
     g = Graph()
-    x = g.add("input", "Input", channels=3, height=224, width=224)
+    x = g.add("input", "Input", channels=3, height=224, width=224, resize=256, normalize="imagenet")
     i = 0
     for v in VGG_CFG[depth]:
         if v == "M":
@@ -133,7 +133,7 @@ def vgg(depth):
               ("classifier.2", "Dropout", {"p": 0.5}), ("classifier.3", "Linear", {"out_features": 4096}),
               ("classifier.4", "ReLU", {}), ("classifier.5", "Dropout", {"p": 0.5}),
               ("classifier.6", "Linear", {"out_features": 1000}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="imagenet1k")
     params = {16: "138,357,544", 19: "143,667,240"}[depth]
     return document("VGG-%d" % depth, "VGG-%d as in torchvision (Simonyan & Zisserman, 2014, configuration %s, "
                     "without batch-norm): stacks of 3×3 convolutions with padding 1 and 2×2 max-pooling, then three "
@@ -169,7 +169,7 @@ def googlenet_inception():
 
 def googlenet():
     g = Graph()
-    x = g.add("input", "Input", channels=3, height=224, width=224)
+    x = g.add("input", "Input", channels=3, height=224, width=224, resize=256, normalize="imagenet")
     x = g.add("conv1", "BasicConv2d", x, out_channels=64, kernel_size=7, stride=2, padding=3)
     x = g.add("maxpool1", "MaxPool2d", x, kernel_size=3, stride=2, ceil_mode=True)
     x = g.add("conv2", "BasicConv2d", x, out_channels=64, kernel_size=1)
@@ -189,7 +189,7 @@ def googlenet():
             x = g.add(name, "Inception", x, **dict(zip(keys, v)))
     x = g.seq(x, ("avgpool", "AdaptiveAvgPool2d", {"output_size": 1}), ("flatten", "Flatten", {}),
               ("dropout", "Dropout", {"p": 0.2}), ("fc", "Linear", {"out_features": 1000}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="imagenet1k")
     return document("GoogLeNet", "GoogLeNet (Szegedy et al., 2014, Inception v1) as in torchvision: nine Inception "
                     "modules whose 1×1 'bottleneck' convolutions keep the cost down; 3×224×224 input, 6,624,904 "
                     "parameters. torchvision's version differs from the paper: every convolution is followed by "
@@ -248,7 +248,7 @@ RESNET = {18: ("BasicBlock", [2, 2, 2, 2], 1, "11,689,512"), 34: ("BasicBlock", 
 def resnet(depth):
     block, counts, expansion, params = RESNET[depth]
     g = Graph()
-    x = g.add("input", "Input", channels=3, height=224, width=224)
+    x = g.add("input", "Input", channels=3, height=224, width=224, resize=256, normalize="imagenet")
     x = g.seq(x, ("conv1", "Conv2d", conv(64, 7, 2, 3, bias=False)), ("bn1", "BatchNorm2d", {}), ("relu", "ReLU", {}),
               ("maxpool", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}))
     inplanes = 64
@@ -260,7 +260,7 @@ def resnet(depth):
         inplanes = planes * expansion
     x = g.seq(x, ("avgpool", "AdaptiveAvgPool2d", {"output_size": 1}), ("flatten", "Flatten", {}),
               ("fc", "Linear", {"out_features": 1000}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="imagenet1k")
     mods = [basic_block()] if block == "BasicBlock" else [bottleneck_block()]
     return document("ResNet-%d" % depth, "ResNet-%d (He et al., 2015) as in torchvision: a 7×7 stem, four stages of "
                     "%s modules repeated %s times, global average pooling and a 1000-way classifier; 3×224×224 input, "
@@ -308,7 +308,7 @@ def xception_middle_block():
 
 def xception():
     g = Graph()
-    x = g.add("input", "Input", channels=3, height=299, width=299)
+    x = g.add("input", "Input", channels=3, height=299, width=299, normalize="tf")
     x = g.seq(x, ("block1_conv1", "Conv2d", {"out_channels": 32, "kernel_size": 3, "stride": 2, "padding": "same",
                                              "bias": False}),
               ("block1_conv1_bn", "BatchNorm2d", KERAS_BN), ("block1_conv1_act", "ReLU", {}),
@@ -324,7 +324,7 @@ def xception():
               ("block14_sepconv2_bn", "BatchNorm2d", KERAS_BN), ("block14_sepconv2_act", "ReLU", {}),
               ("avg_pool", "GlobalAvgPool", {}), ("predictions", "Linear", {"out_features": 1000}),
               ("softmax", "Softmax", {}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="imagenet1k")
     return document("Xception", "Xception (Chollet, 2017) as in Keras: depthwise-separable convolutions throughout, "
                     "an entry flow (two convolutions and three down-sampling blocks of 128, 256 and 728 filters), a "
                     "middle flow of eight residual blocks on 19×19×728, and an exit flow to 2048 channels, global "
@@ -354,14 +354,14 @@ def inception_a():
 
 def mnist_inception():
     g = Graph()
-    x = g.add("input", "Input", channels=1, height=28, width=28)
+    x = g.add("input", "Input", channels=1, height=28, width=28, normalize="mnist")
     x = g.seq(x, ("conv1", "Conv2d", conv(10, 5)), ("mp1", "MaxPool2d", {"kernel_size": 2}), ("relu1", "ReLU", {}))
     x = g.add("incep1", "InceptionA", x, in_channels=10)
     x = g.seq(x, ("conv2", "Conv2d", conv(20, 5, in_channels=88)), ("mp2", "MaxPool2d", {"kernel_size": 2}),
               ("relu2", "ReLU", {}))
     x = g.add("incep2", "InceptionA", x, in_channels=20)
     x = g.seq(x, ("flatten", "Flatten", {}), ("fc", "Linear", {"in_features": 1408, "out_features": 10}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="mnist")
     return document("MNIST Inception net", "The small Inception network of a widely followed PyTorch course on "
                     "MNIST (1×28×28): conv 1→10 5×5, max-pool, ReLU, InceptionA (88 channels), conv 88→20 5×5, "
                     "max-pool, ReLU, InceptionA, then a dense layer 1408 (= 88×4×4) → 10. 97,298 parameters. The "
@@ -381,13 +381,13 @@ def residual_block():
 
 def mnist_residual():
     g = Graph()
-    x = g.add("input", "Input", channels=1, height=28, width=28)
+    x = g.add("input", "Input", channels=1, height=28, width=28, normalize="mnist")
     x = g.seq(x, ("conv1", "Conv2d", conv(16, 5)), ("relu1", "ReLU", {}), ("mp1", "MaxPool2d", {"kernel_size": 2}))
     x = g.add("rblock1", "ResidualBlock", x, channels=16)
     x = g.seq(x, ("conv2", "Conv2d", conv(32, 5)), ("relu2", "ReLU", {}), ("mp2", "MaxPool2d", {"kernel_size": 2}))
     x = g.add("rblock2", "ResidualBlock", x, channels=32)
     x = g.seq(x, ("flatten", "Flatten", {}), ("fc", "Linear", {"in_features": 512, "out_features": 10}))
-    g.add("output", "Output", x)
+    g.add("output", "Output", x, labels="mnist")
     return document("MNIST residual net", "The small residual network of a widely followed PyTorch course on MNIST "
                     "(1×28×28): conv 1→16 5×5, ReLU, max-pool, a residual block, conv 16→32 5×5, ReLU, max-pool, a "
                     "residual block, then a dense layer 512 (= 32×4×4) → 10. 41,514 parameters.", g, [residual_block()])
