@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <random>
 
 namespace nw {
@@ -16,6 +17,74 @@ bool allFinite(const Tensor& t) {
     for (float v : t.data)
         if (!std::isfinite(v)) return false;
     return true;
+}
+
+// Inference-time rewrites of the graph, decided once per run: a BatchNorm2d whose input comes only
+// from a conv is folded into the conv's weights, and a ReLU after such a conv (or conv + BN) runs in
+// the conv's epilogue. Folded and fused nodes take over their producer's buffer instead of running.
+struct Rewrites {
+    std::vector<int> alias;              // per node: the node whose output it takes over, or -1
+    std::vector<char> relu;              // per node: the kernel applies a fused ReLU
+    std::map<size_t, std::vector<Tensor>> weights;  // per conv node: its kernels, then the bias, with BN folded in
+};
+
+Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights,
+                      const std::vector<int>& consumers, const std::vector<char>& keep) {
+    const size_t n = graph.nodes.size();
+    Rewrites r{std::vector<int>(n, -1), std::vector<char>(n, 0), {}};
+    auto onlyFeeds = [&](size_t producer) { return consumers[producer] == 1 && !keep[producer]; };
+    auto root = [&](size_t i) { return r.alias[i] >= 0 ? static_cast<size_t>(r.alias[i]) : i; };
+    for (int idx : analysis.order) {
+        const auto i = static_cast<size_t>(idx);
+        const FlatNode& node = graph.nodes[i];
+        if (node.inputs.size() != 1 || node.inputs[0].node < 0) continue;
+        const auto src = static_cast<size_t>(node.inputs[0].node);
+        const size_t conv = root(src);
+        const LayerKind& convKind = *graph.nodes[conv].kind;
+        if (node.kind->name == "BatchNorm2d" && src == conv && convKind.foldsBatchNorm && onlyFeeds(src) && !r.relu[conv]) {
+            // w' = w · γ/√(σ²+ε) per output channel; b' = (b − μ) · γ/√(σ²+ε) + β
+            const auto& bn = analysis.nodes[i].weights;
+            auto get = [&](const FlatNode& owner, const std::string& p) -> const Tensor& {
+                return weights.find(owner.name + "." + p)->second;
+            };
+            const bool affine = bn.size() == 4;
+            const Tensor& mean = get(node, "running_mean");
+            const Tensor& var = get(node, "running_var");
+            const double eps = node.view().f("eps");
+            // The conv's last kernel (a separable conv's pointwise one) is scaled; its bias replaced or added.
+            const auto& convSpecs = analysis.nodes[conv].weights;
+            std::vector<Tensor> folded;
+            size_t kernel = 0;
+            const Tensor* b = nullptr;
+            for (size_t k = 0; k < convSpecs.size(); ++k) {
+                const Tensor& t = get(graph.nodes[conv], convSpecs[k].name);
+                if (convSpecs[k].role == WeightRole::Bias) b = &t;
+                else {
+                    if (convSpecs[k].role == WeightRole::Weight) kernel = folded.size();
+                    folded.push_back(t);
+                }
+            }
+            Tensor& fw = folded[kernel];
+            const int64_t out = fw.shape[0], per = fw.numel() / out;
+            Tensor fb({out});
+            for (int64_t o = 0; o < out; ++o) {
+                const double gamma = affine ? get(node, "weight").data[static_cast<size_t>(o)] : 1.0;
+                const double beta = affine ? get(node, "bias").data[static_cast<size_t>(o)] : 0.0;
+                const double scale = gamma / std::sqrt(static_cast<double>(var.data[static_cast<size_t>(o)]) + eps);
+                for (int64_t k = 0; k < per; ++k) fw.data[static_cast<size_t>(o * per + k)] *= static_cast<float>(scale);
+                const double bias = b ? b->data[static_cast<size_t>(o)] : 0.0;
+                fb.data[static_cast<size_t>(o)] = static_cast<float>((bias - mean.data[static_cast<size_t>(o)]) * scale + beta);
+            }
+            folded.push_back(std::move(fb));
+            r.weights[conv] = std::move(folded);
+            r.alias[i] = static_cast<int>(conv);
+        } else if (node.kind->name == "ReLU" && convKind.fusesRelu && onlyFeeds(src) && !r.relu[conv] &&
+                   graph.nodes[src].kind->outputs.size() == 1) {
+            r.relu[conv] = 1;
+            r.alias[i] = static_cast<int>(conv);
+        }
+    }
+    return r;
 }
 
 }  // namespace
@@ -91,10 +160,95 @@ TensorMap initWeights(const FlatGraph& graph, const Analysis& analysis, uint64_t
     return out;
 }
 
-RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const Tensor& input,
-              const RunOptions& options) {
+struct Plan::State {
+    const FlatGraph& graph;
+    const Analysis& analysis;
+    const TensorMap& weights;
+    RunOptions options;
+    std::string error;
+    std::vector<size_t> lastUse;  // per node: position in the run order of its last reader
+    std::vector<char> keep, requested;
+    int outputSource = -1;
+    int64_t peak = 0;
+    Rewrites rewrites;
+};
+
+Plan::~Plan() = default;
+Plan::Plan(Plan&&) noexcept = default;
+const std::string& Plan::error() const { return state_->error; }
+int64_t Plan::peakActivationBytes() const { return state_->peak; }
+
+Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const RunOptions& options)
+    : state_(std::make_unique<State>(State{graph, analysis, weights, options, {}, {}, {}, {}, -1, 0, {}})) {
+    State& st = *state_;
+    if (analysis.errorCount() > 0) {
+        st.error = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before running";
+        return;
+    }
+    if (auto problems = checkWeights(graph, analysis, weights); !problems.empty()) {
+        st.error = "the weights do not fit the graph:";
+        for (const auto& p : problems) st.error += "\n  " + p;
+        return;
+    }
+    const size_t n = graph.nodes.size();
+    const auto& order = analysis.order;
+    // Lifetimes: a node's output lives until the last node (in run order) that reads it.
+    std::vector<size_t> position(n, 0);
+    st.lastUse.assign(n, 0);
+    for (size_t p = 0; p < order.size(); ++p) position[static_cast<size_t>(order[p])] = p;
+    std::vector<int> consumers(n, 0);
+    for (int idx : order)
+        for (const PortRef& in : graph.nodes[static_cast<size_t>(idx)].inputs) {
+            auto src = static_cast<size_t>(in.node);
+            st.lastUse[src] = std::max(st.lastUse[src], position[static_cast<size_t>(idx)]);
+            ++consumers[src];
+        }
+    // The network's output: what feeds the first Output node, else the last node run.
+    st.outputSource = order.empty() ? -1 : order.back();
+    for (int idx : order) {
+        const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
+        if (node.kind->outputs.empty() && !node.inputs.empty()) {
+            st.outputSource = node.inputs[0].node;
+            break;
+        }
+    }
+    st.keep.assign(n, 0);
+    st.requested.assign(n, 0);
+    for (const auto& name : options.keep) {
+        int i = graph.find(name);
+        if (i < 0) {
+            st.error = "no node '" + name + "' to keep";
+            return;
+        }
+        st.keep[static_cast<size_t>(i)] = st.requested[static_cast<size_t>(i)] = 1;
+    }
+    if (st.outputSource >= 0) st.keep[static_cast<size_t>(st.outputSource)] = 1;
+
+    // Refuse before allocating when the live activations would exceed the budget.
+    int64_t live = 0;
+    std::vector<int64_t> bytes(n, 0);
+    for (size_t p = 0; p < order.size(); ++p) {
+        auto idx = static_cast<size_t>(order[p]);
+        for (const Shape& s : analysis.nodes[idx].outputs) bytes[idx] += *checkedProduct(s) * 4;
+        live += bytes[idx];
+        st.peak = std::max(st.peak, live);
+        for (const PortRef& in : graph.nodes[idx].inputs) {
+            auto src = static_cast<size_t>(in.node);
+            if (st.lastUse[src] == p && !st.keep[src]) live -= bytes[src];
+        }
+    }
+    if (st.peak > options.memoryBudgetBytes) {
+        st.error = "running needs " + formatInt(st.peak) + " bytes of activations at once, more than the budget of " +
+                   formatInt(options.memoryBudgetBytes) + " bytes; use a smaller batch or input";
+        return;
+    }
+    st.rewrites = planRewrites(graph, analysis, weights, consumers, st.keep);
+}
+
+RunResult Plan::run(const Tensor& input) const {
+    const State& st = *state_;
     std::vector<std::string> names;
-    for (const FlatNode& node : graph.nodes)
+    for (const FlatNode& node : st.graph.nodes)
         if (node.kind->inputs.empty()) names.push_back(node.name);
     if (names.size() != 1) {
         RunResult result;
@@ -103,14 +257,16 @@ RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap&
     }
     TensorMap inputs;
     inputs.emplace(names[0], input);
-    return run(graph, analysis, weights, inputs, options);
+    return run(inputs);
 }
 
-RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const TensorMap& inputs,
-              const RunOptions& options) {
+RunResult Plan::run(const TensorMap& inputs) const {
+    const State& st = *state_;
+    const FlatGraph& graph = st.graph;
+    const Analysis& analysis = st.analysis;
     RunResult result;
-    if (analysis.errorCount() > 0) {
-        result.error = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before running";
+    if (!st.error.empty()) {
+        result.error = st.error;
         return result;
     }
     const size_t n = graph.nodes.size();
@@ -133,62 +289,9 @@ RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap&
                        " Input nodes";
         return result;
     }
-    if (auto problems = checkWeights(graph, analysis, weights); !problems.empty()) {
-        result.error = "the weights do not fit the graph:";
-        for (const auto& p : problems) result.error += "\n  " + p;
-        return result;
-    }
+    result.peakActivationBytes = st.peak;
     const auto& order = analysis.order;
-
-    // Lifetimes: a node's output lives until the last node (in run order) that reads it.
-    std::vector<size_t> position(n, 0), lastUse(n, 0);
-    for (size_t p = 0; p < order.size(); ++p) position[static_cast<size_t>(order[p])] = p;
-    int outputSource = order.empty() ? -1 : order.back();
-    for (int idx : order) {
-        const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
-        for (const PortRef& in : node.inputs) {
-            auto src = static_cast<size_t>(in.node);
-            lastUse[src] = std::max(lastUse[src], position[static_cast<size_t>(idx)]);
-        }
-    }
-    for (int idx : order) {
-        const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
-        if (node.kind->outputs.empty() && !node.inputs.empty()) {
-            outputSource = node.inputs[0].node;
-            break;
-        }
-    }
-    std::vector<char> keep(n, 0), requested(n, 0);
-    for (const auto& name : options.keep) {
-        int i = graph.find(name);
-        if (i < 0) {
-            result.error = "no node '" + name + "' to keep";
-            return result;
-        }
-        keep[static_cast<size_t>(i)] = requested[static_cast<size_t>(i)] = 1;
-    }
-    if (outputSource >= 0) keep[static_cast<size_t>(outputSource)] = 1;
-
-    // Refuse before allocating when the live activations would exceed the budget.
-    int64_t live = 0, peak = 0;
-    std::vector<int64_t> bytes(n, 0);
-    for (size_t p = 0; p < order.size(); ++p) {
-        auto idx = static_cast<size_t>(order[p]);
-        for (const Shape& s : analysis.nodes[idx].outputs) bytes[idx] += *checkedProduct(s) * 4;
-        live += bytes[idx];
-        peak = std::max(peak, live);
-        for (const PortRef& in : graph.nodes[idx].inputs) {
-            auto src = static_cast<size_t>(in.node);
-            if (lastUse[src] == p && !keep[src]) live -= bytes[src];
-        }
-    }
-    if (peak > options.memoryBudgetBytes) {
-        result.error = "running needs " + formatInt(peak) + " bytes of activations at once, more than the budget of " +
-                       formatInt(options.memoryBudgetBytes) + " bytes; use a smaller batch or input";
-        return result;
-    }
-    result.peakActivationBytes = peak;
-
+    const Rewrites& rewrites = st.rewrites;
     std::vector<Tensor> outputs(n);
     std::vector<const Tensor*> inputTensors, weightTensors;
     for (size_t p = 0; p < order.size(); ++p) {
@@ -197,31 +300,47 @@ RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap&
         const NodeResult& info = analysis.nodes[idx];
         auto started = std::chrono::steady_clock::now();
         if (node.kind->inputs.empty()) outputs[idx] = inputs.find(node.name)->second;
-        else if (!info.outputs.empty()) {
+        else if (rewrites.alias[idx] >= 0) {  // computed by the conv it was folded into
+            outputs[idx] = std::move(outputs[static_cast<size_t>(node.inputs[0].node)]);
+        } else if (!info.outputs.empty()) {
             inputTensors.clear();
             for (const PortRef& in : node.inputs) inputTensors.push_back(&outputs[static_cast<size_t>(in.node)]);
             weightTensors.clear();
-            for (const WeightSpec& spec : info.weights) weightTensors.push_back(&weights.find(weightName(node, spec))->second);
+            if (auto folded = rewrites.weights.find(idx); folded != rewrites.weights.end())
+                for (const Tensor& t : folded->second) weightTensors.push_back(&t);
+            else
+                for (const WeightSpec& spec : info.weights)
+                    weightTensors.push_back(&st.weights.find(weightName(node, spec))->second);
             outputs[idx] = Tensor(info.outputs[0]);
             NodeAttrs attrs = node.view();
-            node.kind->forward(KernelArgs{attrs, inputTensors, weightTensors, outputs[idx]});
+            node.kind->forward(KernelArgs{attrs, inputTensors, weightTensors, outputs[idx], rewrites.relu[idx] != 0});
         }
-        if (options.profile)
+        if (st.options.profile)
             result.nodeMs.emplace_back(node.name, std::chrono::duration<double, std::milli>(
                                                       std::chrono::steady_clock::now() - started).count());
         for (const PortRef& in : node.inputs) {
             auto src = static_cast<size_t>(in.node);
-            if (lastUse[src] == p && !keep[src]) outputs[src] = Tensor();
+            if (st.lastUse[src] == p && !st.keep[src]) outputs[src] = Tensor();
         }
     }
     for (size_t i = 0; i < n; ++i)
-        if (requested[i]) result.kept.emplace(graph.nodes[i].name, outputs[i]);
-    if (outputSource >= 0) {
-        result.output = std::move(outputs[static_cast<size_t>(outputSource)]);
-        result.outputNode = graph.nodes[static_cast<size_t>(outputSource)].name;
+        if (st.requested[i]) result.kept.emplace(graph.nodes[i].name, outputs[i]);
+    if (st.outputSource >= 0) {
+        result.output = std::move(outputs[static_cast<size_t>(st.outputSource)]);
+        result.outputNode = graph.nodes[static_cast<size_t>(st.outputSource)].name;
         if (!allFinite(result.output)) result.error = "the output contains NaN or infinite values (overflow in a layer?)";
     }
     return result;
+}
+
+RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const TensorMap& inputs,
+              const RunOptions& options) {
+    return Plan(graph, analysis, weights, options).run(inputs);
+}
+
+RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const Tensor& input,
+              const RunOptions& options) {
+    return Plan(graph, analysis, weights, options).run(input);
 }
 
 }  // namespace nw

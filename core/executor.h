@@ -2,6 +2,7 @@
 // hierarchical name (`layer1.0.conv1.weight`), as in safetensors files.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,25 @@ struct RunResult {
     int64_t peakActivationBytes = 0;  // largest sum of live activations during the run
 };
 
-// Runs `graph` (analysed for the inputs' shapes) on one tensor per Input node, by node name. Frees
+// What running a graph needs, decided once per input shape: the weight checks, buffer lifetimes,
+// batch-norm folded into the preceding conv and ReLUs fused into it. The graph, analysis and weights
+// must outlive the plan; run it as often as needed.
+class Plan {
+public:
+    Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const RunOptions& options = {});
+    ~Plan();
+    Plan(Plan&&) noexcept;
+    const std::string& error() const;  // why the plan cannot run, or empty
+    int64_t peakActivationBytes() const;
+    RunResult run(const TensorMap& inputs) const;  // one tensor per Input node, by name
+    RunResult run(const Tensor& input) const;      // a graph with one Input node
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// Plans and runs once. Runs `graph` (analysed for the inputs' shapes) on one tensor per Input node, by node name. Frees
 // each activation after its last consumer, so peak memory is the weights plus the live activations.
 RunResult run(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const TensorMap& inputs,
               const RunOptions& options = {});

@@ -86,6 +86,7 @@ struct KernelArgs {
     const std::vector<const Tensor*>& inputs;
     const std::vector<const Tensor*>& weights;
     Tensor& out;
+    bool relu = false;  // a ReLU fused into this node by the executor (kinds that set `fusesRelu`)
 };
 
 struct LayerKind {
@@ -109,6 +110,10 @@ struct LayerKind {
     Window (*window)(const NodeAttrs&, const Shape& in) = nullptr;  // for FieldRule::Windowed
     // Inference-mode forward pass (dropout off, batch-norm on running statistics).
     void (*forward)(const KernelArgs&) = nullptr;
+    // The executor may fold a following BatchNorm2d into this node's weight and bias (weights then
+    // become [weight, bias]) and fuse a following ReLU (KernelArgs::relu).
+    bool foldsBatchNorm = false;
+    bool fusesRelu = false;
     // A plain-loop version for tests to check a fast `forward` against; null when `forward` is plain.
     void (*reference)(const KernelArgs&) = nullptr;
 

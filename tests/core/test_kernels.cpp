@@ -143,3 +143,15 @@ TEST(Executor, InitialisationIsDeterministicAndPerName) {
     float bound = 1.0f / std::sqrt(6.0f * 5 * 5);
     for (float v : one.at("conv2.weight").data) EXPECT_LE(std::abs(v), bound);
 }
+
+TEST(Kernels, DepthwiseMatchesItsReferenceForStridesDilationsAndMultipliers) {
+    std::mt19937 rng(7);
+    for (const char* attrs :
+         {R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "padding": 1})",
+          R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "stride": 2, "padding": "same"})",
+          R"({"out_channels": 16, "kernel_size": [5, 3], "groups": 8, "stride": [2, 3], "dilation": 2, "padding": [2, 1, 0, 3]})",
+          R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "stride": 3, "padding": "valid", "bias": false})"})
+        checkAgainstReference("Conv2d", attrs, {2, 8, 13, 17}, rng);
+    checkAgainstReference("DepthwiseConv2d", R"({"depth_multiplier": 2, "kernel_size": 3, "stride": 2, "padding": 1})",
+                          {1, 4, 11, 9}, rng);
+}

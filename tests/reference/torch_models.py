@@ -116,7 +116,7 @@ def same_padding(size, kernel, stride):
 
 class SameConv2d(nn.Conv2d):
     def forward(self, x):
-        (t, b), (l, r) = (same_padding(x.shape[i], self.kernel_size[j], self.stride[j]) for i, j in ((2, 0), (3, 1)))
+        (t, b), (l, r) = (same_padding(int(x.shape[i]), self.kernel_size[j], self.stride[j]) for i, j in ((2, 0), (3, 1)))
         return F.conv2d(F.pad(x, (l, r, t, b)), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
@@ -126,7 +126,7 @@ class SameMaxPool2d(nn.Module):
         self.kernel, self.stride = kernel, stride
 
     def forward(self, x):
-        (t, b), (l, r) = (same_padding(x.shape[i], self.kernel, self.stride) for i in (2, 3))
+        (t, b), (l, r) = (same_padding(int(x.shape[i]), self.kernel, self.stride) for i in (2, 3))
         return F.max_pool2d(F.pad(x, (l, r, t, b), value=-math.inf), self.kernel, self.stride)
 
 
