@@ -271,8 +271,8 @@ int cmdRun(const Args& a) {
     nw::RunOptions options;
     options.keep = a.dumps;
     options.profile = a.profile;
-    nw::RunResult out = inputs.count("") ? nw::run(r->net.flat, r->net.analysis, r->weights, inputs.at(""), options)
-                                         : nw::run(r->net.flat, r->net.analysis, r->weights, inputs, options);
+    const nw::Plan plan(r->net.flat, r->net.analysis, std::move(r->weights), options);
+    nw::RunResult out = inputs.count("") ? plan.run(inputs.at("")) : plan.run(inputs);
     if (!out.error.empty()) {
         std::cerr << "netwright-cli: " << out.error << "\n";
         return 1;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <deque>
 #include <map>
 #include <random>
 
@@ -25,13 +26,15 @@ bool allFinite(const Tensor& t) {
 struct Rewrites {
     std::vector<int> alias;              // per node: the node whose output it takes over, or -1
     std::vector<char> relu;              // per node: the kernel applies a fused ReLU
-    std::map<size_t, std::vector<Tensor>> weights;  // per conv node: its kernels, then the bias, with BN folded in
+    std::map<size_t, std::vector<const Tensor*>> weights;  // per conv node: its kernels, then the bias, BN folded in
+    std::deque<Tensor> storage;  // folded tensors the plan made (a deque keeps their addresses)
 };
 
-Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights,
+// `owned`: the plan's own copy of the weights, scaled in place (else folded kernels are copied).
+Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, TensorMap* owned,
                       const std::vector<int>& consumers, const std::vector<char>& keep) {
     const size_t n = graph.nodes.size();
-    Rewrites r{std::vector<int>(n, -1), std::vector<char>(n, 0), {}};
+    Rewrites r{std::vector<int>(n, -1), std::vector<char>(n, 0), {}, {}};
     auto onlyFeeds = [&](size_t producer) { return consumers[producer] == 1 && !keep[producer]; };
     auto root = [&](size_t i) { return r.alias[i] >= 0 ? static_cast<size_t>(r.alias[i]) : i; };
     for (int idx : analysis.order) {
@@ -53,29 +56,29 @@ Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const Te
             const double eps = node.view().f("eps");
             // The conv's last kernel (a separable conv's pointwise one) is scaled; its bias replaced or added.
             const auto& convSpecs = analysis.nodes[conv].weights;
-            std::vector<Tensor> folded;
-            size_t kernel = 0;
+            std::vector<const Tensor*> folded;
+            Tensor* fw = nullptr;
             const Tensor* b = nullptr;
-            for (size_t k = 0; k < convSpecs.size(); ++k) {
-                const Tensor& t = get(graph.nodes[conv], convSpecs[k].name);
-                if (convSpecs[k].role == WeightRole::Bias) b = &t;
-                else {
-                    if (convSpecs[k].role == WeightRole::Weight) kernel = folded.size();
-                    folded.push_back(t);
+            for (const WeightSpec& spec : convSpecs) {
+                const std::string name = weightName(graph.nodes[conv], spec);
+                if (spec.role == WeightRole::Bias) b = &weights.find(name)->second;
+                else if (spec.role != WeightRole::Weight) folded.push_back(&weights.find(name)->second);
+                else {  // the last kernel is the one that is scaled
+                    fw = owned ? &owned->find(name)->second : &r.storage.emplace_back(weights.find(name)->second);
+                    folded.push_back(fw);
                 }
             }
-            Tensor& fw = folded[kernel];
-            const int64_t out = fw.shape[0], per = fw.numel() / out;
-            Tensor fb({out});
+            const int64_t out = fw->shape[0], per = fw->numel() / out;
+            Tensor& fb = r.storage.emplace_back(Shape{out});
             for (int64_t o = 0; o < out; ++o) {
                 const double gamma = affine ? get(node, "weight").data[static_cast<size_t>(o)] : 1.0;
                 const double beta = affine ? get(node, "bias").data[static_cast<size_t>(o)] : 0.0;
                 const double scale = gamma / std::sqrt(static_cast<double>(var.data[static_cast<size_t>(o)]) + eps);
-                for (int64_t k = 0; k < per; ++k) fw.data[static_cast<size_t>(o * per + k)] *= static_cast<float>(scale);
+                for (int64_t k = 0; k < per; ++k) fw->data[static_cast<size_t>(o * per + k)] *= static_cast<float>(scale);
                 const double bias = b ? b->data[static_cast<size_t>(o)] : 0.0;
                 fb.data[static_cast<size_t>(o)] = static_cast<float>((bias - mean.data[static_cast<size_t>(o)]) * scale + beta);
             }
-            folded.push_back(std::move(fb));
+            folded.push_back(&fb);
             r.weights[conv] = std::move(folded);
             r.alias[i] = static_cast<int>(conv);
         } else if (node.kind->name == "ReLU" && convKind.fusesRelu && onlyFeeds(src) && !r.relu[conv] &&
@@ -163,7 +166,8 @@ TensorMap initWeights(const FlatGraph& graph, const Analysis& analysis, uint64_t
 struct Plan::State {
     const FlatGraph& graph;
     const Analysis& analysis;
-    const TensorMap& weights;
+    TensorMap owned;           // the weights, when the plan was given them to keep
+    const TensorMap* weights;  // &owned or the caller's
     RunOptions options;
     std::string error;
     std::vector<size_t> lastUse;  // per node: position in the run order of its last reader
@@ -179,8 +183,22 @@ const std::string& Plan::error() const { return state_->error; }
 int64_t Plan::peakActivationBytes() const { return state_->peak; }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const RunOptions& options)
-    : state_(std::make_unique<State>(State{graph, analysis, weights, options, {}, {}, {}, {}, -1, 0, {}})) {
+    : state_(std::make_unique<State>(State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, {}})) {
+    prepare();
+}
+
+Plan::Plan(const FlatGraph& graph, const Analysis& analysis, TensorMap&& weights, const RunOptions& options)
+    : state_(std::make_unique<State>(State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, {}})) {
+    state_->weights = &state_->owned;
+    prepare();
+}
+
+void Plan::prepare() {
     State& st = *state_;
+    const FlatGraph& graph = st.graph;
+    const Analysis& analysis = st.analysis;
+    const TensorMap& weights = *st.weights;
+    const RunOptions& options = st.options;
     if (analysis.errorCount() > 0) {
         st.error = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before running";
         return;
@@ -242,7 +260,7 @@ Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& we
                    formatInt(options.memoryBudgetBytes) + " bytes; use a smaller batch or input";
         return;
     }
-    st.rewrites = planRewrites(graph, analysis, weights, consumers, st.keep);
+    st.rewrites = planRewrites(graph, analysis, weights, st.weights == &st.owned ? &st.owned : nullptr, consumers, st.keep);
 }
 
 RunResult Plan::run(const Tensor& input) const {
@@ -307,10 +325,10 @@ RunResult Plan::run(const TensorMap& inputs) const {
             for (const PortRef& in : node.inputs) inputTensors.push_back(&outputs[static_cast<size_t>(in.node)]);
             weightTensors.clear();
             if (auto folded = rewrites.weights.find(idx); folded != rewrites.weights.end())
-                for (const Tensor& t : folded->second) weightTensors.push_back(&t);
+                weightTensors = folded->second;
             else
                 for (const WeightSpec& spec : info.weights)
-                    weightTensors.push_back(&st.weights.find(weightName(node, spec))->second);
+                    weightTensors.push_back(&st.weights->find(weightName(node, spec))->second);
             outputs[idx] = Tensor(info.outputs[0]);
             NodeAttrs attrs = node.view();
             node.kind->forward(KernelArgs{attrs, inputTensors, weightTensors, outputs[idx], rewrites.relu[idx] != 0});

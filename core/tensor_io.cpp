@@ -1,6 +1,9 @@
 #include "tensor_io.h"
 
 #include <bit>
+#include <cerrno>
+#include <fstream>
+#include <functional>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -77,23 +80,25 @@ int64_t dtypeSize(const std::string& dtype) {
 
 }  // namespace
 
-TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where) {
+namespace {
+
+// Reads `size` bytes at `offset` of the data section into `dst`; false on a read error.
+using ReadData = std::function<bool(uint64_t offset, uint64_t size, char* dst)>;
+
+// The header (the JSON after the 8-byte length) says what is where; `read` fetches the data, so a
+// file can be read straight into the tensors without holding all of it in memory twice.
+TensorMapResult decodeSafetensors(std::string_view header, uint64_t dataSize, const ReadData& read,
+                                  const std::string& where) {
     TensorMapResult r;
     auto fail = [&](const std::string& msg) {
         r.tensors.clear();
         r.error = where + ": " + msg;
         return std::move(r);
     };
-    if (bytes.size() < 8) return fail("too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
-    uint64_t headerLen;
-    std::memcpy(&headerLen, bytes.data(), 8);
-    if (headerLen > bytes.size() - 8 || headerLen > (uint64_t{100} << 20))
-        return fail("header length " + std::to_string(headerLen) + " exceeds the file (" + std::to_string(bytes.size()) +
-                    " bytes)");
-    nlohmann::json header = nlohmann::json::parse(bytes.substr(8, headerLen), nullptr, false);
-    if (header.is_discarded() || !header.is_object()) return fail("the header is not a JSON object");
-    const std::string_view data = bytes.substr(8 + headerLen);
-    for (auto it = header.begin(); it != header.end(); ++it) {
+    nlohmann::json json = nlohmann::json::parse(header, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) return fail("the header is not a JSON object");
+    std::vector<char> staging;
+    for (auto it = json.begin(); it != json.end(); ++it) {
         if (it.key() == "__metadata__") continue;
         const std::string at = "tensor '" + it.key() + "'";
         const auto& t = it.value();
@@ -114,21 +119,61 @@ TensorMapResult parseSafetensors(std::string_view bytes, const std::string& wher
         const auto& off = t["data_offsets"];
         if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned()) return fail(at + " has bad data_offsets");
         uint64_t begin = off[0], end = off[1];
-        if (begin > end || end > data.size()) return fail(at + " data_offsets run past the end of the file");
+        if (begin > end || end > dataSize) return fail(at + " data_offsets run past the end of the file");
         if (end - begin != static_cast<uint64_t>(*count * size))
             return fail(at + " holds " + std::to_string(end - begin) + " bytes, but " + dtype + " " + formatShape(shape) +
                         " needs " + std::to_string(*count * size));
         Tensor tensor(shape);
-        convert(dtype, data.data() + begin, *count, tensor.ptr());
+        char* dst = reinterpret_cast<char*>(tensor.ptr());
+        if (size != 4) {  // converted through a staging buffer
+            staging.resize(end - begin);
+            dst = staging.data();
+        }
+        if (!read(begin, end - begin, dst)) return fail("cannot read " + at);
+        if (size != 4) convert(dtype, staging.data(), *count, tensor.ptr());
         r.tensors.emplace(it.key(), std::move(tensor));
     }
     return r;
 }
 
+}  // namespace
+
+TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where) {
+    if (bytes.size() < 8) return {{}, where + ": too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)"};
+    uint64_t headerLen;
+    std::memcpy(&headerLen, bytes.data(), 8);
+    if (headerLen > bytes.size() - 8 || headerLen > (uint64_t{100} << 20))
+        return {{}, where + ": header length " + std::to_string(headerLen) + " exceeds the file (" +
+                        std::to_string(bytes.size()) + " bytes)"};
+    const std::string_view data = bytes.substr(8 + headerLen);
+    return decodeSafetensors(bytes.substr(8, headerLen), data.size(),
+                             [&](uint64_t offset, uint64_t size, char* dst) {
+                                 std::memcpy(dst, data.data() + offset, size);
+                                 return true;
+                             },
+                             where);
+}
+
 TensorMapResult readSafetensors(const std::string& path) {
-    std::string bytes;
-    if (std::string error = readFile(path, bytes); !error.empty()) return {{}, path + ": " + error};
-    return parseSafetensors(bytes, path);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) return {{}, path + ": cannot open: " + std::strerror(errno)};
+    const auto fileSize = static_cast<uint64_t>(in.tellg());
+    in.seekg(0);
+    uint64_t headerLen = 0;
+    if (fileSize < 8 || !in.read(reinterpret_cast<char*>(&headerLen), 8))
+        return {{}, path + ": too short for a safetensors file (" + std::to_string(fileSize) + " bytes)"};
+    if (headerLen > fileSize - 8 || headerLen > (uint64_t{100} << 20))
+        return {{}, path + ": header length " + std::to_string(headerLen) + " exceeds the file (" +
+                        std::to_string(fileSize) + " bytes)"};
+    std::string header(headerLen, '\0');
+    if (!in.read(header.data(), static_cast<std::streamsize>(headerLen))) return {{}, path + ": cannot read the header"};
+    const uint64_t dataAt = 8 + headerLen;
+    return decodeSafetensors(header, fileSize - dataAt,
+                             [&](uint64_t offset, uint64_t size, char* dst) {
+                                 in.seekg(static_cast<std::streamoff>(dataAt + offset));
+                                 return static_cast<bool>(in.read(dst, static_cast<std::streamsize>(size)));
+                             },
+                             path);
 }
 
 std::string serializeSafetensors(const TensorMap& tensors) {

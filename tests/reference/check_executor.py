@@ -4,13 +4,13 @@
 Usage: check_executor.py NETWRIGHT_CLI PRESETS_DIR WORK_DIR [preset ...]
 
 For each preset: random seeded weights (batch-norm statistics and affine parameters randomised too, so
-they matter) are written to safetensors from the torch model's state_dict, a seeded input to .npy; both
+they matter) are saved with torch.save and converted by tools/torch_to_safetensors.py, a seeded input
+goes to .npy; both
 run, and the final output and a sample of intermediate layers must agree within
 max|Δ| ≤ 1e-4 · max|y_torch|. Exits 1 listing every disagreement.
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 
@@ -19,24 +19,8 @@ import torch
 
 import torch_models
 
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")
 TOLERANCE = 1e-4
-
-
-def write_safetensors(path, tensors):
-    """The safetensors layout from contracts.md, written with the standard library only."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def randomise(model, seed):
@@ -55,10 +39,12 @@ def compare(name, cli, presets_dir, work):
     randomise(model, 1)
     torch.manual_seed(2)
     x = torch.randn(1, *chw)
-    state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-    weights = os.path.join(work, name + ".safetensors")
+    # The weights go the way a user's would: torch.save, then tools/torch_to_safetensors.py.
+    checkpoint, weights = os.path.join(work, name + ".pth"), os.path.join(work, name + ".safetensors")
+    torch.save(model.state_dict(), checkpoint)
+    subprocess.run([sys.executable, os.path.join(TOOLS, "torch_to_safetensors.py"), checkpoint, weights],
+                   check=True, capture_output=True)
     inp, out = os.path.join(work, name + "_in.npy"), os.path.join(work, name + "_out.npy")
-    write_safetensors(weights, state)
     np.save(inp, x.numpy())
 
     # A sample of intermediate layers: torch modules that run once and exist in the flat graph.

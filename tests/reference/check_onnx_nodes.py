@@ -14,13 +14,15 @@ runs disagrees.
 import glob
 import json
 import os
-import struct
 import subprocess
 import sys
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from torch_to_safetensors import write_safetensors  # noqa: E402
 
 OPS = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid",
        "Tanh", "Softmax", "Gemm", "Flatten", "Concat", "Add", "LRN", "Dropout"}
@@ -29,19 +31,6 @@ DEFAULT_DIR = "/usr/share/libonnx-testdata/data/node"
 
 class Skip(Exception):
     pass
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = np.ascontiguousarray(tensors[name], dtype=np.float32).tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def same_pads(size, kernel, stride, dilation, upper):
