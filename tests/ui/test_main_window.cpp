@@ -1,0 +1,107 @@
+// The designer window driven as a person would (offscreen platform): presets load with their
+// modules collapsed and the same totals as the core; a broken file shows a badge and a problem whose
+// click selects the node; a malformed file leaves the open network alone; the palette filters.
+#include <QDir>
+#include <QGraphicsItem>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+#include <fstream>
+
+#include "flatten.h"
+#include "graph_view.h"
+#include "main_window.h"
+#include "netw_format.h"
+
+using nw::ui::MainWindow;
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+
+    static std::string preset(const std::string& name) { return nw::ui::dataDir() + "/presets/" + name + ".netw"; }
+
+private slots:
+    void everyPresetShowsCollapsedModulesAndTheCoreTotals() {
+        const QDir dir(QString::fromStdString(nw::ui::dataDir() + "/presets"));
+        const QStringList files = dir.entryList({"*.netw"}, QDir::Files);
+        QVERIFY(files.size() >= 14);
+        MainWindow w;
+        for (const QString& f : files) {
+            const std::string path = dir.filePath(f).toStdString();
+            QCOMPARE(w.openFile(path, true), std::string());
+            nw::LoadResult r = nw::loadNetw(path);
+            const nw::Analysis a = nw::analyze(nw::flatten(*r.document));
+            QCOMPARE(w.analysis().totals.params, a.totals.params);
+            QCOMPARE(w.analysis().totals.macs, a.totals.macs);
+            QCOMPARE(w.canvas()->nodeCount(), static_cast<int>(r.document->graph.nodes.size()));
+            // The totals row of the summary says the same.
+            const int last = w.summary()->rowCount() - 1;
+            QCOMPARE(w.summary()->item(last, 0)->text(), QString("Total"));
+            QCOMPARE(w.summary()->item(last, 3)->data(Qt::UserRole).toLongLong(), a.totals.params);
+            QCOMPARE(w.summary()->item(last, 4)->data(Qt::UserRole).toLongLong(), a.totals.macs);
+            QCOMPARE(w.problems()->count(), 0);
+        }
+        // ResNet-50 is stem + 4 stages of collapsed Bottlenecks + head, not 170 boxes.
+        QCOMPARE(w.openFile(preset("resnet50"), true), std::string());
+        QCOMPARE(w.canvas()->nodeCount(), 13);
+        QVERIFY(w.summary()->rowCount() > 170);
+    }
+
+    void aBrokenConcatShowsABadgeAndItsProblemSelectsTheNode() {
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("broken.netw").toStdString();
+        std::ofstream(path) << R"({"format": "netwright", "version": 1, "name": "broken", "nodes": [
+            {"id": "in", "kind": "Input", "attrs": {"channels": 3, "height": 32, "width": 32}},
+            {"id": "p", "kind": "MaxPool2d"}, {"id": "c", "kind": "Conv2d", "attrs": {"out_channels": 8, "kernel_size": 1}},
+            {"id": "cat", "kind": "Concat"}],
+          "edges": [{"from": "in", "to": "p"}, {"from": "in", "to": "c"},
+                    {"from": "c", "to": "cat", "to_port": "in0"}, {"from": "p", "to": "cat", "to_port": "in1"}]})";
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(path, true), std::string());
+        QCOMPARE(w.problems()->count(), 1);
+        QVERIFY(w.problems()->item(0)->text().contains("concat inputs differ in H×W"));
+        QVERIFY(w.canvas()->item("cat")->toolTip().contains("concat inputs differ in H×W"));
+        QVERIFY(w.canvas()->selectedNode().empty());
+        // Click the problem: the node is selected and centred.
+        QListWidget* list = w.problems();
+        QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(0)).center());
+        QCOMPARE(w.canvas()->selectedNode(), std::string("cat"));
+    }
+
+    void aMalformedFileKeepsTheOpenNetwork() {
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("bad.netw").toStdString();
+        std::ofstream(path) << R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": )";
+        MainWindow w;
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        QVERIFY(!w.openFile(path, true).empty());
+        QCOMPARE(w.document().name, std::string("LeNet-5"));
+        QCOMPARE(w.analysis().totals.params, int64_t{61706});
+    }
+
+    void typingInThePaletteFilterShowsOnlyMatchingKinds() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QTest::keyClicks(w.paletteFilter(), "pool");
+        int visible = 0;
+        for (int c = 0; c < w.palette()->topLevelItemCount(); ++c) {
+            QTreeWidgetItem* cat = w.palette()->topLevelItem(c);
+            for (int i = 0; i < cat->childCount(); ++i)
+                if (!cat->isHidden() && !cat->child(i)->isHidden()) {
+                    ++visible;
+                    QVERIFY(cat->child(i)->text(0).contains("Pool", Qt::CaseInsensitive) ||
+                            cat->text(0).contains("pool", Qt::CaseInsensitive));
+                }
+        }
+        QCOMPARE(visible, 4);  // MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool
+    }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "test_main_window.moc"

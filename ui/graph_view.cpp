@@ -1,0 +1,129 @@
+#include "graph_view.h"
+
+#include <QGraphicsRectItem>
+#include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
+#include <QPainterPath>
+#include <QWheelEvent>
+#include <cmath>
+
+namespace nw::ui {
+
+namespace {
+
+constexpr double kWidth = 170, kHeight = 58;
+constexpr int kIdRole = 0;  // QGraphicsItem::data key holding the node id
+
+QColor categoryColor(const std::string& category) {
+    static const std::map<std::string, QColor> colors{
+        {"Input/Output", QColor(0xe8, 0xe8, 0xe8)}, {"Convolution", QColor(0xcf, 0xe2, 0xf3)},
+        {"Pooling", QColor(0xd9, 0xea, 0xd3)},      {"Normalization", QColor(0xff, 0xf2, 0xcc)},
+        {"Activation", QColor(0xfc, 0xe5, 0xcd)},   {"Regularization", QColor(0xea, 0xd1, 0xdc)},
+        {"Dense", QColor(0xd9, 0xd2, 0xe9)},        {"Reshape", QColor(0xd0, 0xe0, 0xe3)},
+        {"Module", QColor(0xc9, 0xda, 0xf8)}};
+    auto it = colors.find(category);
+    return it == colors.end() ? QColor(0xf3, 0xf3, 0xf3) : it->second;
+}
+
+}  // namespace
+
+GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
+    setScene(new QGraphicsScene(this));
+    setRenderHint(QPainter::Antialiasing);
+    setDragMode(QGraphicsView::RubberBandDrag);
+    setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+    setBackgroundBrush(QColor(0xfb, 0xfb, 0xfa));
+}
+
+void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>& facts) {
+    scene()->clear();
+    items_.clear();
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    for (const Node& n : doc.graph.nodes) {
+        const Point c = n.pos.value_or(Point{});
+        auto* box = new QGraphicsRectItem(-kWidth / 2, -kHeight / 2, kWidth, kHeight);
+        box->setPos(c.x, c.y);
+        box->setFlags(QGraphicsItem::ItemIsSelectable);
+        box->setData(kIdRole, QString::fromStdString(n.id));
+        auto f = facts.find(n.id);
+        const NodeFacts info = f == facts.end() ? NodeFacts{} : f->second;
+        box->setBrush(categoryColor(info.category));
+        QPen pen(info.errors ? QColor(0xcc, 0x22, 0x22) : info.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55));
+        pen.setWidthF(info.errors || info.warnings ? 2.5 : 1.0);
+        box->setPen(pen);
+        if (!info.problems.empty()) box->setToolTip(QString::fromStdString(info.problems));
+        auto* title = new QGraphicsSimpleTextItem(QString::fromStdString(n.id), box);
+        QFont bold = font();
+        bold.setBold(true);
+        title->setFont(bold);
+        title->setPos(-kWidth / 2 + 6, -kHeight / 2 + 4);
+        auto* detail = new QGraphicsSimpleTextItem(
+            QString::fromStdString(info.kind + (n.repeat ? " ×" + std::to_string(n.repeat) : "") + "\n" + info.shape), box);
+        detail->setFont(small);
+        detail->setPos(-kWidth / 2 + 6, -kHeight / 2 + 22);
+        if (info.errors || info.warnings) {  // a badge in the corner: how many problems
+            auto* badge = new QGraphicsEllipseItem(kWidth / 2 - 18, -kHeight / 2 - 8, 22, 22, box);
+            badge->setBrush(info.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00));
+            badge->setPen(Qt::NoPen);
+            auto* count = new QGraphicsSimpleTextItem(QString::number(info.errors + info.warnings), badge);
+            count->setBrush(Qt::white);
+            count->setPos(kWidth / 2 - 11, -kHeight / 2 - 5);
+        }
+        scene()->addItem(box);
+        items_[n.id] = box;
+    }
+    for (const Edge& e : doc.graph.edges) {
+        auto from = items_.find(e.from), to = items_.find(e.to);
+        if (from == items_.end() || to == items_.end()) continue;
+        QPointF a = from->second->pos() + QPointF(0, kHeight / 2), b = to->second->pos() - QPointF(0, kHeight / 2);
+        QPainterPath path(a);
+        const double bend = std::max(20.0, std::abs(b.y() - a.y()) / 2);
+        path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
+        auto* wire = scene()->addPath(path, QPen(QColor(0x70, 0x70, 0x70), 1.3));
+        wire->setZValue(-1);
+        // Arrow head at the target.
+        QPolygonF head;
+        head << b << b + QPointF(-5, -9) << b + QPointF(5, -9);
+        scene()->addPolygon(head, QPen(Qt::NoPen), QColor(0x70, 0x70, 0x70))->setZValue(-1);
+    }
+    scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
+}
+
+QGraphicsItem* GraphView::item(const std::string& id) const {
+    auto it = items_.find(id);
+    return it == items_.end() ? nullptr : it->second;
+}
+
+bool GraphView::focusNode(const std::string& id) {
+    QGraphicsItem* it = item(id);
+    if (!it) return false;
+    scene()->clearSelection();
+    it->setSelected(true);
+    centerOn(it);
+    return true;
+}
+
+std::string GraphView::selectedNode() const {
+    const auto selected = scene()->selectedItems();
+    return selected.isEmpty() ? std::string() : selected.first()->data(kIdRole).toString().toStdString();
+}
+
+void GraphView::fit() {
+    fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+    // A long network fitted whole would be unreadable: keep labels legible and start at the top.
+    constexpr double kMinScale = 0.8;
+    if (transform().m11() < kMinScale) {
+        resetTransform();
+        scale(kMinScale, kMinScale);
+        const QRectF r = scene()->sceneRect();
+        centerOn(r.center().x(), r.top() + viewport()->height() / (2 * kMinScale));
+    }
+}
+
+void GraphView::wheelEvent(QWheelEvent* event) {
+    const double factor = std::pow(1.0015, event->angleDelta().y());
+    scale(factor, factor);
+}
+
+}  // namespace nw::ui

@@ -1,0 +1,40 @@
+// The canvas: the document's top-level graph (module instances collapsed) as boxes and arrows. An
+// item holds only its node id; label, colour and badge come from the core's analysis.
+#pragma once
+#include <QGraphicsView>
+#include <map>
+#include <string>
+
+#include "analysis.h"
+#include "graph.h"
+
+namespace nw::ui {
+
+// What the canvas shows for one top-level node, derived from the flattened analysis.
+struct NodeFacts {
+    std::string kind, category, shape;  // shape: output of the node (a module: of its last layer)
+    int errors = 0, warnings = 0;
+    std::string problems;  // the messages, for the tooltip
+};
+
+class GraphView : public QGraphicsView {
+    Q_OBJECT
+public:
+    explicit GraphView(QWidget* parent = nullptr);
+    // Draws `doc` (positions from the document; the caller lays it out first when it has none).
+    void show(const Document& doc, const std::map<std::string, NodeFacts>& facts);
+    // Selects and centres the item of top-level node `id`; false if there is none.
+    bool focusNode(const std::string& id);
+    std::string selectedNode() const;
+    int nodeCount() const { return static_cast<int>(items_.size()); }
+    QGraphicsItem* item(const std::string& id) const;
+    void fit();
+
+protected:
+    void wheelEvent(QWheelEvent* event) override;  // zoom to the cursor
+
+private:
+    std::map<std::string, QGraphicsItem*> items_;
+};
+
+}  // namespace nw::ui

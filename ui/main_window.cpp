@@ -1,0 +1,241 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+#include <map>
+
+#include "flatten.h"
+#include "graph_view.h"
+#include "layout.h"
+#include "netw_format.h"
+#include "registry.h"
+#include "report.h"
+
+namespace nw::ui {
+
+std::string dataDir() {
+    const char* env = std::getenv("NETWRIGHT_DATA");
+    return env ? env : NETWRIGHT_SOURCE_DIR;
+}
+
+namespace {
+
+QTableWidgetItem* numberItem(int64_t v) {
+    auto* item = new QTableWidgetItem;
+    item->setData(Qt::DisplayRole, QString::fromStdString(formatInt(v)));
+    item->setData(Qt::UserRole, static_cast<qlonglong>(v));
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), view_(new GraphView(this)) {
+    setCentralWidget(view_);
+    setDockNestingEnabled(true);
+
+    auto* paletteBox = new QWidget;
+    auto* paletteLayout = new QVBoxLayout(paletteBox);
+    paletteLayout->setContentsMargins(4, 4, 4, 4);
+    filter_ = new QLineEdit;
+    filter_->setPlaceholderText(tr("Search layers…"));
+    filter_->setClearButtonEnabled(true);
+    palette_ = new QTreeWidget;
+    palette_->setHeaderHidden(true);
+    paletteLayout->addWidget(filter_);
+    paletteLayout->addWidget(palette_);
+    auto* paletteDock = new QDockWidget(tr("Layers"), this);
+    paletteDock->setObjectName("palette");
+    paletteDock->setWidget(paletteBox);
+    addDockWidget(Qt::LeftDockWidgetArea, paletteDock);
+    buildPalette();
+    connect(filter_, &QLineEdit::textChanged, this, &MainWindow::filterPalette);
+
+    summary_ = new QTableWidget(0, 7);
+    summary_->setHorizontalHeaderLabels({tr("Layer"), tr("Kind"), tr("Output"), tr("Params"), tr("MACs"), tr("Memory"),
+                                         tr("Receptive field")});
+    summary_->verticalHeader()->hide();
+    summary_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    summary_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    summary_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    summary_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    auto* summaryDock = new QDockWidget(tr("Summary"), this);
+    summaryDock->setObjectName("summary");
+    summaryDock->setWidget(summary_);
+    addDockWidget(Qt::RightDockWidgetArea, summaryDock);
+
+    problems_ = new QListWidget;
+    auto* problemsDock = new QDockWidget(tr("Problems"), this);
+    problemsDock->setObjectName("problems");
+    problemsDock->setWidget(problems_);
+    addDockWidget(Qt::BottomDockWidgetArea, problemsDock);
+    connect(problems_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        const std::string id = item->data(Qt::UserRole).toString().toStdString();
+        if (!id.empty()) view_->focusNode(id);
+    });
+
+    buildMenus();
+    resize(1440, 900);
+    resizeDocks({paletteDock, summaryDock}, {210, 680}, Qt::Horizontal);
+    resizeDocks({problemsDock}, {90}, Qt::Vertical);
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, [this] {
+        QString path = QFileDialog::getOpenFileName(this, tr("Open network"), QString(), tr("Netwright networks (*.netw)"));
+        if (!path.isEmpty()) openFile(path.toStdString());
+    });
+    open->setShortcut(QKeySequence::Open);
+    QMenu* presets = file->addMenu(tr("New from &preset"));
+    const QDir dir(QString::fromStdString(dataDir() + "/presets"));
+    for (const QString& name : dir.entryList({"*.netw"}, QDir::Files, QDir::Name))
+        presets->addAction(QFileInfo(name).baseName(), this, [this, path = dir.filePath(name)] { openFile(path.toStdString()); });
+    file->addAction(tr("Export canvas as &PNG…"), this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Export PNG"), QString(), tr("PNG images (*.png)"));
+        if (!path.isEmpty()) view_->grab().save(path);
+    });
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+    QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+    QAction* fit = viewMenu->addAction(tr("&Fit to window"), this, [this] { view_->fit(); });
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+}
+
+void MainWindow::buildPalette() {
+    std::map<std::string, QTreeWidgetItem*> categories;
+    for (const LayerKind& k : Registry::instance().kinds()) {
+        QTreeWidgetItem*& cat = categories[k.category];
+        if (!cat) {
+            cat = new QTreeWidgetItem(palette_, {QString::fromStdString(k.category)});
+            cat->setExpanded(true);
+        }
+        auto* item = new QTreeWidgetItem(cat, {QString::fromStdString(k.name)});
+        item->setToolTip(0, QString::fromStdString(k.doc));
+    }
+}
+
+void MainWindow::filterPalette(const QString& text) {
+    for (int c = 0; c < palette_->topLevelItemCount(); ++c) {
+        QTreeWidgetItem* cat = palette_->topLevelItem(c);
+        int visible = 0;
+        for (int i = 0; i < cat->childCount(); ++i) {
+            bool match = text.isEmpty() || cat->child(i)->text(0).contains(text, Qt::CaseInsensitive) ||
+                         cat->text(0).contains(text, Qt::CaseInsensitive);
+            cat->child(i)->setHidden(!match);
+            visible += match;
+        }
+        cat->setHidden(visible == 0);
+    }
+}
+
+std::string MainWindow::openFile(const std::string& path, bool quiet) {
+    LoadResult r = loadNetw(path);
+    if (!r.document) {
+        std::string error = diagnosticsText(r.errors);
+        if (!quiet) QMessageBox::warning(this, tr("Cannot open"), QString::fromStdString(error));
+        statusBar()->showMessage(tr("Could not open %1").arg(QString::fromStdString(path)), 5000);
+        return error;
+    }
+    doc_ = std::move(*r.document);
+    path_ = path;
+    bool placed = true;
+    for (const Node& n : doc_.graph.nodes) placed &= n.pos.has_value();
+    if (!placed) layoutDocument(doc_, {}, 170, 58);
+    refresh();
+    view_->fit();
+    setWindowTitle(QString::fromStdString((doc_.name.empty() ? path : doc_.name) + " — Netwright"));
+    return {};
+}
+
+void MainWindow::refresh() {
+    flat_ = flatten(doc_);
+    analysis_ = analyze(flat_);
+    // Facts per top-level node: its kind, its output (a module's last layer), its problems.
+    std::map<std::string, NodeFacts> facts;
+    for (const Node& n : doc_.graph.nodes) {
+        NodeFacts& f = facts[n.id];
+        const LayerKind* kind = Registry::instance().find(n.kind);
+        f.kind = n.kind;
+        f.category = kind ? kind->category : "Module";
+    }
+    for (int idx : analysis_.order) {
+        const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
+        const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
+        if (r.known && !r.outputs.empty()) facts[node.origin].shape = formatShape(r.outputs[0]);
+    }
+    for (const Diagnostic& d : analysis_.diagnostics) {
+        int i = flat_.find(d.node);
+        std::string id = i >= 0 ? flat_.nodes[static_cast<size_t>(i)].origin : d.node;
+        auto it = facts.find(id);
+        if (it == facts.end()) continue;
+        (d.severity == Severity::Error ? it->second.errors : it->second.warnings)++;
+        it->second.problems += (it->second.problems.empty() ? "" : "\n") + d.message;
+    }
+    view_->show(doc_, facts);
+    fillSummary();
+    fillProblems();
+    statusBar()->showMessage(QString::fromStdString(
+        formatInt(analysis_.totals.params) + " params · " + formatInt(analysis_.totals.macs) + " MACs · " +
+        std::to_string(analysis_.errorCount()) + " error(s)"));
+}
+
+void MainWindow::fillSummary() {
+    summary_->setSortingEnabled(false);
+    summary_->setRowCount(0);
+    auto addRow = [&](const std::string& name, const std::string& kind, const std::string& shape, const Counts& c,
+                      const std::string& field) {
+        int row = summary_->rowCount();
+        summary_->insertRow(row);
+        summary_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(name)));
+        summary_->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(kind)));
+        summary_->setItem(row, 2, new QTableWidgetItem(QString::fromStdString(shape)));
+        summary_->setItem(row, 3, numberItem(c.params));
+        summary_->setItem(row, 4, numberItem(c.macs));
+        summary_->setItem(row, 5, new QTableWidgetItem(QString::fromStdString(formatBytes(c.activation_bytes))));
+        summary_->setItem(row, 6, new QTableWidgetItem(QString::fromStdString(field)));
+    };
+    for (int idx : analysis_.order) {
+        const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
+        const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
+        const bool sink = node.kind->outputs.empty();  // Output: nothing of its own to show
+        addRow(node.name, node.kind->name, sink ? "—" : r.known && !r.outputs.empty() ? formatShape(r.outputs[0]) : "?",
+               r.counts, r.known && !sink ? r.field.text() : "");
+    }
+    addRow("Total", "", formatShape(analysis_.outputShape), analysis_.totals, "");
+    QFont bold = summary_->font();
+    bold.setBold(true);
+    for (int c = 0; c < summary_->columnCount(); ++c)
+        if (auto* item = summary_->item(summary_->rowCount() - 1, c)) item->setFont(bold);
+}
+
+void MainWindow::fillProblems() {
+    problems_->clear();
+    for (const Diagnostic& d : analysis_.diagnostics) {
+        int i = flat_.find(d.node);
+        std::string id = i >= 0 ? flat_.nodes[static_cast<size_t>(i)].origin : d.node;
+        auto* item = new QListWidgetItem(QString::fromStdString(
+            std::string(d.severity == Severity::Error ? "error" : "warning") + "  " + d.node +
+            (d.port.empty() ? "" : "." + d.port) + ": " + d.message));
+        item->setForeground(d.severity == Severity::Error ? QColor(0xb0, 0x10, 0x10) : QColor(0x9a, 0x60, 0x00));
+        item->setData(Qt::UserRole, QString::fromStdString(id));
+        problems_->addItem(item);
+    }
+}
+
+bool MainWindow::saveScreenshot(const std::string& path) { return grab().save(QString::fromStdString(path)); }
+
+}  // namespace nw::ui
