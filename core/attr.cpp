@@ -1,6 +1,9 @@
 #include "attr.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cctype>
 #include <cstdio>
 
@@ -135,6 +138,45 @@ std::string closestName(const std::string& name, const std::vector<std::string>&
         if (prev[b.size()] < bestDist) bestDist = prev[b.size()], best = cand;
     }
     return best;
+}
+
+AttrValue parseAttrText(const std::string& text) {
+    const size_t b = text.find_first_not_of(" \t"), e = text.find_last_not_of(" \t");
+    const std::string t = b == std::string::npos ? "" : text.substr(b, e - b + 1);
+    if (t == "true" || t == "false") return t == "true";
+    auto integer = [](const std::string& s) -> std::optional<int64_t> {
+        if (s.empty()) return std::nullopt;
+        char* end = nullptr;
+        errno = 0;
+        long long v = std::strtoll(s.c_str(), &end, 10);
+        if (*end != '\0' || errno == ERANGE) return std::nullopt;
+        return v;
+    };
+    if (auto v = integer(t)) return *v;
+    if (!t.empty() && t[0] != '=') {
+        char* end = nullptr;
+        double d = std::strtod(t.c_str(), &end);
+        if (*end == '\0' && std::isfinite(d)) return d;
+        // A list of integers, with or without brackets.
+        std::string inner = t;
+        if (inner.size() >= 2 && (inner.front() == '(' || inner.front() == '['))
+            inner = inner.substr(1, inner.size() - 2);
+        std::vector<int64_t> items;
+        std::string item;
+        bool ok = true;
+        for (size_t i = 0; i <= inner.size() && ok; ++i) {
+            if (i == inner.size() || inner[i] == ',' || inner[i] == ' ') {
+                if (!item.empty()) {
+                    auto v = integer(item);
+                    ok = v.has_value();
+                    if (ok) items.push_back(*v);
+                }
+                item.clear();
+            } else item += inner[i];
+        }
+        if (ok && items.size() >= 2) return items;
+    }
+    return t;
 }
 
 }  // namespace nw

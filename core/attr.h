@@ -45,6 +45,9 @@ namespace nw {
 // Checks a value against its spec and brings it to the stored form (Int2 scalar → pair, padding
 // n / (h, w) → (top, left, bottom, right), int → float). On failure `error` says why.
 std::optional<AttrValue> coerceAttr(const AttrSpec& spec, const AttrValue& raw, std::string& error);
+// A value as a person types it in an editor: true/false, an integer, a number, integers separated
+// by commas or spaces ("3, 3", "(1,1,2,2)"), or else the text itself ("same", "=planes * 4").
+AttrValue parseAttrText(const std::string& text);
 // Closest name by edit distance, for "did you mean" hints; empty if none is close.
 std::string closestName(const std::string& name, const std::vector<std::string>& candidates);
 }  // namespace nw

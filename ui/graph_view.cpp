@@ -104,6 +104,11 @@ bool GraphView::focusNode(const std::string& id) {
     return true;
 }
 
+void GraphView::selectNode(const std::string& id) {
+    scene()->clearSelection();
+    if (QGraphicsItem* it = item(id)) it->setSelected(true);
+}
+
 std::string GraphView::selectedNode() const {
     const auto selected = scene()->selectedItems();
     return selected.isEmpty() ? std::string() : selected.first()->data(kIdRole).toString().toStdString();

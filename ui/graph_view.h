@@ -25,6 +25,7 @@ public:
     void show(const Document& doc, const std::map<std::string, NodeFacts>& facts);
     // Selects and centres the item of top-level node `id`; false if there is none.
     bool focusNode(const std::string& id);
+    void selectNode(const std::string& id);  // without moving the view; empty clears
     std::string selectedNode() const;
     int nodeCount() const { return static_cast<int>(items_.size()); }
     QGraphicsItem* item(const std::string& id) const;

@@ -12,12 +12,16 @@
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTableWidget>
+#include <QTimer>
 #include <QTreeWidget>
+#include <QUndoStack>
 #include <QVBoxLayout>
 #include <map>
 
 #include "flatten.h"
+#include "edits.h"
 #include "graph_view.h"
+#include "inspector.h"
 #include "layout.h"
 #include "netw_format.h"
 #include "registry.h"
@@ -29,6 +33,25 @@ std::string dataDir() {
     const char* env = std::getenv("NETWRIGHT_DATA");
     return env ? env : NETWRIGHT_SOURCE_DIR;
 }
+
+// One undo step: a core edit applied to the window's document.
+class EditCommand : public QUndoCommand {
+public:
+    EditCommand(MainWindow* window, std::unique_ptr<Edit> edit)
+        : QUndoCommand(QString::fromStdString(edit->text())), window_(window), edit_(std::move(edit)) {}
+    void redo() override {
+        edit_->apply(window_->doc_);
+        window_->refresh();
+    }
+    void undo() override {
+        edit_->revert(window_->doc_);
+        window_->refresh();
+    }
+
+private:
+    MainWindow* window_;
+    std::unique_ptr<Edit> edit_;
+};
 
 namespace {
 
@@ -42,7 +65,8 @@ QTableWidgetItem* numberItem(int64_t v) {
 
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), view_(new GraphView(this)) {
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), view_(new GraphView(this)), inspector_(new Inspector), undo_(new QUndoStack(this)) {
     setCentralWidget(view_);
     setDockNestingEnabled(true);
 
@@ -76,6 +100,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), view_(new GraphVi
     summaryDock->setWidget(summary_);
     addDockWidget(Qt::RightDockWidgetArea, summaryDock);
 
+    auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
+    inspectorDock->setObjectName("inspector");
+    inspectorDock->setWidget(inspector_);
+    addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
+    splitDockWidget(inspectorDock, summaryDock, Qt::Vertical);
+    connect(view_->scene(), &QGraphicsScene::selectionChanged, this, [this] {
+        inspector_->showNode(doc_, view_->selectedNode());
+    });
+    connect(inspector_, &Inspector::edited, this, [this](const QString& node, const QString& attr, const AttrValue& v) {
+        undo_->push(new EditCommand(this, std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v)));
+    });
+    connect(undo_, &QUndoStack::cleanChanged, this, [this] { updateTitle(); });
+
     problems_ = new QListWidget;
     auto* problemsDock = new QDockWidget(tr("Problems"), this);
     problemsDock->setObjectName("problems");
@@ -89,6 +126,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), view_(new GraphVi
     buildMenus();
     resize(1440, 900);
     resizeDocks({paletteDock, summaryDock}, {210, 680}, Qt::Horizontal);
+    resizeDocks({inspectorDock, summaryDock}, {230, 520}, Qt::Vertical);
     resizeDocks({problemsDock}, {90}, Qt::Vertical);
 }
 
@@ -103,6 +141,18 @@ void MainWindow::buildMenus() {
     const QDir dir(QString::fromStdString(dataDir() + "/presets"));
     for (const QString& name : dir.entryList({"*.netw"}, QDir::Files, QDir::Name))
         presets->addAction(QFileInfo(name).baseName(), this, [this, path = dir.filePath(name)] { openFile(path.toStdString()); });
+    QAction* save = file->addAction(tr("&Save"), this, [this] {
+        if (path_.empty()) return;
+        if (std::string e = saveFile(path_); !e.empty()) QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e));
+    });
+    save->setShortcut(QKeySequence::Save);
+    QAction* saveAs = file->addAction(tr("Save &As…"), this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Save network"), QString(), tr("Netwright networks (*.netw)"));
+        if (path.isEmpty()) return;
+        if (std::string e = saveFile(path.toStdString()); !e.empty())
+            QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e));
+    });
+    saveAs->setShortcut(QKeySequence::SaveAs);
     file->addAction(tr("Export canvas as &PNG…"), this, [this] {
         QString path = QFileDialog::getSaveFileName(this, tr("Export PNG"), QString(), tr("PNG images (*.png)"));
         if (!path.isEmpty()) view_->grab().save(path);
@@ -110,6 +160,17 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
+    QMenu* editMenu = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = undo_->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = undo_->createRedoAction(this, tr("&Redo"));
+    // The platform's redo key plus both common ones (Ctrl+Shift+Z, Ctrl+Y), whatever the desktop.
+    QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+    for (const QKeySequence& k : {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)})
+        if (!redoKeys.contains(k)) redoKeys << k;
+    redo->setShortcuts(redoKeys);
+    editMenu->addAction(undo);
+    editMenu->addAction(redo);
     QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
     QAction* fit = viewMenu->addAction(tr("&Fit to window"), this, [this] { view_->fit(); });
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
@@ -152,13 +213,28 @@ std::string MainWindow::openFile(const std::string& path, bool quiet) {
     }
     doc_ = std::move(*r.document);
     path_ = path;
+    undo_->clear();
     bool placed = true;
     for (const Node& n : doc_.graph.nodes) placed &= n.pos.has_value();
     if (!placed) layoutDocument(doc_, {}, 170, 58);
     refresh();
     view_->fit();
-    setWindowTitle(QString::fromStdString((doc_.name.empty() ? path : doc_.name) + " — Netwright"));
+    updateTitle();
     return {};
+}
+
+std::string MainWindow::saveFile(const std::string& path) {
+    if (std::string error = saveNetwAtomic(doc_, path); !error.empty()) return error;
+    path_ = path;
+    undo_->setClean();
+    updateTitle();
+    return {};
+}
+
+void MainWindow::updateTitle() {
+    // [*] shows the modified marker while there are unsaved edits.
+    setWindowTitle(QString::fromStdString((doc_.name.empty() ? path_ : doc_.name) + "[*] — Netwright"));
+    setWindowModified(!undo_->isClean());
 }
 
 void MainWindow::refresh() {
@@ -185,7 +261,14 @@ void MainWindow::refresh() {
         (d.severity == Severity::Error ? it->second.errors : it->second.warnings)++;
         it->second.problems += (it->second.problems.empty() ? "" : "\n") + d.message;
     }
-    view_->show(doc_, facts);
+    const std::string selected = view_->selectedNode();
+    {
+        const QSignalBlocker quiet(view_->scene());  // redrawing is not a change of selection
+        view_->show(doc_, facts);
+        view_->selectNode(selected);
+    }
+    // The inspector may be inside the signal that caused this refresh: rebuild it afterwards.
+    QTimer::singleShot(0, this, [this] { inspector_->showNode(doc_, view_->selectedNode()); });
     fillSummary();
     fillProblems();
     statusBar()->showMessage(QString::fromStdString(

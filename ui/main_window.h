@@ -8,6 +8,7 @@
 #include "graph.h"
 
 class QListWidget;
+class QUndoStack;
 class QTableWidget;
 class QTreeWidget;
 class QLineEdit;
@@ -15,6 +16,7 @@ class QLineEdit;
 namespace nw::ui {
 
 class GraphView;
+class Inspector;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -24,14 +26,19 @@ public:
     // in a message box unless `quiet`).
     std::string openFile(const std::string& path, bool quiet = false);
     bool saveScreenshot(const std::string& path);
+    // Saves atomically (a crash leaves the old file or the new one); returns the error, or empty.
+    std::string saveFile(const std::string& path);
 
     const Document& document() const { return doc_; }
     const Analysis& analysis() const { return analysis_; }
+    const FlatGraph& flat() const { return flat_; }
     GraphView* canvas() const { return view_; }
     QTableWidget* summary() const { return summary_; }
     QListWidget* problems() const { return problems_; }
     QTreeWidget* palette() const { return palette_; }
     QLineEdit* paletteFilter() const { return filter_; }
+    Inspector* inspector() const { return inspector_; }
+    QUndoStack* undoStack() const { return undo_; }
 
 private:
     Document doc_;
@@ -43,8 +50,12 @@ private:
     QListWidget* problems_;
     QTreeWidget* palette_;
     QLineEdit* filter_;
+    Inspector* inspector_;
+    QUndoStack* undo_;
+    friend class EditCommand;
 
     void refresh();
+    void updateTitle();
     void buildMenus();
     void buildPalette();
     void fillSummary();

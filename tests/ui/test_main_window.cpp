@@ -2,6 +2,9 @@
 // modules collapsed and the same totals as the core; a broken file shows a badge and a problem whose
 // click selects the node; a malformed file leaves the open network alone; the palette filters.
 #include <QDir>
+#include <QGraphicsView>
+#include <QSpinBox>
+#include <QUndoStack>
 #include <QGraphicsItem>
 #include <QLineEdit>
 #include <QListWidget>
@@ -13,6 +16,7 @@
 
 #include "flatten.h"
 #include "graph_view.h"
+#include "inspector.h"
 #include "main_window.h"
 #include "netw_format.h"
 
@@ -71,6 +75,56 @@ private slots:
         QListWidget* list = w.problems();
         QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(0)).center());
         QCOMPARE(w.canvas()->selectedNode(), std::string("cat"));
+    }
+
+    void editingInTheInspectorUpdatesShapesAndTotalsAndUndoRedoesIt() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        // Click conv1 on the canvas.
+        QGraphicsView* view = w.canvas();
+        const QPoint at = view->mapFromScene(w.canvas()->item("conv1")->scenePos());
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
+        QCOMPARE(w.canvas()->selectedNode(), std::string("conv1"));
+        QCOMPARE(w.inspector()->node(), std::string("conv1"));
+        auto* outChannels = qobject_cast<QSpinBox*>(w.inspector()->editor("out_channels"));
+        QVERIFY(outChannels);
+        QCOMPARE(outChannels->value(), 6);
+        // Type 12 and press Enter.
+        outChannels->setFocus();
+        QTest::keyClick(outChannels, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(outChannels, "12");
+        QTest::keyClick(outChannels, Qt::Key_Return);
+        QCoreApplication::processEvents();
+        auto shape = [&](const char* node) { return w.analysis().nodes[static_cast<size_t>(w.flat().find(node))].outputs.at(0); };
+        QCOMPARE(shape("conv1"), (nw::Shape{1, 12, 28, 28}));
+        QCOMPARE(shape("pool1"), (nw::Shape{1, 12, 14, 14}));  // downstream follows
+        const int64_t edited = 61706 - 156 - 2416 + (12 * 25 + 12) + (16 * 12 * 25 + 16);
+        QCOMPARE(w.analysis().totals.params, edited);
+        QVERIFY(w.isWindowModified());
+        QCOMPARE(w.undoStack()->count(), 1);
+        // Ctrl+Z undoes, Ctrl+Shift+Z redoes.
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QCOMPARE(w.analysis().totals.params, int64_t{61706});
+        QCOMPARE(shape("conv1"), (nw::Shape{1, 6, 28, 28}));
+        QVERIFY(!w.isWindowModified());
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(w.analysis().totals.params, edited);
+        QCoreApplication::processEvents();  // the inspector shows the value again
+        outChannels = qobject_cast<QSpinBox*>(w.inspector()->editor("out_channels"));
+        QVERIFY(outChannels);
+        QCOMPARE(outChannels->value(), 12);
+
+        // Save, reopen in another window: the same document and totals.
+        QTemporaryDir tmp;
+        const std::string saved = tmp.filePath("lenet_wide.netw").toStdString();
+        QCOMPARE(w.saveFile(saved), std::string());
+        QVERIFY(!w.isWindowModified());
+        MainWindow again;
+        QCOMPARE(again.openFile(saved, true), std::string());
+        QVERIFY(again.document() == w.document());
+        QCOMPARE(again.analysis().totals.params, edited);
     }
 
     void aMalformedFileKeepsTheOpenNetwork() {

@@ -1,0 +1,41 @@
+// Core edits without a display: apply and revert restore the document exactly; typed text becomes
+// the value a file would hold.
+#include <gtest/gtest.h>
+
+#include "edits.h"
+#include "helpers.h"
+
+using namespace nw;
+using namespace nw::test;
+
+TEST(Edits, SetAttributeAppliesAndRevertsExactly) {
+    Document doc = loadPreset("lenet5");
+    const Document original = doc;
+    SetAttribute widen("conv1", "out_channels", AttrValue{int64_t{12}});
+    widen.apply(doc);
+    EXPECT_EQ(std::get<int64_t>(doc.graph.find("conv1")->attrs.at("out_channels")), 12);
+    EXPECT_EQ(analyzeDocument(doc).shape("pool1"), (Shape{1, 12, 14, 14}));
+    widen.revert(doc);
+    EXPECT_EQ(doc, original);
+    // Clearing an attribute that was set, then reverting, puts it back.
+    SetAttribute clear("conv1", "kernel_size", std::nullopt);
+    clear.apply(doc);
+    EXPECT_EQ(doc.graph.find("conv1")->attrs.count("kernel_size"), 0u);
+    clear.revert(doc);
+    EXPECT_EQ(doc, original);
+    EXPECT_EQ(widen.text(), "Set conv1.out_channels = 12");
+}
+
+TEST(Edits, TypedTextBecomesTheStoredValue) {
+    EXPECT_EQ(parseAttrText(" 12 "), AttrValue{int64_t{12}});
+    EXPECT_EQ(parseAttrText("0.25"), AttrValue{0.25});
+    EXPECT_EQ(parseAttrText("true"), AttrValue{true});
+    EXPECT_EQ(parseAttrText("3, 5"), (AttrValue{std::vector<int64_t>{3, 5}}));
+    EXPECT_EQ(parseAttrText("(1,1,2,2)"), (AttrValue{std::vector<int64_t>{1, 1, 2, 2}}));
+    EXPECT_EQ(parseAttrText("same"), AttrValue{std::string("same")});
+    EXPECT_EQ(parseAttrText("=planes * 4"), AttrValue{std::string("=planes * 4")});
+    EXPECT_EQ(parseAttrText("3, x"), AttrValue{std::string("3, x")});
+    // What formatAttrValue writes, parseAttrText reads back.
+    for (const AttrValue& v : {AttrValue{int64_t{7}}, AttrValue{std::vector<int64_t>{2, 3}}, AttrValue{std::string("valid")}})
+        EXPECT_EQ(parseAttrText(formatAttrValue(v)), v) << formatAttrValue(v);
+}

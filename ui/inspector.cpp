@@ -1,0 +1,105 @@
+#include "inspector.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <climits>
+
+#include "registry.h"
+
+namespace nw::ui {
+
+Inspector::Inspector(QWidget* parent) : QWidget(parent), title_(new QLabel), form_(new QFormLayout) {
+    auto* layout = new QVBoxLayout(this);
+    title_->setWordWrap(true);
+    layout->addWidget(title_);
+    layout->addLayout(form_);
+    layout->addStretch();
+    showNode({}, {});
+}
+
+QWidget* Inspector::editor(const std::string& attr) const { return findChild<QWidget*>(QString::fromStdString("attr:" + attr)); }
+
+void Inspector::showNode(const Document& doc, const std::string& id) {
+    while (form_->rowCount() > 0) form_->removeRow(0);
+    node_ = id;
+    const Node* n = id.empty() ? nullptr : doc.graph.find(id);
+    if (!n) {
+        title_->setText(tr("<i>Select a node to see and edit its attributes.</i>"));
+        return;
+    }
+    const LayerKind* kind = Registry::instance().find(n->kind);
+    const ModuleDef* mod = kind ? nullptr : doc.findModule(n->kind);
+    title_->setText(QString("<b>%1</b> — %2<br><small>%3</small>")
+                        .arg(QString::fromStdString(id).toHtmlEscaped(), QString::fromStdString(n->kind).toHtmlEscaped(),
+                             QString::fromStdString(kind ? kind->doc : mod ? mod->doc : "").toHtmlEscaped()));
+    const QString nodeId = QString::fromStdString(id);
+    auto emitValue = [this, nodeId](const std::string& attr, AttrValue v) { emit edited(nodeId, QString::fromStdString(attr), v); };
+    auto current = [&](const std::string& attr, const AttrValue& def) {
+        auto it = n->attrs.find(attr);
+        return it == n->attrs.end() ? def : it->second;
+    };
+    // A text editor: any value, formulas included; checked when the graph is analysed.
+    auto textEditor = [&](const std::string& attr, const AttrValue& value) {
+        auto* e = new QLineEdit(QString::fromStdString(formatAttrValue(value)));
+        connect(e, &QLineEdit::editingFinished, this, [e, attr, emitValue, before = e->text()]() mutable {
+            if (e->text() == before) return;
+            before = e->text();
+            emitValue(attr, parseAttrText(e->text().toStdString()));
+        });
+        return e;
+    };
+    auto addRow = [&](const std::string& attr, QWidget* w, const std::string& doc) {
+        w->setObjectName(QString::fromStdString("attr:" + attr));
+        w->setToolTip(QString::fromStdString(doc));
+        form_->addRow(QString::fromStdString(attr), w);
+    };
+    if (mod) {
+        for (const auto& [param, def] : mod->params) addRow(param, textEditor(param, current(param, def)), "module parameter");
+        return;
+    }
+    if (!kind) return;
+    for (const AttrSpec& spec : kind->attrs) {
+        const AttrValue value = current(spec.name, spec.def);
+        const std::string name = spec.name;
+        QWidget* w = nullptr;
+        if (spec.type == AttrType::Int && std::holds_alternative<int64_t>(value)) {
+            auto* box = new QSpinBox;
+            box->setRange(static_cast<int>(std::max<int64_t>(spec.min, INT_MIN)), static_cast<int>(std::min<int64_t>(spec.max, INT_MAX)));
+            box->setValue(static_cast<int>(std::get<int64_t>(value)));
+            box->setKeyboardTracking(false);  // one edit per value entered, not per keystroke
+            connect(box, &QSpinBox::valueChanged, this, [emitValue, name](int v) { emitValue(name, int64_t{v}); });
+            w = box;
+        } else if (spec.type == AttrType::Float && std::holds_alternative<double>(value)) {
+            auto* box = new QDoubleSpinBox;
+            box->setDecimals(6);
+            box->setRange(spec.fmin, spec.fmax);
+            box->setValue(std::get<double>(value));
+            box->setKeyboardTracking(false);
+            connect(box, &QDoubleSpinBox::valueChanged, this, [emitValue, name](double v) { emitValue(name, v); });
+            w = box;
+        } else if (spec.type == AttrType::Bool && std::holds_alternative<bool>(value)) {
+            auto* box = new QCheckBox;
+            box->setChecked(std::get<bool>(value));
+            connect(box, &QCheckBox::toggled, this, [emitValue, name](bool v) { emitValue(name, v); });
+            w = box;
+        } else if (spec.type == AttrType::Choice && std::holds_alternative<std::string>(value)) {
+            auto* box = new QComboBox;
+            for (const auto& c : spec.choices) box->addItem(QString::fromStdString(c));
+            box->setCurrentText(QString::fromStdString(std::get<std::string>(value)));
+            connect(box, &QComboBox::textActivated, this,
+                    [emitValue, name](const QString& v) { emitValue(name, v.toStdString()); });
+            w = box;
+        } else {
+            w = textEditor(name, value);  // pairs, padding, formulas, values of the wrong type
+        }
+        addRow(name, w, spec.doc);
+    }
+}
+
+}  // namespace nw::ui

@@ -1,0 +1,33 @@
+// Attribute editors for the selected node, generated from the registry's attribute specs (a module
+// instance: from its module's parameters). It edits nothing itself: it reports what was entered.
+#pragma once
+#include <QWidget>
+#include <string>
+
+#include "graph.h"
+
+class QFormLayout;
+class QLabel;
+
+namespace nw::ui {
+
+class Inspector : public QWidget {
+    Q_OBJECT
+public:
+    explicit Inspector(QWidget* parent = nullptr);
+    // Shows the editors of top-level node `id` of `doc` (none if empty or unknown).
+    void showNode(const Document& doc, const std::string& id);
+    const std::string& node() const { return node_; }
+    QWidget* editor(const std::string& attr) const;  // the editor of one attribute (tests, focus)
+
+signals:
+    // `value` is what the person entered; the caller turns it into an edit.
+    void edited(const QString& node, const QString& attr, const nw::AttrValue& value);
+
+private:
+    std::string node_;
+    QLabel* title_;
+    QFormLayout* form_;
+};
+
+}  // namespace nw::ui
