@@ -1,5 +1,7 @@
 // netwright: the designer window. `netwright [FILE] [--screenshot OUT.png]` (contracts.md).
 #include <QApplication>
+#include <QFileInfo>
+#include <QMessageBox>
 #include <QTimer>
 #include <cstdio>
 #include <string>
@@ -33,6 +35,16 @@ int main(int argc, char** argv) {
         return window.saveScreenshot(screenshot) ? 0 : 1;
     }
     window.show();
-    QTimer::singleShot(0, &window, [&window] { window.canvas()->fit(); });
+    QTimer::singleShot(0, &window, [&window] {
+        window.canvas()->fit();
+        // A crash left unsaved edits behind: offer them back.
+        if (QFileInfo::exists(QString::fromStdString(nw::ui::MainWindow::recoveryFile())) &&
+            QMessageBox::question(&window, QObject::tr("Restore unsaved changes?"),
+                                  QObject::tr("Netwright closed without saving your last changes. Restore them?")) ==
+                QMessageBox::Yes) {
+            if (std::string error = window.restoreRecovery(); !error.empty())
+                QMessageBox::warning(&window, QObject::tr("Cannot restore"), QString::fromStdString(error));
+        }
+    });
     return QApplication::exec();
 }

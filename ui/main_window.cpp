@@ -12,6 +12,8 @@
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTableWidget>
+#include <QCloseEvent>
+#include <QStandardPaths>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QUndoStack>
@@ -112,6 +114,10 @@ MainWindow::MainWindow(QWidget* parent)
         undo_->push(new EditCommand(this, std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v)));
     });
     connect(undo_, &QUndoStack::cleanChanged, this, [this] { updateTitle(); });
+    autosave_ = new QTimer(this);
+    autosave_->setInterval(60'000);
+    connect(autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    autosave_->start();
 
     problems_ = new QListWidget;
     auto* problemsDock = new QDockWidget(tr("Problems"), this);
@@ -214,6 +220,7 @@ std::string MainWindow::openFile(const std::string& path, bool quiet) {
     doc_ = std::move(*r.document);
     path_ = path;
     undo_->clear();
+    recovered_ = false;
     bool placed = true;
     for (const Node& n : doc_.graph.nodes) placed &= n.pos.has_value();
     if (!placed) layoutDocument(doc_, {}, 170, 58);
@@ -227,14 +234,64 @@ std::string MainWindow::saveFile(const std::string& path) {
     if (std::string error = saveNetwAtomic(doc_, path); !error.empty()) return error;
     path_ = path;
     undo_->setClean();
+    recovered_ = false;
+    removeRecovery();
     updateTitle();
     return {};
+}
+
+std::string MainWindow::recoveryFile() {
+    const char* env = std::getenv("NETWRIGHT_RECOVERY_DIR");
+    const QString dir = env ? QString(env) : QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/recovery";
+    return (dir + "/autosave.netw").toStdString();
+}
+
+void MainWindow::removeRecovery() {
+    QFile::remove(QString::fromStdString(recoveryFile()));
+    QFile::remove(QString::fromStdString(recoveryFile() + ".origin"));
+}
+
+void MainWindow::autosaveNow() {
+    if (!isWindowModified()) return;
+    const std::string file = recoveryFile();
+    QDir().mkpath(QFileInfo(QString::fromStdString(file)).absolutePath());
+    // The document first, then where it came from: a crash between the two leaves a usable file.
+    if (writeFileAtomic(file, serializeNetw(doc_)).empty()) writeFileAtomic(file + ".origin", path_);
+}
+
+std::string MainWindow::restoreRecovery() {
+    const std::string file = recoveryFile();
+    std::string origin;
+    readFile(file + ".origin", origin);
+    if (std::string error = openFile(file, true); !error.empty()) return error;
+    path_ = origin;  // saving goes back to the file the edits belong to
+    recovered_ = true;
+    updateTitle();
+    return {};
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (isWindowModified()) {
+        auto answer = QMessageBox::question(this, tr("Unsaved changes"),
+                                            tr("Save the changes to %1?").arg(QString::fromStdString(doc_.name)),
+                                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+        if (answer == QMessageBox::Cancel) return event->ignore();
+        if (answer == QMessageBox::Save) {
+            std::string error = path_.empty() ? "no file name" : saveFile(path_);
+            if (!error.empty()) {
+                QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(error));
+                return event->ignore();
+            }
+        }
+    }
+    removeRecovery();  // a deliberate close leaves nothing to recover
+    event->accept();
 }
 
 void MainWindow::updateTitle() {
     // [*] shows the modified marker while there are unsaved edits.
     setWindowTitle(QString::fromStdString((doc_.name.empty() ? path_ : doc_.name) + "[*] — Netwright"));
-    setWindowModified(!undo_->isClean());
+    setWindowModified(!undo_->isClean() || recovered_);
 }
 
 void MainWindow::refresh() {

@@ -9,6 +9,7 @@
 
 class QListWidget;
 class QUndoStack;
+class QTimer;
 class QTableWidget;
 class QTreeWidget;
 class QLineEdit;
@@ -28,6 +29,15 @@ public:
     bool saveScreenshot(const std::string& path);
     // Saves atomically (a crash leaves the old file or the new one); returns the error, or empty.
     std::string saveFile(const std::string& path);
+
+    // Crash recovery: while there are unsaved edits, the document is written every minute to a
+    // recovery file (in NETWRIGHT_RECOVERY_DIR, else the user's state directory); a clean save or
+    // close removes it. At start-up the app offers to restore what a crash left.
+    void autosaveNow();
+    static std::string recoveryFile();
+    // Opens the recovery file as unsaved edits of the file it came from; returns the error, or empty.
+    std::string restoreRecovery();
+    QTimer* autosaveTimer() const { return autosave_; }
 
     const Document& document() const { return doc_; }
     const Analysis& analysis() const { return analysis_; }
@@ -52,10 +62,14 @@ private:
     QLineEdit* filter_;
     Inspector* inspector_;
     QUndoStack* undo_;
+    QTimer* autosave_;
+    bool recovered_ = false;  // holds restored edits not yet saved
     friend class EditCommand;
 
     void refresh();
     void updateTitle();
+    void closeEvent(QCloseEvent* event) override;
+    static void removeRecovery();
     void buildMenus();
     void buildPalette();
     void fillSummary();
