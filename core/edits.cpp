@@ -1,6 +1,10 @@
 #include "edits.h"
 
+#include <algorithm>
+#include <set>
+
 #include "attr.h"
+#include "registry.h"
 
 namespace nw {
 
@@ -23,6 +27,82 @@ void SetAttribute::revert(Document& doc) { set(doc, before_); }
 
 std::string SetAttribute::text() const {
     return "Set " + node_ + "." + attr_ + (value_ ? " = " + formatAttrValue(*value_) : " to its default");
+}
+
+void AddNode::revert(Document& doc) {
+    auto& nodes = doc.graph.nodes;
+    for (size_t i = nodes.size(); i-- > 0;)
+        if (nodes[i].id == node_.id) {
+            nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
+}
+
+void RemoveNodes::apply(Document& doc) {
+    nodes_.clear();
+    edges_.clear();
+    auto gone = [&](const std::string& id) { return std::find(ids_.begin(), ids_.end(), id) != ids_.end(); };
+    auto& g = doc.graph;
+    for (size_t i = 0, kept = 0; i < g.edges.size(); ++i) {
+        if (gone(g.edges[i].from) || gone(g.edges[i].to)) edges_.push_back({i, g.edges[i]});
+        else g.edges[kept++] = g.edges[i];
+    }
+    g.edges.resize(g.edges.size() - edges_.size());
+    for (size_t i = 0, kept = 0; i < g.nodes.size(); ++i) {
+        if (gone(g.nodes[i].id)) nodes_.push_back({i, g.nodes[i]});
+        else g.nodes[kept++] = g.nodes[i];
+    }
+    g.nodes.resize(g.nodes.size() - nodes_.size());
+}
+
+void RemoveNodes::revert(Document& doc) {
+    // Ascending former positions: each insert lands where the element was.
+    for (const auto& [i, n] : nodes_) doc.graph.nodes.insert(doc.graph.nodes.begin() + static_cast<std::ptrdiff_t>(i), n);
+    for (const auto& [i, e] : edges_) doc.graph.edges.insert(doc.graph.edges.begin() + static_cast<std::ptrdiff_t>(i), e);
+}
+
+std::string RemoveNodes::text() const {
+    return ids_.size() == 1 ? "Delete " + ids_[0] : "Delete " + std::to_string(ids_.size()) + " nodes";
+}
+
+void AddEdge::revert(Document& doc) {
+    auto& edges = doc.graph.edges;
+    for (size_t i = edges.size(); i-- > 0;)
+        if (edges[i] == edge_) {
+            edges.erase(edges.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
+}
+
+std::string whyNotConnect(const Document& doc, const std::string& from, const std::string& to) {
+    const Node* a = doc.graph.find(from);
+    const Node* b = doc.graph.find(to);
+    if (!a || !b) return "no node '" + (a ? to : from) + "'";
+    if (from == to) return "a node cannot feed itself";
+    if (const LayerKind* k = Registry::instance().find(b->kind); k && k->inputs.empty())
+        return to + " (" + b->kind + ") takes no input";
+    if (const LayerKind* k = Registry::instance().find(a->kind); k && k->outputs.empty())
+        return from + " (" + a->kind + ") has no output";
+    for (const Edge& e : doc.graph.edges)
+        if (e.from == from && e.to == to) return from + " already feeds " + to;
+    // A path from `to` back to `from` would close a cycle.
+    std::vector<std::string> stack{to};
+    std::set<std::string> seen;
+    while (!stack.empty()) {
+        std::string cur = stack.back();
+        stack.pop_back();
+        if (cur == from) return "connecting " + from + " → " + to + " would make a cycle";
+        if (!seen.insert(cur).second) continue;
+        for (const Edge& e : doc.graph.edges)
+            if (e.from == cur) stack.push_back(e.to);
+    }
+    return {};
+}
+
+std::string freshId(const Document& doc, const std::string& base) {
+    if (!doc.graph.find(base)) return base;
+    for (int i = 2;; ++i)
+        if (std::string id = base + std::to_string(i); !doc.graph.find(id)) return id;
 }
 
 }  // namespace nw

@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "graph.h"
 
@@ -32,5 +34,50 @@ private:
     std::optional<AttrValue> value_, before_;
     void set(Document& doc, const std::optional<AttrValue>& v);
 };
+
+// Adds a top-level node (a layer or a module instance).
+class AddNode : public Edit {
+public:
+    explicit AddNode(Node node) : node_(std::move(node)) {}
+    void apply(Document& doc) override { doc.graph.nodes.push_back(node_); }
+    void revert(Document& doc) override;
+    std::string text() const override { return "Add " + node_.id; }
+
+private:
+    Node node_;
+};
+
+// Removes top-level nodes and every edge that touches them; revert puts all back where they were.
+class RemoveNodes : public Edit {
+public:
+    explicit RemoveNodes(std::vector<std::string> ids) : ids_(std::move(ids)) {}
+    void apply(Document& doc) override;
+    void revert(Document& doc) override;
+    std::string text() const override;
+
+private:
+    std::vector<std::string> ids_;
+    std::vector<std::pair<size_t, Node>> nodes_;  // removed, with their former positions
+    std::vector<std::pair<size_t, Edge>> edges_;
+};
+
+// Connects two top-level nodes.
+class AddEdge : public Edit {
+public:
+    explicit AddEdge(Edge edge) : edge_(std::move(edge)) {}
+    void apply(Document& doc) override { doc.graph.edges.push_back(edge_); }
+    void revert(Document& doc) override;
+    std::string text() const override { return "Connect " + edge_.from + " → " + edge_.to; }
+
+private:
+    Edge edge_;
+};
+
+// Why `from` → `to` cannot be wired in `doc` (unknown node, no inputs, the same node, already
+// connected, or a cycle), or empty when it can.
+std::string whyNotConnect(const Document& doc, const std::string& from, const std::string& to);
+
+// An id not used by any top-level node: `base`, else base2, base3, …
+std::string freshId(const Document& doc, const std::string& base);
 
 }  // namespace nw

@@ -1,5 +1,6 @@
 #include "graph_view.h"
 
+#include <QGraphicsLineItem>
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -70,6 +71,15 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
             count->setBrush(Qt::white);
             count->setPos(kWidth / 2 - 11, -kHeight / 2 - 5);
         }
+        // Ports: an input on top (if the kind takes any), the output below — drag from it to wire.
+        const bool isInput = info.kind == "Input", isOutput = info.kind == "Output";
+        if (!isInput) new QGraphicsEllipseItem(-5, -kHeight / 2 - 5, 10, 10, box);  // outlined: a socket
+        if (!isInput) static_cast<QGraphicsEllipseItem*>(box->childItems().back())->setBrush(Qt::white);
+        if (!isOutput) {
+            auto* port = new QGraphicsEllipseItem(-6, kHeight / 2 - 6, 12, 12, box);
+            port->setBrush(QColor(0x55, 0x55, 0x55));
+            port->setToolTip(tr("Drag to another node to connect"));
+        }
         scene()->addItem(box);
         items_[n.id] = box;
     }
@@ -112,6 +122,61 @@ void GraphView::selectNode(const std::string& id) {
 std::string GraphView::selectedNode() const {
     const auto selected = scene()->selectedItems();
     return selected.isEmpty() ? std::string() : selected.first()->data(kIdRole).toString().toStdString();
+}
+
+std::vector<std::string> GraphView::selectedNodes() const {
+    std::vector<std::string> ids;
+    for (QGraphicsItem* it : scene()->selectedItems()) ids.push_back(it->data(kIdRole).toString().toStdString());
+    return ids;
+}
+
+QPoint GraphView::outputPortAt(const std::string& id) const {
+    QGraphicsItem* it = item(id);
+    return it ? mapFromScene(it->scenePos() + QPointF(0, kHeight / 2 - 3)) : QPoint();
+}
+
+std::string GraphView::nodeAt(const QPoint& viewPos) const {
+    for (QGraphicsItem* it : items(viewPos))
+        for (QGraphicsItem* p = it; p; p = p->parentItem())
+            if (!p->data(kIdRole).toString().isEmpty()) return p->data(kIdRole).toString().toStdString();
+    return {};
+}
+
+void GraphView::mousePressEvent(QMouseEvent* event) {
+    const std::string id = nodeAt(event->pos());
+    if (event->button() == Qt::LeftButton && !id.empty()) {
+        // A press on the lower edge (the output port) starts a wire instead of a selection.
+        const QPointF local = item(id)->mapFromScene(mapToScene(event->pos()));
+        if (local.y() > kHeight / 2 - 10) {
+            wireFrom_ = id;
+            const QPointF start = item(id)->scenePos() + QPointF(0, kHeight / 2);
+            wire_ = scene()->addLine(QLineF(start, start), QPen(QColor(0x22, 0x66, 0xcc), 2, Qt::DashLine));
+            return;
+        }
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void GraphView::mouseMoveEvent(QMouseEvent* event) {
+    if (wire_) {
+        QLineF line = wire_->line();
+        line.setP2(mapToScene(event->pos()));
+        wire_->setLine(line);
+        return;
+    }
+    QGraphicsView::mouseMoveEvent(event);
+}
+
+void GraphView::mouseReleaseEvent(QMouseEvent* event) {
+    if (wire_) {
+        delete wire_;
+        wire_ = nullptr;
+        const std::string to = nodeAt(event->pos());
+        const std::string from = std::exchange(wireFrom_, std::string());
+        if (!to.empty()) emit connectRequested(QString::fromStdString(from), QString::fromStdString(to));
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
 }
 
 void GraphView::fit() {

@@ -27,15 +27,28 @@ public:
     bool focusNode(const std::string& id);
     void selectNode(const std::string& id);  // without moving the view; empty clears
     std::string selectedNode() const;
+    std::vector<std::string> selectedNodes() const;
+    // Where a drag from `id`'s output port starts, in view coordinates (for tests and hints).
+    QPoint outputPortAt(const std::string& id) const;
     int nodeCount() const { return static_cast<int>(items_.size()); }
     QGraphicsItem* item(const std::string& id) const;
     void fit();
 
+signals:
+    // A wire was dragged from `from`'s output port and dropped on `to`.
+    void connectRequested(const QString& from, const QString& to);
+
 protected:
     void wheelEvent(QWheelEvent* event) override;  // zoom to the cursor
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
 
 private:
     std::map<std::string, QGraphicsItem*> items_;
+    std::string wireFrom_;               // while dragging a wire: its source node
+    QGraphicsLineItem* wire_ = nullptr;  // the live preview
+    std::string nodeAt(const QPoint& viewPos) const;
 };
 
 }  // namespace nw::ui

@@ -88,6 +88,17 @@ MainWindow::MainWindow(QWidget* parent)
     addDockWidget(Qt::LeftDockWidgetArea, paletteDock);
     buildPalette();
     connect(filter_, &QLineEdit::textChanged, this, &MainWindow::filterPalette);
+    connect(palette_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
+        if (item->parent()) addLayer(item->text(0).toStdString());  // a kind, not a category
+    });
+    connect(view_, &GraphView::connectRequested, this, [this](const QString& from, const QString& to) {
+        const std::string why = whyNotConnect(doc_, from.toStdString(), to.toStdString());
+        if (!why.empty()) {
+            statusBar()->showMessage(tr("Cannot connect: %1").arg(QString::fromStdString(why)), 6000);
+            return;
+        }
+        undo_->push(new EditCommand(this, std::make_unique<AddEdge>(Edge{.from = from.toStdString(), .to = to.toStdString()})));
+    });
 
     summary_ = new QTableWidget(0, 7);
     summary_->setHorizontalHeaderLabels({tr("Layer"), tr("Kind"), tr("Output"), tr("Params"), tr("MACs"), tr("Memory"),
@@ -177,6 +188,9 @@ void MainWindow::buildMenus() {
     redo->setShortcuts(redoKeys);
     editMenu->addAction(undo);
     editMenu->addAction(redo);
+    editMenu->addSeparator();
+    QAction* del = editMenu->addAction(tr("&Delete"), this, &MainWindow::deleteSelection);
+    del->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
     QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
     QAction* fit = viewMenu->addAction(tr("&Fit to window"), this, [this] { view_->fit(); });
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
@@ -238,6 +252,30 @@ std::string MainWindow::saveFile(const std::string& path) {
     removeRecovery();
     updateTitle();
     return {};
+}
+
+std::string MainWindow::addLayer(const std::string& kind) {
+    std::string base = kind;
+    for (char& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    Node node{.id = freshId(doc_, base), .kind = kind};
+    const QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
+    node.pos = Point{centre.x(), centre.y()};
+    // Below whatever already sits there, so new nodes never hide each other.
+    auto occupied = [&](const Point& p) {
+        for (const Node& n : doc_.graph.nodes)
+            if (n.pos && std::abs(n.pos->x - p.x) < 180 && std::abs(n.pos->y - p.y) < 80) return true;
+        return false;
+    };
+    while (occupied(*node.pos)) node.pos->y += 90;
+    const std::string id = node.id;
+    undo_->push(new EditCommand(this, std::make_unique<AddNode>(std::move(node))));
+    view_->selectNode(id);
+    return id;
+}
+
+void MainWindow::deleteSelection() {
+    std::vector<std::string> ids = view_->selectedNodes();
+    if (!ids.empty()) undo_->push(new EditCommand(this, std::make_unique<RemoveNodes>(std::move(ids))));
 }
 
 std::string MainWindow::recoveryFile() {

@@ -75,6 +75,11 @@ private:
     void fillSummary();
     void fillProblems();
     void filterPalette(const QString& text);
+
+public:
+    // Adds a layer of `kind` at the centre of the view (one undo step); returns its id.
+    std::string addLayer(const std::string& kind);
+    void deleteSelection();
 };
 
 // The directory holding presets/ and resources/ (the source tree, or NETWRIGHT_DATA).

@@ -39,3 +39,34 @@ TEST(Edits, TypedTextBecomesTheStoredValue) {
     for (const AttrValue& v : {AttrValue{int64_t{7}}, AttrValue{std::vector<int64_t>{2, 3}}, AttrValue{std::string("valid")}})
         EXPECT_EQ(parseAttrText(formatAttrValue(v)), v) << formatAttrValue(v);
 }
+
+TEST(Edits, AddRemoveAndConnectRevertExactly) {
+    Document doc = loadPreset("lenet5");
+    const Document original = doc;
+    AddNode add(Node{.id = freshId(doc, "conv1"), .kind = "Conv2d"});
+    EXPECT_EQ(freshId(doc, "conv1"), "conv12");
+    EXPECT_EQ(freshId(doc, "dropout"), "dropout");
+    add.apply(doc);
+    AddEdge wire(Edge{.from = "input", .to = "conv12"});
+    EXPECT_EQ(whyNotConnect(doc, "input", "conv12"), "");
+    wire.apply(doc);
+    EXPECT_EQ(analyzeDocument(doc).shape("conv12"), (Shape{1, 16, 30, 30}));
+    RemoveNodes remove({"conv2", "conv12"});
+    remove.apply(doc);
+    EXPECT_EQ(doc.graph.find("conv2"), nullptr);
+    for (const Edge& e : doc.graph.edges) EXPECT_TRUE(e.from != "conv2" && e.to != "conv2");
+    remove.revert(doc);
+    wire.revert(doc);
+    add.revert(doc);
+    EXPECT_EQ(doc, original);
+}
+
+TEST(Edits, RefusedConnectionsSayWhy) {
+    Document doc = loadPreset("lenet5");
+    EXPECT_EQ(whyNotConnect(doc, "fc3", "conv1"), "connecting fc3 → conv1 would make a cycle");
+    EXPECT_EQ(whyNotConnect(doc, "conv1", "input"), "input (Input) takes no input");
+    EXPECT_EQ(whyNotConnect(doc, "output", "fc1"), "output (Output) has no output");
+    EXPECT_EQ(whyNotConnect(doc, "conv1", "relu1"), "conv1 already feeds relu1");
+    EXPECT_EQ(whyNotConnect(doc, "conv1", "conv1"), "a node cannot feed itself");
+    EXPECT_EQ(whyNotConnect(doc, "ghost", "conv1"), "no node 'ghost'");
+}

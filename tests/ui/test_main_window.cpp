@@ -2,6 +2,8 @@
 // modules collapsed and the same totals as the core; a broken file shows a badge and a problem whose
 // click selects the node; a malformed file leaves the open network alone; the palette filters.
 #include <QDir>
+#include <QMouseEvent>
+#include <QStatusBar>
 #include <QFileInfo>
 #include <QTimer>
 #include <QGraphicsView>
@@ -156,6 +158,67 @@ private slots:
         QVERIFY(!QFileInfo::exists(QString::fromStdString(recovery)));
         QVERIFY(!next.isWindowModified());
         qunsetenv("NETWRIGHT_RECOVERY_DIR");
+    }
+
+    void buildANetworkWithPaletteAndWiresThenUndoItAll() {
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("start.netw").toStdString();
+        std::ofstream(path) << R"({"format": "netwright", "version": 1, "name": "start", "nodes": [
+            {"id": "input", "kind": "Input", "attrs": {"channels": 3, "height": 32, "width": 32}, "pos": [0, 0]}]})";
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(path, true), std::string());
+        const nw::Document start = w.document();
+        auto doubleClickKind = [&](const QString& kind) {
+            const auto found = w.palette()->findItems(kind, Qt::MatchExactly | Qt::MatchRecursive);
+            QVERIFY(!found.isEmpty());
+            const QRect r = w.palette()->visualItemRect(found.first());
+            // A real double click: press/release, then the double-click event (item views check both).
+            QTest::mouseClick(w.palette()->viewport(), Qt::LeftButton, {}, r.center());
+            QTest::mouseDClick(w.palette()->viewport(), Qt::LeftButton, {}, r.center());
+        };
+        auto wire = [&](const std::string& from, const std::string& to) {
+            QGraphicsView* view = w.canvas();
+            const QPoint a = w.canvas()->outputPortAt(from);
+            const QPoint b = view->mapFromScene(w.canvas()->item(to)->scenePos());
+            QTest::mousePress(view->viewport(), Qt::LeftButton, {}, a);
+            QMouseEvent move(QEvent::MouseMove, b, view->viewport()->mapToGlobal(b), Qt::NoButton, Qt::LeftButton, {});
+            QCoreApplication::sendEvent(view->viewport(), &move);  // the live preview follows
+            QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, b);
+        };
+        auto shape = [&](const char* node) {
+            int i = w.flat().find(node);
+            return i < 0 ? nw::Shape{} : w.analysis().nodes[static_cast<size_t>(i)].outputs.at(0);
+        };
+        doubleClickKind("Conv2d");
+        QVERIFY(w.canvas()->item("conv2d"));
+        wire("input", "conv2d");
+        QCOMPARE(shape("conv2d"), (nw::Shape{1, 16, 30, 30}));
+        doubleClickKind("ReLU");
+        QVERIFY(w.canvas()->item("relu"));
+        wire("conv2d", "relu");
+        QCOMPARE(shape("relu"), (nw::Shape{1, 16, 30, 30}));
+        QCOMPARE(w.analysis().errorCount(), size_t{0});
+        // A drop that cannot work is refused, with the reason in the status bar.
+        const int steps = w.undoStack()->count();
+        wire("relu", "input");
+        QCOMPARE(w.undoStack()->count(), steps);
+        QVERIFY(w.statusBar()->currentMessage().contains("input (Input) takes no input"));
+        wire("relu", "conv2d");
+        QVERIFY(w.statusBar()->currentMessage().contains("would make a cycle"));
+        // Select ReLU and press Delete.
+        w.canvas()->selectNode("relu");
+        QTest::keyClick(w.canvas(), Qt::Key_Delete);
+        QVERIFY(!w.canvas()->item("relu"));
+        QCOMPARE(w.undoStack()->count(), 5);  // add, connect, add, connect, delete
+        // Undo everything: back to the file as opened; redo everything: ReLU deleted again.
+        for (int i = 0; i < 5; ++i) QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(w.document() == start);
+        QVERIFY(!w.isWindowModified());
+        for (int i = 0; i < 5; ++i) QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+        QVERIFY(w.canvas()->item("conv2d") && !w.canvas()->item("relu"));
+        QCOMPARE(shape("conv2d"), (nw::Shape{1, 16, 30, 30}));
     }
 
     void aMalformedFileKeepsTheOpenNetwork() {
