@@ -73,8 +73,7 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
         }
         // Ports: an input on top (if the kind takes any), the output below — drag from it to wire.
         const bool isInput = info.kind == "Input", isOutput = info.kind == "Output";
-        if (!isInput) new QGraphicsEllipseItem(-5, -kHeight / 2 - 5, 10, 10, box);  // outlined: a socket
-        if (!isInput) static_cast<QGraphicsEllipseItem*>(box->childItems().back())->setBrush(Qt::white);
+        if (!isInput) (new QGraphicsEllipseItem(-5, -kHeight / 2 - 5, 10, 10, box))->setBrush(Qt::white);  // a socket
         if (!isOutput) {
             auto* port = new QGraphicsEllipseItem(-6, kHeight / 2 - 6, 12, 12, box);
             port->setBrush(QColor(0x55, 0x55, 0x55));
