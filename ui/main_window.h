@@ -1,5 +1,5 @@
 // The designer's main window: canvas, palette, summary and problems docks around the core's model.
-// This first step views and inspects networks; editing comes next (issue 4).
+// Every change goes through a core Edit wrapped in one QUndoStack step.
 #pragma once
 #include <QMainWindow>
 #include <string>
@@ -29,9 +29,12 @@ public:
     bool saveScreenshot(const std::string& path);
     // Saves atomically (a crash leaves the old file or the new one); returns the error, or empty.
     std::string saveFile(const std::string& path);
+    // Adds a layer of `kind` at the centre of the view (one undo step); returns its id.
+    std::string addLayer(const std::string& kind);
+    void deleteSelection();  // the selected nodes and their wires, one undo step
 
     // Crash recovery: while there are unsaved edits, the document is written every minute to a
-    // recovery file (in NETWRIGHT_RECOVERY_DIR, else the user's state directory); a clean save or
+    // recovery file (in NETWRIGHT_RECOVERY_DIR, else the local data directory); a clean save or
     // close removes it. At start-up the app offers to restore what a crash left.
     void autosaveNow();
     static std::string recoveryFile();
@@ -75,11 +78,6 @@ private:
     void fillSummary();
     void fillProblems();
     void filterPalette(const QString& text);
-
-public:
-    // Adds a layer of `kind` at the centre of the view (one undo step); returns its id.
-    std::string addLayer(const std::string& kind);
-    void deleteSelection();
 };
 
 // The directory holding presets/ and resources/ (the source tree, or NETWRIGHT_DATA).
