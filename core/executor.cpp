@@ -20,7 +20,7 @@ bool allFinite(const Tensor& t) {
     return true;
 }
 
-// Inference-time rewrites of the graph, decided once per run: a BatchNorm2d whose input comes only
+// Inference-time rewrites of the graph, decided once per plan: a BatchNorm2d whose input comes only
 // from a conv is folded into the conv's weights, and a ReLU after such a conv (or conv + BN) runs in
 // the conv's epilogue. Folded and fused nodes take over their producer's buffer instead of running.
 struct Rewrites {
