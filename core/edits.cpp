@@ -74,6 +74,20 @@ void AddEdge::revert(Document& doc) {
         }
 }
 
+void SetPositions::apply(Document& doc) {
+    before_.clear();
+    for (const auto& [id, p] : positions_)
+        if (Node* n = doc.graph.find(id)) {
+            before_.push_back({id, n->pos});
+            n->pos = p;
+        }
+}
+
+void SetPositions::revert(Document& doc) {
+    for (const auto& [id, p] : before_)
+        if (Node* n = doc.graph.find(id)) n->pos = p;
+}
+
 std::string whyNotConnect(const Document& doc, const std::string& from, const std::string& to) {
     const Node* a = doc.graph.find(from);
     const Node* b = doc.graph.find(to);

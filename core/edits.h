@@ -73,6 +73,21 @@ private:
     Edge edge_;
 };
 
+// Moves top-level nodes (a drag, an auto-layout): one step however many nodes move.
+class SetPositions : public Edit {
+public:
+    SetPositions(std::vector<std::pair<std::string, Point>> positions, std::string text)
+        : positions_(std::move(positions)), text_(std::move(text)) {}
+    void apply(Document& doc) override;
+    void revert(Document& doc) override;
+    std::string text() const override { return text_; }
+
+private:
+    std::vector<std::pair<std::string, Point>> positions_;
+    std::vector<std::pair<std::string, std::optional<Point>>> before_;
+    std::string text_;
+};
+
 // Why `from` → `to` cannot be wired in `doc` (unknown node, no inputs, the same node, already
 // connected, or a cycle), or empty when it can.
 std::string whyNotConnect(const Document& doc, const std::string& from, const std::string& to);

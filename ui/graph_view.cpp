@@ -45,7 +45,7 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
         const Point c = n.pos.value_or(Point{});
         auto* box = new QGraphicsRectItem(-kWidth / 2, -kHeight / 2, kWidth, kHeight);
         box->setPos(c.x, c.y);
-        box->setFlags(QGraphicsItem::ItemIsSelectable);
+        box->setFlags(QGraphicsItem::ItemIsSelectable | QGraphicsItem::ItemIsMovable);
         box->setData(kIdRole, QString::fromStdString(n.id));
         auto f = facts.find(n.id);
         const NodeFacts info = f == facts.end() ? NodeFacts{} : f->second;
@@ -153,6 +153,8 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
             return;
         }
     }
+    pressedAt_.clear();
+    for (const auto& [nodeId, it] : items_) pressedAt_[nodeId] = it->pos();
     QGraphicsView::mousePressEvent(event);
 }
 
@@ -176,6 +178,18 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
         return;
     }
     QGraphicsView::mouseReleaseEvent(event);
+    // A drag ends as one move of every node it carried.
+    QStringList ids;
+    QList<QPointF> positions;
+    for (const auto& [nodeId, it] : items_) {
+        auto before = pressedAt_.find(nodeId);
+        if (before != pressedAt_.end() && before->second != it->pos()) {
+            ids << QString::fromStdString(nodeId);
+            positions << it->pos();
+        }
+    }
+    pressedAt_.clear();
+    if (!ids.isEmpty()) emit nodesMoved(ids, positions);
 }
 
 void GraphView::fit() {

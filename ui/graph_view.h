@@ -37,6 +37,8 @@ public:
 signals:
     // A wire was dragged from `from`'s output port and dropped on `to`.
     void connectRequested(const QString& from, const QString& to);
+    // Nodes were dragged to new places (scene coordinates of their centres).
+    void nodesMoved(const QStringList& ids, const QList<QPointF>& positions);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;  // zoom to the cursor
@@ -49,6 +51,7 @@ private:
     std::string wireFrom_;               // while dragging a wire: its source node
     QGraphicsLineItem* wire_ = nullptr;  // the live preview
     std::string nodeAt(const QPoint& viewPos) const;
+    std::map<std::string, QPointF> pressedAt_;  // node positions when a press began, to detect a drag
 };
 
 }  // namespace nw::ui

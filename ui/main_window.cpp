@@ -91,6 +91,12 @@ MainWindow::MainWindow(QWidget* parent)
     connect(palette_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         if (item->parent()) addLayer(item->text(0).toStdString());  // a kind, not a category
     });
+    connect(view_, &GraphView::nodesMoved, this, [this](const QStringList& ids, const QList<QPointF>& positions) {
+        std::vector<std::pair<std::string, Point>> moves;
+        for (qsizetype i = 0; i < ids.size(); ++i) moves.push_back({ids[i].toStdString(), Point{positions[i].x(), positions[i].y()}});
+        const std::string text = moves.size() == 1 ? "Move " + moves[0].first : "Move " + std::to_string(moves.size()) + " nodes";
+        undo_->push(new EditCommand(this, std::make_unique<SetPositions>(std::move(moves), text)));
+    });
     connect(view_, &GraphView::connectRequested, this, [this](const QString& from, const QString& to) {
         const std::string why = whyNotConnect(doc_, from.toStdString(), to.toStdString());
         if (!why.empty()) {
@@ -194,6 +200,11 @@ void MainWindow::buildMenus() {
     QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
     QAction* fit = viewMenu->addAction(tr("&Fit to window"), this, [this] { view_->fit(); });
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    viewMenu->addSeparator();
+    viewMenu->addAction(tr("Auto-layout top to &bottom"), this, [this] { autoLayout(false); })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    viewMenu->addAction(tr("Auto-layout left to &right"), this, [this] { autoLayout(true); })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
 }
 
 void MainWindow::buildPalette() {
@@ -271,6 +282,18 @@ std::string MainWindow::addLayer(const std::string& kind) {
     undo_->push(new EditCommand(this, std::make_unique<AddNode>(std::move(node))));
     view_->selectNode(id);
     return id;
+}
+
+void MainWindow::autoLayout(bool leftToRight) {
+    Document laidOut = doc_;
+    LayoutOptions options;
+    options.direction = leftToRight ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom;
+    layoutDocument(laidOut, options, 170, 58);
+    std::vector<std::pair<std::string, Point>> positions;
+    for (const Node& n : laidOut.graph.nodes)
+        if (n.pos) positions.push_back({n.id, *n.pos});
+    undo_->push(new EditCommand(this, std::make_unique<SetPositions>(std::move(positions), "Auto-layout")));
+    view_->fit();
 }
 
 void MainWindow::deleteSelection() {

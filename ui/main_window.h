@@ -32,6 +32,7 @@ public:
     // Adds a layer of `kind` at the centre of the view (one undo step); returns its id.
     std::string addLayer(const std::string& kind);
     void deleteSelection();  // the selected nodes and their wires, one undo step
+    void autoLayout(bool leftToRight);  // Graphviz positions for every node, one undo step
 
     // Crash recovery: while there are unsaved edits, the document is written every minute to a
     // recovery file (in NETWRIGHT_RECOVERY_DIR, else the local data directory); a clean save or

@@ -70,3 +70,14 @@ TEST(Edits, RefusedConnectionsSayWhy) {
     EXPECT_EQ(whyNotConnect(doc, "conv1", "conv1"), "a node cannot feed itself");
     EXPECT_EQ(whyNotConnect(doc, "ghost", "conv1"), "no node 'ghost'");
 }
+
+TEST(Edits, SetPositionsMovesManyNodesInOneStep) {
+    Document doc = loadPreset("lenet5");
+    const Document original = doc;
+    SetPositions move({{"conv1", Point{10, 20}}, {"fc1", Point{-5, 7}}, {"ghost", Point{1, 1}}}, "Move 2 nodes");
+    move.apply(doc);
+    EXPECT_EQ(*doc.graph.find("conv1")->pos, (Point{10, 20}));
+    EXPECT_EQ(*doc.graph.find("fc1")->pos, (Point{-5, 7}));
+    move.revert(doc);
+    EXPECT_EQ(doc, original);
+}

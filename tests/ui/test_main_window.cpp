@@ -221,6 +221,38 @@ private slots:
         QCOMPARE(shape("conv2d"), (nw::Shape{1, 16, 30, 30}));
     }
 
+    void draggingANodeAndAutoLayoutAreSingleUndoSteps() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        const nw::Document start = w.document();
+        QGraphicsView* view = w.canvas();
+        const QPoint from = view->mapFromScene(w.canvas()->item("conv1")->scenePos());
+        const QPoint to = from + QPoint(150, 0);
+        QTest::mousePress(view->viewport(), Qt::LeftButton, {}, from);
+        for (int step = 1; step <= 5; ++step) {  // a drag is many moves and still one undo step
+            const QPoint p = from + (to - from) * step / 5;
+            QMouseEvent move(QEvent::MouseMove, p, view->viewport()->mapToGlobal(p), Qt::NoButton, Qt::LeftButton, {});
+            QCoreApplication::sendEvent(view->viewport(), &move);
+        }
+        QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, to);
+        QCOMPARE(w.undoStack()->count(), 1);
+        const nw::Point moved = *w.document().graph.find("conv1")->pos;
+        QVERIFY(moved.x > start.graph.find("conv1")->pos->x + 100);
+        QCOMPARE(moved.y, start.graph.find("conv1")->pos->y);
+        QVERIFY(w.isWindowModified());
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(w.document() == start);
+        // Auto-layout left to right: one step; the network now runs along x.
+        QTest::keyClick(&w, Qt::Key_L, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(w.undoStack()->count(), 1);
+        const auto x = [&](const char* id) { return w.document().graph.find(id)->pos->x; };
+        QVERIFY(x("input") < x("conv1") && x("conv1") < x("fc3"));
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(w.document() == start);
+    }
+
     void aMalformedFileKeepsTheOpenNetwork() {
         QTemporaryDir tmp;
         const std::string path = tmp.filePath("bad.netw").toStdString();
