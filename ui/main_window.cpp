@@ -25,6 +25,7 @@
 #include "graph_view.h"
 #include "inspector.h"
 #include "layout.h"
+#include "preset_dialog.h"
 #include "netw_format.h"
 #include "registry.h"
 #include "report.h"
@@ -160,10 +161,11 @@ void MainWindow::buildMenus() {
         if (!path.isEmpty()) openFile(path.toStdString());
     });
     open->setShortcut(QKeySequence::Open);
-    QMenu* presets = file->addMenu(tr("New from &preset"));
-    const QDir dir(QString::fromStdString(dataDir() + "/presets"));
-    for (const QString& name : dir.entryList({"*.netw"}, QDir::Files, QDir::Name))
-        presets->addAction(QFileInfo(name).baseName(), this, [this, path = dir.filePath(name)] { openFile(path.toStdString()); });
+    QAction* fromPreset = file->addAction(tr("New from &preset…"), this, [this] {
+        PresetDialog dialog(dataDir() + "/presets", this);
+        if (dialog.exec() == QDialog::Accepted && !dialog.chosenPath().empty()) openFile(dialog.chosenPath());
+    });
+    fromPreset->setShortcut(QKeySequence::New);
     QAction* save = file->addAction(tr("&Save"), this, [this] {
         if (path_.empty()) return;
         if (std::string e = saveFile(path_); !e.empty()) QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e));

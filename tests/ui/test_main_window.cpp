@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QMouseEvent>
 #include <QStatusBar>
+#include <QTextBrowser>
 #include <QFileInfo>
 #include <QTimer>
 #include <QGraphicsView>
@@ -21,6 +22,7 @@
 #include "flatten.h"
 #include "graph_view.h"
 #include "inspector.h"
+#include "preset_dialog.h"
 #include "main_window.h"
 #include "netw_format.h"
 
@@ -251,6 +253,26 @@ private slots:
         QVERIFY(x("input") < x("conv1") && x("conv1") < x("fc3"));
         QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
         QVERIFY(w.document() == start);
+    }
+
+    void thePresetDialogListsEveryPresetWithItsCounts() {
+        nw::ui::PresetDialog dialog(nw::ui::dataDir() + "/presets");
+        QCOMPARE(dialog.table()->rowCount(), 14);
+        int resnet50 = -1;
+        for (int r = 0; r < dialog.table()->rowCount(); ++r)
+            if (dialog.table()->item(r, 0)->text() == "ResNet-50") resnet50 = r;
+        QVERIFY(resnet50 >= 0);
+        QCOMPARE(dialog.table()->item(resnet50, 1)->text(), QString("1×3×224×224"));
+        QCOMPARE(dialog.table()->item(resnet50, 2)->text(), QString("25,610,152"));
+        QCOMPARE(dialog.table()->item(resnet50, 3)->text(), QString("4,089,184,256"));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        // Choosing a row with the keyboard shows its description and makes it the choice.
+        dialog.table()->setFocus();
+        dialog.table()->selectRow(0);
+        for (int r = 0; r < resnet50; ++r) QTest::keyClick(dialog.table(), Qt::Key_Down);
+        QCOMPARE(dialog.chosenPath(), nw::ui::dataDir() + "/presets/resnet50.netw");
+        QVERIFY(dialog.findChild<QTextBrowser*>()->toPlainText().contains("torchvision"));
     }
 
     void aMalformedFileKeepsTheOpenNetwork() {
