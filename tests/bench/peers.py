@@ -8,7 +8,10 @@ For every model and batch: Netwright (`netwright-cli bench`), PyTorch 1.13 CPU (
 torch.set_num_threads(T); the better of eager and torch.jit.freeze(torch.jit.trace(...))), and
 OpenCV DNN (the same model exported to ONNX). Prints the median latency of each, Netwright's ratio to
 each peer, Netwright's GFLOP/s (2 × MACs / time) and its share of the machine's measured float32 FMA
-peak (`fma_peak`). Nothing is asserted: the table is the result (see BENCHMARKS.md).
+peak (`fma_peak`). Then peak memory, side by side in the same run: the resident set of `netwright-cli run` on ResNet-50
+(weights from torchvision's state_dict) against the bound weights + largest live activations, and of
+the same forward pass in PyTorch (`/usr/bin/time -f %M` around each process).
+Nothing is asserted: the tables are the result (see BENCHMARKS.md).
 """
 import argparse
 import json
@@ -19,12 +22,45 @@ import sys
 import tempfile
 import time
 
+import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 import torch_models  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from torch_to_safetensors import convert, write_safetensors  # noqa: E402
+
+
+def peak_rss_mb(cmd):
+    """Peak resident set of one process, in MB, and its stdout."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, check=True, capture_output=True, text=True)
+    return int(r.stderr.strip().splitlines()[-1]) / 1024, r.stdout
+
+
+def memory_table(cli, work, threads, name="resnet50"):
+    model, chw = torch_models.build(name)
+    weights, inp = os.path.join(work, name + ".safetensors"), os.path.join(work, name + "_in.npy")
+    write_safetensors(weights, convert(model.state_dict()))
+    x = torch.randn(1, *chw)
+    torch.save(x, os.path.join(work, "x.pt"))
+    np.save(inp, x.numpy())
+    nw_mb, out = peak_rss_mb([cli, "run", os.path.join(ROOT, "presets", name + ".netw"), "--input", inp, "--weights",
+                              weights, "--threads", str(threads), "--json"])
+    live_mb = json.loads(out)["peak_activation_bytes"] / 1e6
+    weights_mb = sum(t.numel() for t in convert(model.state_dict()).values()) * 4 / 1e6
+    script = ("import sys, torch; sys.path.insert(0, %r); import torch_models; torch.set_num_threads(%d); "
+              "m, _ = torch_models.build(%r); m.load_state_dict(torch.load(%r), strict=False); "
+              "x = torch.load(%r)\nwith torch.no_grad(): m(x)") % (
+        os.path.join(ROOT, "tests", "reference"), threads, name, os.path.join(work, "sd.pt"), os.path.join(work, "x.pt"))
+    torch.save(model.state_dict(), os.path.join(work, "sd.pt"))
+    pt_mb, _ = peak_rss_mb([sys.executable, "-c", script])
+    base_mb, _ = peak_rss_mb([sys.executable, "-c", "import torch, torchvision"])
+    return [("Netwright `run` " + name, nw_mb),
+            ("bound: 1.3 × (weights %.1f MB + largest live activations %.1f MB)" % (weights_mb, live_mb),
+             1.3 * (weights_mb + live_mb)),
+            ("PyTorch, same forward pass (of which importing torch: %.0f MB)" % base_mb, pt_mb)]
 
 
 def timed(fn, runs, warmup):
@@ -105,6 +141,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--memory-only", action="store_true", help="only the memory comparison")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cli = os.path.join(args.build, "app", "netwright-cli")
@@ -113,7 +150,7 @@ def main():
     header = ["model", "batch", "Netwright ms", "PyTorch ms", "NW/PT", "OpenCV ms", "NW/CV", "GFLOP/s", "% of peak"]
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for name in args.models.split(","):
+        for name in ([] if args.memory_only else args.models.split(",")):
             model, chw = torch_models.build(name)
             for batch in map(int, args.batches.split(",")):
                 out = subprocess.run([cli, "bench", os.path.join(ROOT, "presets", name + ".netw"), "--batch", str(batch),
@@ -134,8 +171,13 @@ def main():
             return "%.2f" % v if v < 10 else "%.1f" % v
         return str(v)
 
+    with tempfile.TemporaryDirectory() as work:
+        memory = memory_table(cli, work, args.threads)
+
     print("machine float32 FMA peak: %.1f GFLOP/s on %d threads" % (peak, args.threads))
-    if args.markdown:
+    if not rows:
+        pass
+    elif args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
         for r in rows:
@@ -145,6 +187,11 @@ def main():
         print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
         for r in rows:
             print("  ".join(cell(v).rjust(w) for v, w in zip(r, widths)))
+    print()
+    if args.markdown:
+        print("| | peak RSS |\n|---|---|")
+    for label, mb in memory:
+        print(("| %s | %.0f MB |" if args.markdown else "%-80s %6.0f MB") % (label, mb))
 
 
 if __name__ == "__main__":

@@ -91,11 +91,10 @@ def compare(name, cli, presets_dir):
     if summary["output_shape"] != ref["output"]:
         problems.append("output shape: netwright %s, torch %s" % (summary["output_shape"], ref["output"]))
 
-    print("%-16s %s  %3d layers, %3d shapes  trainable %11s  non-trainable %7s  MACs %15s"
-          % (name, "ok  " if not problems else "FAIL", len(summary["layers"]), shapes_checked,
-             format(want["trainable_params"], ","), format(want["non_trainable_params"], ","),
-             format(want["macs"], ",")), flush=True)
-    return problems
+    line = "%3d layers, %3d shapes  trainable %11s  non-trainable %7s  MACs %15s" % (
+        len(summary["layers"]), shapes_checked, format(want["trainable_params"], ","),
+        format(want["non_trainable_params"], ","), format(want["macs"], ","))
+    return line, problems
 
 
 def main():
@@ -103,13 +102,7 @@ def main():
         sys.exit(__doc__)
     torch.set_num_threads(2)
     cli, presets_dir = sys.argv[1], sys.argv[2]
-    failed = False
-    for name in sys.argv[3:] or torch_models.PRESETS:
-        problems = compare(name, cli, presets_dir)
-        for p in problems:
-            print("    " + p)
-        failed |= bool(problems)
-    sys.exit(1 if failed else 0)
+    torch_models.check_presets(sys.argv[3:], lambda name: compare(name, cli, presets_dir))
 
 
 if __name__ == "__main__":

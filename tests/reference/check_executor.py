@@ -76,7 +76,7 @@ def compare(name, cli, presets_dir, work):
         cmd += ["--dump", n]
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
-        return ["netwright-cli run failed: " + run.stderr.strip()], 0.0, 0
+        return "", ["netwright-cli run failed: " + run.stderr.strip()]
 
     problems, worst = [], 0.0
     for label, got, ref in [("output", np.load(out), want)] + [
@@ -90,7 +90,7 @@ def compare(name, cli, presets_dir, work):
         worst = max(worst, err)
         if not err <= TOLERANCE:
             problems.append("%s: max|Δ| = %.3g · max|y| (limit %.0e)" % (label, err, TOLERANCE))
-    return problems, worst, len(sample)
+    return "output + %d layers, worst max|Δ|/max|y| = %.2e" % (len(sample), worst), problems
 
 
 def main():
@@ -99,15 +99,7 @@ def main():
     torch.set_num_threads(2)
     cli, presets_dir, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
-    failed = False
-    for name in sys.argv[4:] or torch_models.PRESETS:
-        problems, worst, checked = compare(name, cli, presets_dir, work)
-        print("%-16s %s  output + %d layers, worst max|Δ|/max|y| = %.2e" % (name, "ok  " if not problems else "FAIL",
-                                                                            checked, worst), flush=True)
-        for p in problems:
-            print("    " + p)
-        failed |= bool(problems)
-    sys.exit(1 if failed else 0)
+    torch_models.check_presets(sys.argv[4:], lambda name: compare(name, cli, presets_dir, work))
 
 
 if __name__ == "__main__":

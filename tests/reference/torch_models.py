@@ -6,6 +6,7 @@ names, so state_dict keys equal Netwright's weight names. Used by the counting r
 later, by the executor's correctness tests.
 """
 import math
+import sys
 
 import torch
 import torch.nn as nn
@@ -245,6 +246,19 @@ def build(name):
     }
     make, shape = makers[name]
     return make().eval(), shape
+
+
+def check_presets(names, check):
+    """Runs check(name) -> (summary, problems) for the named presets (all when none), prints a line
+    each and the problems under it, and exits 1 if any preset has problems."""
+    failed = False
+    for name in names or PRESETS:
+        summary, problems = check(name)
+        print("%-16s %s  %s" % (name, "ok  " if not problems else "FAIL", summary), flush=True)
+        for p in problems:
+            print("    " + p)
+        failed |= bool(problems)
+    sys.exit(1 if failed else 0)
 
 
 PRESETS = ["lenet5", "mnist_inception", "mnist_residual", "alexnet", "vgg16", "vgg19", "googlenet",
