@@ -39,8 +39,9 @@ commands:
                                          runs the network (random weights unless --weights);
                                          X.npy is N×C×H×W (or C×H×W for one sample) float32;
                                          IMG (PNG, JPEG, BMP) is prepared as the Input node says
-  bench FILE [--batch N] [--threads T] [--runs R] [--warmup W]
-                                         executor latency: median, min, max ms and GFLOP/s
+  bench FILE [--batch N] [--threads T] [--runs R] [--warmup W] [--profile]
+                                         executor latency: median, min, max ms and GFLOP/s;
+                                         --profile adds the mean time per layer kind
 
 every command takes --json for machine-readable output.
 exit status: 0 success, 1 invalid input (diagnostics printed), 2 usage error.
@@ -358,12 +359,15 @@ int cmdBench(const Args& a) {
     std::mt19937 rng(static_cast<unsigned>(a.seed));
     std::normal_distribution<float> normal;
     for (float& v : input.data) v = normal(rng);
-    const nw::Plan plan(r->net.flat, r->net.analysis, r->weights);  // once: inference runs reuse it
+    nw::RunOptions options;
+    options.profile = a.profile;
+    const nw::Plan plan(r->net.flat, r->net.analysis, r->weights, options);  // once: inference runs reuse it
     if (!plan.error().empty()) {
         std::cerr << "netwright-cli: " << plan.error() << "\n";
         return 1;
     }
     std::vector<double> ms;
+    std::map<std::string, double> kindMs;  // --profile: mean time per layer kind over the measured runs
     for (int64_t i = 0; i < a.warmup + a.runs; ++i) {
         auto t0 = std::chrono::steady_clock::now();
         nw::RunResult out = plan.run(input);
@@ -372,7 +376,10 @@ int cmdBench(const Args& a) {
             std::cerr << "netwright-cli: " << out.error << "\n";
             return 1;
         }
-        if (i >= a.warmup) ms.push_back(elapsed);
+        if (i < a.warmup) continue;
+        ms.push_back(elapsed);
+        for (const auto& [node, t] : out.nodeMs)
+            kindMs[r->net.flat.nodes[static_cast<size_t>(r->net.flat.find(node))].kind->name] += t / static_cast<double>(a.runs);
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
@@ -388,6 +395,12 @@ int cmdBench(const Args& a) {
         std::printf("%s  batch %lld  threads %d  median %.3f ms  min %.3f  max %.3f  %.2f GFLOP/s\n",
                     a.positional[0].c_str(), static_cast<long long>(a.batch), threads, median, ms.front(), ms.back(),
                     gflops);
+    if (a.profile && !a.json) {
+        std::vector<std::pair<double, std::string>> byTime;
+        for (const auto& [kind, t] : kindMs) byTime.emplace_back(t, kind);
+        std::sort(byTime.rbegin(), byTime.rend());
+        for (const auto& [t, kind] : byTime) std::printf("  %9.3f ms  %s\n", t, kind.c_str());
+    }
     return 0;
 }
 

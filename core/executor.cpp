@@ -1,11 +1,13 @@
 #include "executor.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <random>
 
 namespace nw {
@@ -14,10 +16,11 @@ namespace {
 
 std::string weightName(const FlatNode& node, const WeightSpec& spec) { return node.name + "." + spec.name; }
 
+// By the exponent bits, an integer OR-reduction that vectorises (std::isfinite in a loop does not).
 bool allFinite(const Tensor& t) {
-    for (float v : t.data)
-        if (!std::isfinite(v)) return false;
-    return true;
+    uint32_t nonFinite = 0;
+    for (float v : t.data) nonFinite |= static_cast<uint32_t>((std::bit_cast<uint32_t>(v) & 0x7f800000u) == 0x7f800000u);
+    return nonFinite == 0;
 }
 
 // Inference-time rewrites of the graph, decided once per plan: a BatchNorm2d whose input comes only
@@ -175,6 +178,42 @@ struct Plan::State {
     int outputSource = -1;
     int64_t peak = 0;
     Rewrites rewrites;
+    std::vector<std::unique_ptr<Prepared>> prepared;  // per node, from LayerKind::prepare
+    // Activation storage kept between runs, so a run neither allocates (page faults) nor clears it;
+    // kernels write every element of their output.
+    mutable std::mutex poolMutex;
+    mutable std::vector<std::vector<float>> pool;
+
+    Tensor acquire(const Shape& shape) const {
+        Tensor t;
+        t.shape = shape;
+        const auto need = static_cast<size_t>(*checkedProduct(shape));
+        std::lock_guard lock(poolMutex);
+        auto best = pool.end();  // the smallest buffer that fits
+        for (auto it = pool.begin(); it != pool.end(); ++it)
+            if (it->capacity() >= need && (best == pool.end() || it->capacity() < best->capacity())) best = it;
+        if (best != pool.end()) {
+            t.data = std::move(*best);
+            pool.erase(best);
+        }
+        t.data.resize(need);
+        return t;
+    }
+    void release(Tensor& t) const {
+        if (t.data.capacity() == 0) return;
+        std::lock_guard lock(poolMutex);
+        pool.push_back(std::move(t.data));
+        t = Tensor();
+    }
+
+    // A node's weights as its kernel takes them: batch-norm folded in where the plan did that.
+    std::vector<const Tensor*> nodeWeights(size_t idx) const {
+        if (auto folded = rewrites.weights.find(idx); folded != rewrites.weights.end()) return folded->second;
+        std::vector<const Tensor*> out;
+        for (const WeightSpec& spec : analysis.nodes[idx].weights)
+            out.push_back(&weights->find(weightName(graph.nodes[idx], spec))->second);
+        return out;
+    }
 };
 
 Plan::~Plan() = default;
@@ -183,12 +222,12 @@ const std::string& Plan::error() const { return state_->error; }
 int64_t Plan::peakActivationBytes() const { return state_->peak; }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const RunOptions& options)
-    : state_(std::make_unique<State>(State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, {}})) {
+    : state_(new State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, {}, {}}) {
     prepare();
 }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, TensorMap&& weights, const RunOptions& options)
-    : state_(std::make_unique<State>(State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, {}})) {
+    : state_(new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, {}, {}}) {
     state_->weights = &state_->owned;
     prepare();
 }
@@ -260,7 +299,21 @@ void Plan::prepare() {
                    formatInt(options.memoryBudgetBytes) + " bytes; use a smaller batch or input";
         return;
     }
-    st.rewrites = planRewrites(graph, analysis, weights, st.weights == &st.owned ? &st.owned : nullptr, consumers, st.keep);
+    const bool owned = st.weights == &st.owned;
+    st.rewrites = planRewrites(graph, analysis, weights, owned ? &st.owned : nullptr, consumers, st.keep);
+    // Packed weights; a plan that owns the weights frees the raw kernels the packed ones replace.
+    st.prepared.resize(n);
+    for (int idx : order) {
+        const auto i = static_cast<size_t>(idx);
+        const FlatNode& node = graph.nodes[i];
+        if (!node.kind->prepare || node.inputs.empty() || st.rewrites.alias[i] >= 0) continue;
+        const PortRef& in = node.inputs[0];
+        const Shape& inShape = analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port));
+        st.prepared[i] = node.kind->prepare(node.view(), inShape, st.nodeWeights(i));
+        if (st.prepared[i] && owned)
+            for (const WeightSpec& spec : analysis.nodes[i].weights)
+                if (spec.role == WeightRole::Weight) st.owned.find(weightName(node, spec))->second = Tensor();
+    }
 }
 
 RunResult Plan::run(const Tensor& input) const {
@@ -273,12 +326,16 @@ RunResult Plan::run(const Tensor& input) const {
         result.error = "the graph has " + std::to_string(names.size()) + " Input nodes; give a tensor for each by name";
         return result;
     }
-    TensorMap inputs;
-    inputs.emplace(names[0], input);
-    return run(inputs);
+    return runViews({{names[0], &input}});
 }
 
 RunResult Plan::run(const TensorMap& inputs) const {
+    std::map<std::string, const Tensor*> views;
+    for (const auto& [name, t] : inputs) views.emplace(name, &t);
+    return runViews(views);
+}
+
+RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) const {
     const State& st = *state_;
     const FlatGraph& graph = st.graph;
     const Analysis& analysis = st.analysis;
@@ -296,10 +353,10 @@ RunResult Plan::run(const TensorMap& inputs) const {
         auto it = inputs.find(name);
         const Shape& want = analysis.nodes[i].outputs.at(0);
         if (it == inputs.end()) result.error = "no tensor for Input '" + name + "' (" + formatShape(want) + ")";
-        else if (it->second.shape != want)
-            result.error = "the input '" + name + "' is " + formatShape(it->second.shape) + " but the network expects " +
+        else if (it->second->shape != want)
+            result.error = "the input '" + name + "' is " + formatShape(it->second->shape) + " but the network expects " +
                            formatShape(want);
-        else if (!allFinite(it->second)) result.error = "the input '" + name + "' contains NaN or infinite values";
+        else if (!allFinite(*it->second)) result.error = "the input '" + name + "' contains NaN or infinite values";
         if (!result.error.empty()) return result;
     }
     if (inputs.size() != inputNodes) {
@@ -310,44 +367,48 @@ RunResult Plan::run(const TensorMap& inputs) const {
     result.peakActivationBytes = st.peak;
     const auto& order = analysis.order;
     const Rewrites& rewrites = st.rewrites;
+    // outputs: what the plan computed; value: where each node's output is (the caller's input tensors
+    // are read in place).
     std::vector<Tensor> outputs(n);
+    std::vector<const Tensor*> value(n, nullptr);
     std::vector<const Tensor*> inputTensors, weightTensors;
     for (size_t p = 0; p < order.size(); ++p) {
         const auto idx = static_cast<size_t>(order[p]);
         const FlatNode& node = graph.nodes[idx];
         const NodeResult& info = analysis.nodes[idx];
         auto started = std::chrono::steady_clock::now();
-        if (node.kind->inputs.empty()) outputs[idx] = inputs.find(node.name)->second;
+        if (node.kind->inputs.empty()) value[idx] = inputs.find(node.name)->second;
         else if (rewrites.alias[idx] >= 0) {  // computed by the conv it was folded into
-            outputs[idx] = std::move(outputs[static_cast<size_t>(node.inputs[0].node)]);
+            const auto src = static_cast<size_t>(node.inputs[0].node);
+            outputs[idx] = std::move(outputs[src]);
+            value[idx] = &outputs[idx];
         } else if (!info.outputs.empty()) {
             inputTensors.clear();
-            for (const PortRef& in : node.inputs) inputTensors.push_back(&outputs[static_cast<size_t>(in.node)]);
-            weightTensors.clear();
-            if (auto folded = rewrites.weights.find(idx); folded != rewrites.weights.end())
-                weightTensors = folded->second;
-            else
-                for (const WeightSpec& spec : info.weights)
-                    weightTensors.push_back(&st.weights->find(weightName(node, spec))->second);
-            outputs[idx] = Tensor(info.outputs[0]);
+            for (const PortRef& in : node.inputs) inputTensors.push_back(value[static_cast<size_t>(in.node)]);
+            weightTensors = st.nodeWeights(idx);
+            outputs[idx] = st.acquire(info.outputs[0]);
+            value[idx] = &outputs[idx];
             NodeAttrs attrs = node.view();
-            node.kind->forward(KernelArgs{attrs, inputTensors, weightTensors, outputs[idx], rewrites.relu[idx] != 0});
+            node.kind->forward(KernelArgs{attrs, inputTensors, weightTensors, outputs[idx], rewrites.relu[idx] != 0,
+                                          st.prepared[idx].get()});
         }
         if (st.options.profile)
             result.nodeMs.emplace_back(node.name, std::chrono::duration<double, std::milli>(
                                                       std::chrono::steady_clock::now() - started).count());
         for (const PortRef& in : node.inputs) {
             auto src = static_cast<size_t>(in.node);
-            if (st.lastUse[src] == p && !st.keep[src]) outputs[src] = Tensor();
+            if (st.lastUse[src] == p && !st.keep[src]) st.release(outputs[src]);
         }
     }
     for (size_t i = 0; i < n; ++i)
-        if (st.requested[i]) result.kept.emplace(graph.nodes[i].name, outputs[i]);
+        if (st.requested[i] && value[i]) result.kept.emplace(graph.nodes[i].name, *value[i]);
     if (st.outputSource >= 0) {
-        result.output = std::move(outputs[static_cast<size_t>(st.outputSource)]);
-        result.outputNode = graph.nodes[static_cast<size_t>(st.outputSource)].name;
+        const auto src = static_cast<size_t>(st.outputSource);
+        result.output = outputs[src].data.empty() ? *value[src] : std::move(outputs[src]);
+        result.outputNode = graph.nodes[src].name;
         if (!allFinite(result.output)) result.error = "the output contains NaN or infinite values (overflow in a layer?)";
     }
+    for (Tensor& t : outputs) st.release(t);  // kept nodes' buffers, for the next run
     return result;
 }
 

@@ -54,6 +54,7 @@ private:
     struct State;
     std::unique_ptr<State> state_;
     void prepare();
+    RunResult runViews(const std::map<std::string, const Tensor*>& inputs) const;  // inputs read in place
 };
 
 // Plans and runs once. Runs `graph` (analysed for the inputs' shapes) on one tensor per Input node, by node name. Frees

@@ -1,6 +1,7 @@
 // The declaration of a layer kind: everything the core knows about it, in one place.
 // Each kind is defined once in core/layers/ and listed once in registry.cpp.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,12 @@ enum class FieldRule { Pointwise, Windowed, Global, Merge };
 
 struct Tensor;
 
+// What a kernel derives from its weights once per plan (packed GEMM panels), handed back to it in
+// KernelArgs::prepared on every run.
+struct Prepared {
+    virtual ~Prepared() = default;
+};
+
 // What a forward kernel sees: the node's attributes, its input tensors (one per input port), its
 // weights in the order `weights` lists them, and the output tensor, already shaped by the analysis.
 struct KernelArgs {
@@ -87,6 +94,7 @@ struct KernelArgs {
     const std::vector<const Tensor*>& weights;
     Tensor& out;
     bool relu = false;  // a ReLU fused into this node by the executor (kinds that set `fusesRelu`)
+    const Prepared* prepared = nullptr;  // from LayerKind::prepare, when the executor made it
 };
 
 struct LayerKind {
@@ -114,6 +122,10 @@ struct LayerKind {
     // become [weight, bias]) and fuse a following ReLU (KernelArgs::relu).
     bool foldsBatchNorm = false;
     bool fusesRelu = false;
+    // Weight preparation at plan time (BN already folded). A kernel given the result reads only the
+    // Bias-role tensors from KernelArgs::weights, so a plan that owns the weights frees the others.
+    std::unique_ptr<Prepared> (*prepare)(const NodeAttrs&, const Shape& in, const std::vector<const Tensor*>& weights) =
+        nullptr;
     // A plain-loop version for tests to check a fast `forward` against; null when `forward` is plain.
     void (*reference)(const KernelArgs&) = nullptr;
 

@@ -1,8 +1,9 @@
 // Convolutions: Conv2d (with groups), DepthwiseConv2d, SeparableConv2d (depthwise + 1×1 pointwise).
 #include "common.h"
 #include "kinds.h"
-#include <Eigen/Core>
 #include <algorithm>
+
+#include "conv_gemm.h"
 
 #include "../tensor.h"
 
@@ -70,101 +71,98 @@ void convolve(const Tensor& x, const float* w, const float* b, Tensor& y, int64_
         }
 }
 
-// im2col matrices larger than kLargeFloats are built and multiplied in tiles of about kTileFloats,
-// so each tile is still in cache for the GEMM; smaller ones in one piece (fewer, larger GEMMs).
-constexpr int64_t kLargeFloats = int64_t{1} << 22, kTileFloats = int64_t{1} << 20;
+// The weights of each group packed for the GEMM (and, for a separable conv, its depthwise kernels,
+// since the plan frees the raw weights once packed).
+struct PackedConv final : Prepared {
+    std::vector<PackedMatrix> groups;
+    Tensor depthwise;
+};
 
-// im2col for output positions [p0, p0 + T): the receptive fields of one channel group as the columns
-// of a (icg·kh·kw) × T matrix. Done a tile at a time so the matrix stays in cache for the GEMM.
-void im2col(const float* x, int64_t icg, int64_t H, int64_t W, const Window& win, const Pad4& p, int64_t OW, int64_t p0,
-            int64_t T, float* col) {
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int64_t ic = 0; ic < icg; ++ic)
-        for (int64_t i = 0; i < win.kh; ++i)
-            for (int64_t j = 0; j < win.kw; ++j) {
-                float* row = col + ((ic * win.kh + i) * win.kw + j) * T;
-                const float* xc = x + ic * H * W;
-                for (int64_t t = 0; t < T; ++t) {
-                    const int64_t oh = (p0 + t) / OW, ow = (p0 + t) % OW;
-                    const int64_t ih = oh * win.sh - p.top + i * win.dh, iw = ow * win.sw - p.left + j * win.dw;
-                    row[t] = ih >= 0 && ih < H && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
-                }
-            }
+std::unique_ptr<PackedConv> packConv(const Tensor& w, int64_t groups) {
+    auto packed = std::make_unique<PackedConv>();
+    const int64_t out = w.shape[0], per = w.numel() / out, ocg = out / groups;
+    for (int64_t g = 0; g < groups; ++g) packed->groups.push_back(packWeights(w.ptr() + g * ocg * per, ocg, per));
+    return packed;
 }
 
-// Convolution as GEMM per sample and group: Y_g (ocg × OH·OW) = W_g (ocg × icg·kh·kw) · im2col(X_g).
-// A 1×1, stride-1, unpadded convolution needs no im2col: the input already is that matrix.
-void convolveGemm(const Tensor& x, const float* w, const float* b, Tensor& y, int64_t groups, const Window& win,
-                  const Pad4& p, bool relu = false) {
-    using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
-    const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3];
-    const int64_t icg = C / groups, ocg = OC / groups, K = icg * win.kh * win.kw, P = OH * OW;
-    const bool direct = win.kh == 1 && win.kw == 1 && win.sh == 1 && win.sw == 1 && p.top == 0 && p.left == 0 &&
-                        p.bottom == 0 && p.right == 0;
-    using Stride = Eigen::OuterStride<>;
-    const int64_t tile = direct || K * P <= kLargeFloats
-                             ? P
-                             : std::clamp<int64_t>(kTileFloats / std::max<int64_t>(K, 1) / 16 * 16, 256, P);
-    std::vector<float> col(direct ? 0 : static_cast<size_t>(K * tile));
-    for (int64_t n = 0; n < N; ++n)
-        for (int64_t g = 0; g < groups; ++g) {
-            const float* xg = x.ptr() + (n * C + g * icg) * H * W;
-            Eigen::Map<const Matrix> wm(w + g * ocg * K, ocg, K);
-            float* yg = y.ptr() + (n * OC + g * ocg) * P;
-            for (int64_t p0 = 0; p0 < P; p0 += tile) {
-                const int64_t T = std::min(tile, P - p0);
-                if (!direct) im2col(xg, icg, H, W, win, p, OW, p0, T, col.data());
-                Eigen::Map<const Matrix, 0, Stride> xm(direct ? xg + p0 : col.data(), K, T, Stride(direct ? P : T));
-                Eigen::Map<Matrix, 0, Stride> ym(yg + p0, ocg, T, Stride(P));
-                ym.noalias() = wm * xm;
-                if (b || relu)  // one pass for bias and activation while the tile is in cache
-                    for (int64_t o = 0; o < ocg; ++o) {
-                        float* row = yg + o * P + p0;
-                        const float bias = b ? b[g * ocg + o] : 0.0f;
-                        for (int64_t i = 0; i < T; ++i) {
-                            float v = row[i] + bias;
-                            row[i] = relu && v < 0 ? 0.0f : v;
-                        }
-                    }
-            }
-        }
+// Convolution as GEMM per group: Y_g (ocg × N·OH·OW) = W_g (ocg × icg·kh·kw) · im2col(X_g).
+void convolveGemm(const Tensor& x, const PackedConv& w, const float* b, Tensor& y, const Window& win, const Pad4& p,
+                  bool relu) {
+    const auto groups = static_cast<int64_t>(w.groups.size());
+    const int64_t icg = x.shape[1] / groups, ocg = y.shape[1] / groups;
+    for (int64_t g = 0; g < groups; ++g)
+        convGemm(w.groups[static_cast<size_t>(g)],
+                 {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], g * icg, win, p, y.ptr(), y.shape[1],
+                  y.shape[2], y.shape[3], g * ocg, b ? b + g * ocg : nullptr, relu});
 }
 
-// Depthwise convolution (groups = C_in, C_out = C_in × multiplier) as row operations: for each kernel
-// tap, a scaled, shifted input row is added to the output row — contiguous, so it vectorises.
+// Depthwise convolution (groups = C_in, C_out = C_in × multiplier). Stride 1: each channel is copied
+// into a zero-padded plane, and every kernel tap becomes one long multiply-add over the plane read as
+// a single row ("wide" output rows of the padded width; the extra columns are dropped), so the loops
+// vectorise even on 7×7 or 19×19 maps. Other strides: per output row, a scaled, shifted input row
+// is added for each tap.
 void depthwise(const Tensor& x, const float* w, const float* b, Tensor& y, const Window& win, const Pad4& p, bool relu) {
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
     const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3], mult = OC / C;
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int64_t n = 0; n < N; ++n)
-        for (int64_t oc = 0; oc < OC; ++oc) {
-            const float* xi = x.ptr() + (n * C + oc / mult) * H * W;
-            const float* wk = w + oc * win.kh * win.kw;
-            float* yo = y.ptr() + (n * OC + oc) * OH * OW;
-            for (int64_t oh = 0; oh < OH; ++oh) {
-                float* row = yo + oh * OW;
-                std::fill(row, row + OW, b ? b[oc] : 0.0f);
-                for (int64_t i = 0; i < win.kh; ++i) {
-                    const int64_t ih = oh * win.sh - p.top + i * win.dh;
-                    if (ih < 0 || ih >= H) continue;
-                    const float* xr = xi + ih * W;
-                    for (int64_t j = 0; j < win.kw; ++j) {
-                        const float wv = wk[i * win.kw + j];
-                        const int64_t off = j * win.dw - p.left;  // input column = ow · stride + off
-                        const int64_t lo = off < 0 ? (-off + win.sw - 1) / win.sw : 0;
-                        const int64_t hi = std::min(OW, W - 1 - off < 0 ? 0 : (W - 1 - off) / win.sw + 1);
-                        if (win.sw == 1)
-                            for (int64_t ow = lo; ow < hi; ++ow) row[ow] += wv * xr[ow + off];
-                        else
-                            for (int64_t ow = lo; ow < hi; ++ow) row[ow] += wv * xr[ow * win.sw + off];
+    const bool wide = win.sh == 1 && win.sw == 1;
+    const int64_t Hp = H + p.top + p.bottom, Wp = W + p.left + p.right;
+#pragma omp parallel
+    {
+        std::vector<float> padded(wide ? static_cast<size_t>(Hp * Wp) : 0), rows(wide ? static_cast<size_t>(OH * Wp) : 0);
+        int64_t plane = -1;  // the input plane `padded` holds
+#pragma omp for collapse(2) schedule(static)
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t oc = 0; oc < OC; ++oc) {
+                const float* xi = x.ptr() + (n * C + oc / mult) * H * W;
+                const float* wk = w + oc * win.kh * win.kw;
+                float* yo = y.ptr() + (n * OC + oc) * OH * OW;
+                const float bias = b ? b[oc] : 0.0f;
+                if (wide) {
+                    if (plane != n * C + oc / mult) {  // shared by the channel's multiplier outputs
+                        plane = n * C + oc / mult;
+                        std::fill(padded.begin(), padded.end(), 0.0f);
+                        for (int64_t h = 0; h < H; ++h)
+                            std::copy_n(xi + h * W, W, padded.data() + (h + p.top) * Wp + p.left);
                     }
+                    const int64_t span = (OH - 1) * Wp + OW;
+                    float* acc = rows.data();
+                    std::fill_n(acc, span, bias);
+                    for (int64_t i = 0; i < win.kh; ++i)
+                        for (int64_t j = 0; j < win.kw; ++j) {
+                            const float wv = wk[i * win.kw + j];
+                            const float* src = padded.data() + i * win.dh * Wp + j * win.dw;
+                            for (int64_t t = 0; t < span; ++t) acc[t] += wv * src[t];
+                        }
+                    for (int64_t oh = 0; oh < OH; ++oh)
+                        for (int64_t ow = 0; ow < OW; ++ow) {
+                            const float v = acc[oh * Wp + ow];
+                            yo[oh * OW + ow] = relu && v < 0 ? 0.0f : v;
+                        }
+                    continue;
                 }
-                if (relu)
-                    for (int64_t ow = 0; ow < OW; ++ow) row[ow] = row[ow] < 0 ? 0.0f : row[ow];
+                for (int64_t oh = 0; oh < OH; ++oh) {
+                    float* row = yo + oh * OW;
+                    std::fill(row, row + OW, bias);
+                    for (int64_t i = 0; i < win.kh; ++i) {
+                        const int64_t ih = oh * win.sh - p.top + i * win.dh;
+                        if (ih < 0 || ih >= H) continue;
+                        const float* xr = xi + ih * W;
+                        for (int64_t j = 0; j < win.kw; ++j) {
+                            const float wv = wk[i * win.kw + j];
+                            const int64_t off = j * win.dw - p.left;  // input column = ow · stride + off
+                            const int64_t lo = off < 0 ? (-off + win.sw - 1) / win.sw : 0;
+                            const int64_t hi = std::min(OW, W - 1 - off < 0 ? 0 : (W - 1 - off) / win.sw + 1);
+                            for (int64_t ow = lo; ow < hi; ++ow) row[ow] += wv * xr[ow * win.sw + off];
+                        }
+                    }
+                    if (relu)
+                        for (int64_t ow = 0; ow < OW; ++ow) row[ow] = row[ow] < 0 ? 0.0f : row[ow];
+                }
             }
-        }
+    }
 }
+
+bool isDepthwise(int64_t channels, int64_t groups) { return groups == channels && groups > 1; }
 
 // Weights are [weight] or [weight, bias]: a folded batch-norm adds a bias to a bias-free conv.
 void convForward(const KernelArgs& k, int64_t groups) {
@@ -173,8 +171,17 @@ void convForward(const KernelArgs& k, int64_t groups) {
     Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
     const float* b = k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr;
     // Depthwise: a GEMM per channel would be tiny; the direct loop is faster.
-    if (groups == x.shape[1] && groups > 1) depthwise(x, k.weights[0]->ptr(), b, k.out, win, p, k.relu);
-    else convolveGemm(x, k.weights[0]->ptr(), b, k.out, groups, win, p, k.relu);
+    if (isDepthwise(x.shape[1], groups)) return depthwise(x, k.weights[0]->ptr(), b, k.out, win, p, k.relu);
+    std::unique_ptr<PackedConv> local;  // packed here when no plan prepared it (tests, one-off runs)
+    const auto* packed = static_cast<const PackedConv*>(k.prepared);
+    if (!packed) packed = (local = packConv(*k.weights[0], groups)).get();
+    convolveGemm(x, *packed, b, k.out, win, p, k.relu);
+}
+
+std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const std::vector<const Tensor*>& w) {
+    const int64_t groups = a.i("groups");
+    if (isDepthwise(in[1], groups)) return nullptr;  // the direct kernel reads the raw weights
+    return packConv(*w[0], groups);
 }
 
 void convReference(const KernelArgs& k, int64_t groups) {
@@ -219,6 +226,7 @@ LayerKind conv2d() {
     k.field = FieldRule::Windowed;
     k.window = convWindow;
     k.forward = [](const KernelArgs& k) { convForward(k, k.attrs.i("groups")); };
+    k.prepare = prepareConv;
     k.reference = [](const KernelArgs& k) { convReference(k, k.attrs.i("groups")); };
     k.foldsBatchNorm = k.fusesRelu = true;
     return k;
@@ -253,6 +261,14 @@ LayerKind depthwiseConv2d() {
     k.foldsBatchNorm = k.fusesRelu = true;
     return k;
 }
+
+namespace {
+std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const std::vector<const Tensor*>& w) {
+    auto packed = packConv(*w[1], 1);
+    packed->depthwise = *w[0];
+    return packed;
+}
+}  // namespace
 
 LayerKind separableConv2d() {
     LayerKind k{"SeparableConv2d", "Convolution",
@@ -290,12 +306,15 @@ LayerKind separableConv2d() {
         const Tensor& x = *k.inputs[0];
         Window win = convWindow(k.attrs, x.shape);
         Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
-        Tensor mid({x.shape[0], k.weights[0]->shape[0], k.out.shape[2], k.out.shape[3]});
-        depthwise(x, k.weights[0]->ptr(), nullptr, mid, win, p, false);
+        std::unique_ptr<Prepared> local;
+        const auto* packed = static_cast<const PackedConv*>(k.prepared);
+        if (!packed) packed = static_cast<const PackedConv*>((local = prepareSeparable(k.attrs, x.shape, k.weights)).get());
+        Tensor mid({x.shape[0], packed->depthwise.shape[0], k.out.shape[2], k.out.shape[3]});
+        depthwise(x, packed->depthwise.ptr(), nullptr, mid, win, p, false);
         // [depthwise, pointwise] or [depthwise, pointwise, bias]: a folded batch-norm adds the bias.
-        convolveGemm(mid, k.weights[1]->ptr(), k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, 1, Window{},
-                     Pad4{}, k.relu);
+        convolveGemm(mid, *packed, k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, Window{}, Pad4{}, k.relu);
     };
+    k.prepare = prepareSeparable;
     k.foldsBatchNorm = k.fusesRelu = true;
     k.reference = [](const KernelArgs& k) {
         const Tensor& x = *k.inputs[0];

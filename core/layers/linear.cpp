@@ -2,25 +2,34 @@
 #include "common.h"
 #include "kinds.h"
 
+#include <omp.h>
+
+#include <Eigen/Core>
+
 #include "../tensor.h"
 
 namespace nw::layers {
 
-// y[n, o] = b[o] + Σ_i x[n, i] · W[o, i]
+// y[n, o] = b[o] + Σ_i x[n, i] · W[o, i]: Eigen's GEMM (GEMV at batch 1) on each thread's share
+// of the output features, so the weight matrix, usually the largest tensor, is read once in parallel.
 static void linearForward(const KernelArgs& k) {
+    using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     const Tensor& x = *k.inputs[0];
     const int64_t N = x.shape[0], in = x.shape[1], out = k.out.shape[1];
-    const float* w = k.weights[0]->ptr();
+    Eigen::Map<const RowMatrix> X(x.ptr(), N, in), W(k.weights[0]->ptr(), out, in);
+    Eigen::Map<RowMatrix> Y(k.out.ptr(), N, out);
     const float* b = k.attrs.b("bias") ? k.weights[1]->ptr() : nullptr;
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int64_t n = 0; n < N; ++n)
-        for (int64_t o = 0; o < out; ++o) {
-            const float* xi = x.ptr() + n * in;
-            const float* wo = w + o * in;
-            float acc = 0;
-            for (int64_t i = 0; i < in; ++i) acc += xi[i] * wo[i];
-            k.out.ptr()[n * out + o] = acc + (b ? b[o] : 0.0f);
+#pragma omp parallel
+    {
+        const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+        const int64_t o0 = out * t / threads, o1 = out * (t + 1) / threads;
+        if (o1 > o0) {
+            Y.middleCols(o0, o1 - o0).noalias() = X * W.middleRows(o0, o1 - o0).transpose();
+            if (b)
+                for (int64_t n = 0; n < N; ++n)
+                    for (int64_t o = o0; o < o1; ++o) Y(n, o) += b[o];
         }
+    }
 }
 
 static std::string factorText(const Shape* factors) {

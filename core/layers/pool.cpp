@@ -98,6 +98,39 @@ float meanWindow(const float* xi, int64_t H, int64_t W, int64_t oh, int64_t ow, 
     return count > 0 ? sum / static_cast<float>(count) : 0.0f;
 }
 
+// Max pooling by rows: each output row starts at −∞ and takes the maximum with a shifted (strided)
+// input row per window tap, so the inner loop vectorises; `maxWindow` is its plain reference.
+void maxPoolRows(const KernelArgs& k) {
+    const Tensor& x = *k.inputs[0];
+    Tensor& y = k.out;
+    const Window w = poolWindow(k.attrs, x.shape);
+    const Pad4 p = resolvePadding(k.attrs, w, x.shape[2], x.shape[3]);
+    const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
+    const int64_t planes = x.shape[0] * x.shape[1];
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < planes; ++c) {
+        const float* xi = x.ptr() + c * H * W;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+            float* row = y.ptr() + (c * OH + oh) * OW;
+            std::fill_n(row, OW, -std::numeric_limits<float>::infinity());
+            for (int64_t i = 0; i < w.kh; ++i) {
+                const int64_t ih = oh * w.sh - p.top + i * w.dh;
+                if (ih < 0 || ih >= H) continue;
+                const float* xr = xi + ih * W;
+                for (int64_t j = 0; j < w.kw; ++j) {
+                    const int64_t off = j * w.dw - p.left;  // input column = ow · stride + off
+                    const int64_t lo = off < 0 ? (-off + w.sw - 1) / w.sw : 0;
+                    const int64_t hi = std::min(OW, W - 1 - off < 0 ? 0 : (W - 1 - off) / w.sw + 1);
+                    if (w.sw == 1)
+                        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = std::max(row[ow], xr[ow + off]);
+                    else
+                        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = std::max(row[ow], xr[ow * w.sw + off]);
+                }
+            }
+        }
+    }
+}
+
 // Mean over each H×W plane (GlobalAvgPool, and AdaptiveAvgPool2d's windows).
 void adaptiveMean(const Tensor& x, Tensor& y, int64_t OH, int64_t OW) {
     const int64_t H = x.shape[2], W = x.shape[3], planes = x.shape[0] * x.shape[1];
@@ -128,7 +161,8 @@ LayerKind maxPool2d() {
     k.infer = poolInfer;
     k.field = FieldRule::Windowed;
     k.window = poolWindow;
-    k.forward = [](const KernelArgs& k) { poolForward(k, maxWindow); };
+    k.forward = maxPoolRows;
+    k.reference = [](const KernelArgs& k) { poolForward(k, maxWindow); };
     return k;
 }
 

@@ -26,14 +26,19 @@ void concatForward(const KernelArgs& k) {
     }
 }
 
+// One pass over the inputs, with the fused ReLU of a residual unit's end.
 void addForward(const KernelArgs& k) {
     float* y = k.out.ptr();
     const int64_t n = k.out.numel();
-    std::copy_n(k.inputs[0]->ptr(), n, y);
-    for (size_t i = 1; i < k.inputs.size(); ++i) {
-        const float* x = k.inputs[i]->ptr();
+    const float* a = k.inputs[0]->ptr();
+    const float* b = k.inputs[1]->ptr();
+    const bool more = k.inputs.size() > 2, relu = k.relu;
 #pragma omp parallel for schedule(static)
-        for (int64_t j = 0; j < n; ++j) y[j] += x[j];
+    for (int64_t j = 0; j < n; ++j) {
+        float v = a[j] + b[j];
+        if (more)
+            for (size_t i = 2; i < k.inputs.size(); ++i) v += k.inputs[i]->ptr()[j];
+        y[j] = relu && v < 0 ? 0.0f : v;
     }
 }
 
@@ -149,6 +154,7 @@ LayerKind add() {
         return std::vector<Shape>{first};
     };
     k.forward = addForward;
+    k.fusesRelu = true;
     return k;
 }
 

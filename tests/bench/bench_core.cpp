@@ -6,6 +6,7 @@
 #include <string>
 
 #include "analysis.h"
+#include "executor.h"
 #include "flatten.h"
 #include "netw_format.h"
 
@@ -85,6 +86,45 @@ void BM_AnalyzeGenerated(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(nw::analyze(flat).totals.macs);
 }
 BENCHMARK(BM_AnalyzeGenerated)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// One convolution layer as the executor runs it (plan built once: weights packed, output allocated
+// per run), at the shapes that dominate the presets. Reports GFLOP/s (2 × MACs per second).
+void BM_ConvLayer(benchmark::State& state, int64_t channels, int64_t size, const std::string& kind,
+                  const std::string& attrs) {
+    nw::Document doc;
+    doc.name = "one layer";
+    doc.graph.nodes.push_back({.id = "input", .kind = "Input",
+                               .attrs = {{"channels", channels}, {"height", size}, {"width", size}}});
+    nw::LoadResult node = nw::parseNetw(R"({"format": "netwright", "version": 1, "name": "n", "nodes": [{"id": "conv",
+        "kind": ")" + kind + R"(", "attrs": )" + attrs + "}]}");
+    if (!node.document) return state.SkipWithError("bad layer");
+    doc.graph.nodes.push_back(node.document->graph.nodes[0]);
+    doc.graph.edges.push_back({.from = "input", .to = "conv"});
+    const nw::FlatGraph flat = nw::flatten(doc);
+    const nw::Analysis analysis = nw::analyze(flat);
+    if (analysis.errorCount() != 0) return state.SkipWithError("the layer has errors");
+    nw::Plan plan(flat, analysis, nw::initWeights(flat, analysis));
+    const nw::Tensor x(nw::Shape{1, channels, size, size});
+    for (auto _ : state) benchmark::DoNotOptimize(plan.run(x).output.data.data());
+    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(analysis.totals.macs),
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK_CAPTURE(BM_ConvLayer, resnet_3x3_64_56, 64, 56, "Conv2d", R"({"out_channels": 64, "padding": 1})")
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ConvLayer, resnet_3x3_512_7, 512, 7, "Conv2d", R"({"out_channels": 512, "padding": 1})")
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ConvLayer, resnet_1x1_256_64_56, 256, 56, "Conv2d", R"({"out_channels": 64, "kernel_size": 1})")
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ConvLayer, resnet_1x1_1024_256_14, 1024, 14, "Conv2d", R"({"out_channels": 256, "kernel_size": 1})")
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ConvLayer, stem_7x7_s2_224, 3, 224, "Conv2d",
+                  R"({"out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3})")
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ConvLayer, xception_separable_728_19, 728, 19, "SeparableConv2d",
+                  R"({"out_channels": 728, "padding": 1})")
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ConvLayer, depthwise_3x3_728_19, 728, 19, "DepthwiseConv2d", R"({"padding": 1})")
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -83,6 +83,33 @@ TEST(Kernels, ConvolutionsMatchTheirReferenceOnRandomShapes) {
     checkAgainstReference("SeparableConv2d", R"({"out_channels": 8, "padding": "same", "stride": 2})", {2, 5, 13, 9}, rng);
 }
 
+TEST(Kernels, MaxPoolingMatchesItsReferenceOnRandomShapes) {
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> pick(0, 1000);
+    for (int trial = 0; trial < 30; ++trial) {
+        const int64_t kernel = 1 + pick(rng) % 4, stride = 1 + pick(rng) % 3, pad = pick(rng) % (kernel / 2 + 1);
+        checkAgainstReference("MaxPool2d",
+                              "{\"kernel_size\": " + std::to_string(kernel) + ", \"stride\": " + std::to_string(stride) +
+                                  ", \"padding\": " + std::to_string(pad) + ", \"dilation\": " +
+                                  std::to_string(1 + pick(rng) % 2) + ", \"ceil_mode\": " +
+                                  (pick(rng) % 2 ? "true" : "false") + "}",
+                              {1 + pick(rng) % 2, 1 + pick(rng) % 5, 8 + pick(rng) % 12, 8 + pick(rng) % 12}, rng);
+    }
+}
+
+// Shapes past the GEMM's blocking: K over one KC block (2 blocks), output channels not a multiple of
+// the micro-kernel's rows, output positions over several column blocks and spanning samples.
+TEST(Kernels, ConvolutionGemmBlockingEdges) {
+    std::mt19937 rng(11);
+    checkAgainstReference("Conv2d", R"({"out_channels": 21, "kernel_size": 3, "padding": 1})", {2, 40, 23, 23}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 13, "kernel_size": 1})", {3, 300, 9, 7}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": 5, "stride": 2, "padding": 2, "groups": 3})",
+                          {2, 30, 31, 17}, rng);
+    checkAgainstReference("DepthwiseConv2d", R"({"depth_multiplier": 3, "kernel_size": 3, "padding": 2, "dilation": 2})",
+                          {2, 5, 11, 8}, rng);
+    checkAgainstReference("SeparableConv2d", R"({"out_channels": 19, "padding": 1})", {2, 33, 19, 19}, rng);
+}
+
 TEST(Executor, WeightProblemsAreListedByNameAndShape) {
     Analyzed a = analyzePreset("lenet5");
     TensorMap w = initWeights(a.flat, a.analysis, 7);
