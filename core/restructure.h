@@ -1,0 +1,57 @@
+// Structural changes to a document that touch many nodes, edges and module definitions at once:
+// group a selection into a module, expand an instance back into layers, copy and paste, repeat.
+// Each returns the new document (or why not); the UI applies it as one ReplaceDocument undo step.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "edits.h"
+#include "graph.h"
+
+namespace nw {
+
+struct Restructured {
+    std::optional<Document> doc;     // the changed document, or nullopt
+    std::string error;               // why not, naming the node or module
+    std::vector<std::string> nodes;  // the top-level nodes made (the instance, the expanded or pasted nodes)
+};
+
+// Moves top-level nodes `ids` into a new module `name` used once in their place. The module's inputs
+// are the distinct sources of wires entering the selection ("in", "in2", …), its outputs the distinct
+// selected ports wires leave from ("out", "out2", …). Refused for Input/Output nodes and for a
+// selection a path leaves and re-enters (the instance would sit in a cycle).
+Restructured groupIntoModule(const Document& doc, const std::vector<std::string>& ids, const std::string& name);
+
+// Replaces module instance `id` by its body's nodes, named `id.<node>` as the flattener names them
+// (so weight names do not change): parameters and formulas evaluated, false conditions bypassed,
+// wires reconnected through the module's ports. The body is laid out where the instance was.
+Restructured expandInstance(const Document& doc, const std::string& id);
+
+// Sets how many copies in sequence a module instance stands for (1 = a single instance).
+Restructured setRepeat(const Document& doc, const std::string& id, int64_t copies);
+
+// A document holding `ids`, the wires among them and the module definitions they use: what the
+// clipboard carries (serialised as .netw).
+Document copyNodes(const Document& doc, const std::vector<std::string>& ids);
+// Adds the clip's nodes with fresh ids, moved by `offset`, and the modules they need (a module of the
+// same name and a different definition is renamed).
+Restructured pasteNodes(const Document& doc, const Document& clip, Point offset);
+
+// One undo step that swaps whole documents: exact for any structural change.
+class ReplaceDocument : public Edit {
+public:
+    ReplaceDocument(Document after, std::string text) : after_(std::move(after)), text_(std::move(text)) {}
+    void apply(Document& doc) override {
+        before_ = std::move(doc);
+        doc = after_;
+    }
+    void revert(Document& doc) override { doc = before_; }
+    std::string text() const override { return text_; }
+
+private:
+    Document after_, before_;
+    std::string text_;
+};
+
+}  // namespace nw
