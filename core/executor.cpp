@@ -399,6 +399,11 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
             auto src = static_cast<size_t>(in.node);
             if (st.lastUse[src] == p && !st.keep[src]) st.release(outputs[src]);
         }
+        if (st.options.onNode && !st.options.onNode(p + 1, order.size())) {
+            for (Tensor& t : outputs) st.release(t);
+            result.error = "cancelled";
+            return result;
+        }
     }
     for (size_t i = 0; i < n; ++i)
         if (st.requested[i] && value[i]) result.kept.emplace(graph.nodes[i].name, *value[i]);

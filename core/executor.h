@@ -2,6 +2,7 @@
 // hierarchical name (`layer1.0.conv1.weight`), as in safetensors files.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct RunOptions {
     std::vector<std::string> keep;  // nodes whose outputs to return (feature maps, --dump)
     int64_t memoryBudgetBytes = int64_t{8} << 30;  // refuse plans whose activations need more
     bool profile = false;                          // time every node
+    // Called after each node with (nodes done, nodes in all); returning false stops the run, which
+    // then reports "cancelled". For progress bars and a Cancel button.
+    std::function<bool(size_t, size_t)> onNode;
 };
 
 struct RunResult {

@@ -1,6 +1,10 @@
 #include "graph_view.h"
 
+#include <QDragEnterEvent>
 #include <QGraphicsLineItem>
+#include <QMimeData>
+#include <QScrollBar>
+#include <QSvgGenerator>
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -13,7 +17,8 @@ namespace nw::ui {
 namespace {
 
 constexpr double kWidth = 170, kHeight = 58;
-constexpr int kIdRole = 0;  // QGraphicsItem::data key holding the node id
+constexpr int kIdRole = 0;           // QGraphicsItem::data key holding the node id
+constexpr int kPenRole = 1;          // ... the box's own outline, restored after highlighting
 
 QColor categoryColor(const std::string& category) {
     static const std::map<std::string, QColor> colors{
@@ -26,6 +31,22 @@ QColor categoryColor(const std::string& category) {
     return it == colors.end() ? QColor(0xf3, 0xf3, 0xf3) : it->second;
 }
 
+// The overview: the same scene, fitted, with the main view's visible area outlined on top.
+class Minimap : public QGraphicsView {
+public:
+    Minimap(QGraphicsScene* scene, QGraphicsView* main) : QGraphicsView(scene, main), main_(main) {}
+
+protected:
+    void drawForeground(QPainter* painter, const QRectF&) override {
+        painter->setPen(QPen(QColor(0x22, 0x66, 0xcc), 0));
+        painter->setBrush(QColor(0x22, 0x66, 0xcc, 40));
+        painter->drawRect(main_->mapToScene(main_->viewport()->rect()).boundingRect());
+    }
+
+private:
+    QGraphicsView* main_;
+};
+
 }  // namespace
 
 GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
@@ -33,12 +54,55 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
     setRenderHint(QPainter::Antialiasing);
     setDragMode(QGraphicsView::RubberBandDrag);
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
-    setBackgroundBrush(QColor(0xfb, 0xfb, 0xfa));
+    setBackgroundBrush(palette().color(QPalette::Base));
+    setAcceptDrops(true);
+    // The minimap: the same scene, fitted into a corner; a click there centres the main view.
+    minimap_ = new Minimap(scene(), this);
+    minimap_->setObjectName("minimap");
+    minimap_->setInteractive(false);
+    minimap_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    minimap_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    minimap_->setFrameShape(QFrame::Box);
+    minimap_->setRenderHint(QPainter::Antialiasing);
+    minimap_->viewport()->installEventFilter(this);
+    minimap_->setToolTip(tr("Overview: click to go there"));
+    placeMinimap();
+}
+
+bool GraphView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == minimap_->viewport() && (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::MouseMove)) {
+        auto* mouse = static_cast<QMouseEvent*>(event);
+        if (mouse->buttons() & Qt::LeftButton) centerOn(minimap_->mapToScene(mouse->position().toPoint()));
+        return true;
+    }
+    return QGraphicsView::eventFilter(watched, event);
+}
+
+void GraphView::placeMinimap() {
+    const int w = std::min(220, viewport()->width() / 4), h = std::min(160, viewport()->height() / 3);
+    minimap_->setGeometry(viewport()->width() - w - 8, viewport()->height() - h - 8, w, h);
+    minimap_->fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+    minimap_->viewport()->update();
+}
+
+void GraphView::resizeEvent(QResizeEvent* event) {
+    QGraphicsView::resizeEvent(event);
+    placeMinimap();
+}
+
+void GraphView::scrollContentsBy(int dx, int dy) {
+    QGraphicsView::scrollContentsBy(dx, dy);
+    minimap_->viewport()->update();
 }
 
 void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>& facts) {
+    shown_ = doc;
+    facts_ = facts;
     scene()->clear();
     items_.clear();
+    highlighted_.clear();
+    wireLabelCount_ = 0;
+    const QColor ink = palette().color(QPalette::Text);
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
     for (const Node& n : doc.graph.nodes) {
@@ -51,6 +115,7 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
         const NodeFacts info = f == facts.end() ? NodeFacts{} : f->second;
         box->setBrush(categoryColor(info.category));
         QPen pen(info.errors ? QColor(0xcc, 0x22, 0x22) : info.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55));
+        box->setData(kPenRole, pen);
         pen.setWidthF(info.errors || info.warnings ? 2.5 : 1.0);
         box->setPen(pen);
         if (!info.problems.empty()) box->setToolTip(QString::fromStdString(info.problems));
@@ -89,14 +154,73 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
         QPainterPath path(a);
         const double bend = std::max(20.0, std::abs(b.y() - a.y()) / 2);
         path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
-        auto* wire = scene()->addPath(path, QPen(QColor(0x70, 0x70, 0x70), 1.3));
+        auto* wire = scene()->addPath(path, QPen(ink.lighter(150), 1.3));
         wire->setZValue(-1);
+        auto shape = facts.find(e.from);
+        if (wireLabels_ && shape != facts.end() && !shape->second.shape.empty()) {
+            auto* label = scene()->addSimpleText(QString::fromStdString(shape->second.shape), small);
+            label->setBrush(ink.lighter(130));
+            label->setPos(path.pointAtPercent(0.5) + QPointF(6, -label->boundingRect().height() / 2));
+            label->setZValue(-1);
+            ++wireLabelCount_;
+        }
         // Arrow head at the target.
         QPolygonF head;
         head << b << b + QPointF(-5, -9) << b + QPointF(5, -9);
-        scene()->addPolygon(head, QPen(Qt::NoPen), QColor(0x70, 0x70, 0x70))->setZValue(-1);
+        scene()->addPolygon(head, QPen(Qt::NoPen), ink.lighter(150))->setZValue(-1);
     }
     scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
+    placeMinimap();
+}
+
+void GraphView::setWireLabels(bool on) {
+    wireLabels_ = on;
+    const std::vector<std::string> selected = selectedNodes();
+    show(Document(shown_), std::map<std::string, NodeFacts>(facts_));
+    for (const std::string& id : selected)
+        if (QGraphicsItem* it = item(id)) it->setSelected(true);
+}
+
+void GraphView::highlightTargets(bool on) {
+    for (const std::string& id : highlighted_)
+        if (auto* box = dynamic_cast<QGraphicsRectItem*>(item(id))) box->setPen(box->data(kPenRole).value<QPen>());
+    highlighted_.clear();
+    if (!on || !whyNot) return;
+    for (const auto& [id, it] : items_)
+        if (id != wireFrom_ && whyNot(wireFrom_, id).empty())
+            if (auto* box = dynamic_cast<QGraphicsRectItem*>(it)) {
+                box->setPen(QPen(QColor(0x1a, 0x9a, 0x3a), 3));
+                highlighted_.push_back(id);
+            }
+}
+
+bool GraphView::exportSvg(const QString& path) {
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    const QRectF area = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+    svg.setSize(area.size().toSize());
+    svg.setViewBox(QRectF(QPointF(0, 0), area.size()));
+    svg.setTitle(QString::fromStdString(shown_.name));
+    QPainter painter;
+    if (!painter.begin(&svg)) return false;
+    scene()->render(&painter, QRectF(QPointF(0, 0), area.size()), area);
+    return painter.end();
+}
+
+void GraphView::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasFormat(kKindMime)) event->acceptProposedAction();
+    else QGraphicsView::dragEnterEvent(event);
+}
+
+void GraphView::dragMoveEvent(QDragMoveEvent* event) {
+    if (event->mimeData()->hasFormat(kKindMime)) event->acceptProposedAction();
+    else QGraphicsView::dragMoveEvent(event);
+}
+
+void GraphView::dropEvent(QDropEvent* event) {
+    if (!event->mimeData()->hasFormat(kKindMime)) return QGraphicsView::dropEvent(event);
+    event->acceptProposedAction();
+    emit kindDropped(QString::fromUtf8(event->mimeData()->data(kKindMime)), mapToScene(event->position().toPoint()));
 }
 
 QGraphicsItem* GraphView::item(const std::string& id) const {
@@ -150,6 +274,7 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
             wireFrom_ = id;
             const QPointF start = item(id)->scenePos() + QPointF(0, kHeight / 2);
             wire_ = scene()->addLine(QLineF(start, start), QPen(QColor(0x22, 0x66, 0xcc), 2, Qt::DashLine));
+            highlightTargets(true);
             return;
         }
     }
@@ -172,6 +297,7 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
     if (wire_) {
         delete wire_;
         wire_ = nullptr;
+        highlightTargets(false);
         const std::string to = nodeAt(event->pos());
         const std::string from = std::exchange(wireFrom_, std::string());
         if (!to.empty()) emit connectRequested(QString::fromStdString(from), QString::fromStdString(to));
@@ -207,6 +333,7 @@ void GraphView::fit() {
 void GraphView::wheelEvent(QWheelEvent* event) {
     const double factor = std::pow(1.0015, event->angleDelta().y());
     scale(factor, factor);
+    minimap_->viewport()->update();
 }
 
 }  // namespace nw::ui

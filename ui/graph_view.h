@@ -2,6 +2,7 @@
 // item holds only its node id; label, colour and badge come from the core's analysis.
 #pragma once
 #include <QGraphicsView>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -33,20 +34,49 @@ public:
     int nodeCount() const { return static_cast<int>(items_.size()); }
     QGraphicsItem* item(const std::string& id) const;
     void fit();
+    // Wires labelled with the tensor shape they carry (View › Shapes on wires).
+    void setWireLabels(bool on);
+    bool wireLabels() const { return wireLabels_; }
+    int wireLabelCount() const { return wireLabelCount_; }
+    // While a wire is dragged, nodes it may connect to are outlined green; `whyNot` says why not
+    // (empty = compatible). Set by the window from the core's rules.
+    std::function<std::string(const std::string& from, const std::string& to)> whyNot;
+    std::vector<std::string> highlightedTargets() const { return highlighted_; }
+    // The whole drawing as SVG (File › Export canvas); false if the file cannot be written.
+    bool exportSvg(const QString& path);
+    QGraphicsView* minimap() const { return minimap_; }
+    // The MIME type of a layer kind dragged from the palette.
+    static constexpr const char* kKindMime = "application/x-netwright-kind";
 
 signals:
     // A wire was dragged from `from`'s output port and dropped on `to`.
     void connectRequested(const QString& from, const QString& to);
     // Nodes were dragged to new places (scene coordinates of their centres).
     void nodesMoved(const QStringList& ids, const QList<QPointF>& positions);
+    // A layer kind from the palette was dropped at `scenePos`.
+    void kindDropped(const QString& kind, const QPointF& scenePos);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;  // zoom to the cursor
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void scrollContentsBy(int dx, int dy) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;  // clicks on the minimap
 
 private:
+    Document shown_;  // what is drawn (redrawn when the wire labels are toggled)
+    std::map<std::string, NodeFacts> facts_;
+    bool wireLabels_ = true;
+    int wireLabelCount_ = 0;
+    std::vector<std::string> highlighted_;
+    QGraphicsView* minimap_ = nullptr;
+    void placeMinimap();
+    void highlightTargets(bool on);
     std::map<std::string, QGraphicsItem*> items_;
     std::string wireFrom_;               // while dragging a wire: its source node
     QGraphicsLineItem* wire_ = nullptr;  // the live preview

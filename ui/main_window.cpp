@@ -17,7 +17,16 @@
 #include <QTimer>
 #include <QTreeWidget>
 #include <QUndoStack>
+#include <QClipboard>
+#include <QFutureWatcher>
+#include <QGraphicsItem>
+#include <QInputDialog>
+#include <QMimeData>
+#include <QSettings>
+#include <QStyleFactory>
+#include <QVariantAnimation>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 #include <map>
 
 #include "flatten.h"
@@ -29,6 +38,8 @@
 #include "netw_format.h"
 #include "registry.h"
 #include "report.h"
+#include "restructure.h"
+#include "run_panel.h"
 
 namespace nw::ui {
 
@@ -58,8 +69,40 @@ private:
 
 namespace {
 
+constexpr int kTotalRole = Qt::UserRole + 1;  // marks the summary's totals row, which sorting keeps last
+constexpr const char* kNetwMime = "application/x-netwright";
+
+// Sorts numbers by value and keeps the totals row at the bottom in either order.
+class SummaryItem : public QTableWidgetItem {
+public:
+    using QTableWidgetItem::QTableWidgetItem;
+    bool operator<(const QTableWidgetItem& other) const override {
+        const bool total = data(kTotalRole).toBool(), otherTotal = other.data(kTotalRole).toBool();
+        if (total != otherTotal) {
+            const bool ascending = !tableWidget() || tableWidget()->horizontalHeader()->sortIndicatorOrder() == Qt::AscendingOrder;
+            return ascending ? otherTotal : total;
+        }
+        const QVariant a = data(Qt::UserRole), b = other.data(Qt::UserRole);
+        if (a.isValid() && b.isValid()) return a.toLongLong() < b.toLongLong();
+        return text() < other.text();
+    }
+};
+
+// The palette drags the layer kind's name, for the canvas to drop.
+class PaletteTree : public QTreeWidget {
+protected:
+    QMimeData* mimeData(const QList<QTreeWidgetItem*>& items) const override {
+        if (items.isEmpty() || !items.first()->parent()) return nullptr;  // a category is not a layer
+        auto* mime = new QMimeData;
+        mime->setData(GraphView::kKindMime, items.first()->text(0).toUtf8());
+        mime->setText(items.first()->text(0));
+        return mime;
+    }
+    QStringList mimeTypes() const override { return {GraphView::kKindMime}; }
+};
+
 QTableWidgetItem* numberItem(int64_t v) {
-    auto* item = new QTableWidgetItem;
+    auto* item = new SummaryItem;
     item->setData(Qt::DisplayRole, QString::fromStdString(formatInt(v)));
     item->setData(Qt::UserRole, static_cast<qlonglong>(v));
     item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -79,8 +122,10 @@ MainWindow::MainWindow(QWidget* parent)
     filter_ = new QLineEdit;
     filter_->setPlaceholderText(tr("Search layers…"));
     filter_->setClearButtonEnabled(true);
-    palette_ = new QTreeWidget;
+    palette_ = new PaletteTree;
     palette_->setHeaderHidden(true);
+    palette_->setDragEnabled(true);
+    palette_->setDragDropMode(QAbstractItemView::DragOnly);
     paletteLayout->addWidget(filter_);
     paletteLayout->addWidget(palette_);
     auto* paletteDock = new QDockWidget(tr("Layers"), this);
@@ -92,6 +137,9 @@ MainWindow::MainWindow(QWidget* parent)
     connect(palette_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         if (item->parent()) addLayer(item->text(0).toStdString());  // a kind, not a category
     });
+    connect(view_, &GraphView::kindDropped, this,
+            [this](const QString& kind, const QPointF& at) { addLayer(kind.toStdString(), at); });
+    view_->whyNot = [this](const std::string& from, const std::string& to) { return whyNotConnect(doc_, from, to); };
     connect(view_, &GraphView::nodesMoved, this, [this](const QStringList& ids, const QList<QPointF>& positions) {
         std::vector<std::pair<std::string, Point>> moves;
         for (qsizetype i = 0; i < ids.size(); ++i) moves.push_back({ids[i].toStdString(), Point{positions[i].x(), positions[i].y()}});
@@ -147,11 +195,53 @@ MainWindow::MainWindow(QWidget* parent)
         if (!id.empty()) view_->focusNode(id);
     });
 
+    run_ = new RunPanel(this);
+    auto* runDock = new QDockWidget(tr("Run"), this);
+    runDock->setObjectName("run");
+    runDock->setWidget(run_);
+    addDockWidget(Qt::RightDockWidgetArea, runDock);
+    tabifyDockWidget(summaryDock, runDock);
+    summaryDock->raise();
+    connect(view_->scene(), &QGraphicsScene::selectionChanged, this, [this] { run_->showNode(view_->selectedNode()); });
+
     buildMenus();
     resize(1440, 900);
     resizeDocks({paletteDock, summaryDock}, {210, 680}, Qt::Horizontal);
     resizeDocks({inspectorDock, summaryDock}, {230, 520}, Qt::Vertical);
     resizeDocks({problemsDock}, {90}, Qt::Vertical);
+    // Where the person left the docks, and their theme (QSettings: ~/.config/Netwright).
+    QSettings settings;
+    if (settings.contains("window/state")) {
+        restoreGeometry(settings.value("window/geometry").toByteArray());
+        restoreState(settings.value("window/state").toByteArray());
+    }
+    if (settings.value("view/dark", false).toBool()) setDarkTheme(true);
+}
+
+// The scene deselects its items while it is destroyed; the docks listening may already be gone.
+MainWindow::~MainWindow() { disconnect(view_->scene(), nullptr, this, nullptr); }
+
+void MainWindow::setDarkTheme(bool dark) {
+    QApplication::setStyle(QStyleFactory::create("Fusion"));
+    QPalette p = QApplication::style()->standardPalette();
+    if (dark) {
+        p.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2e));
+        p.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
+        p.setColor(QPalette::Base, QColor(0x1f, 0x1f, 0x22));
+        p.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2b, 0x2e));
+        p.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+        p.setColor(QPalette::Button, QColor(0x35, 0x35, 0x38));
+        p.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
+        p.setColor(QPalette::Highlight, QColor(0x2a, 0x6f, 0xd6));
+        p.setColor(QPalette::HighlightedText, Qt::white);
+        p.setColor(QPalette::ToolTipBase, QColor(0x35, 0x35, 0x38));
+        p.setColor(QPalette::ToolTipText, QColor(0xe6, 0xe6, 0xe6));
+    }
+    QApplication::setPalette(p);
+    view_->setPalette(p);
+    view_->setBackgroundBrush(p.color(QPalette::Base));
+    QSettings().setValue("view/dark", dark);
+    refresh();
 }
 
 void MainWindow::buildMenus() {
@@ -178,9 +268,22 @@ void MainWindow::buildMenus() {
             QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e));
     });
     saveAs->setShortcut(QKeySequence::SaveAs);
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    fillRecentMenu();
+    file->addSeparator();
     file->addAction(tr("Export canvas as &PNG…"), this, [this] {
         QString path = QFileDialog::getSaveFileName(this, tr("Export PNG"), QString(), tr("PNG images (*.png)"));
-        if (!path.isEmpty()) view_->grab().save(path);
+        if (!path.isEmpty() && !view_->grab().save(path)) QMessageBox::warning(this, tr("Cannot export"), path);
+    });
+    file->addAction(tr("Export canvas as S&VG…"), this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Export SVG"), QString(), tr("SVG drawings (*.svg)"));
+        if (!path.isEmpty() && !view_->exportSvg(path)) QMessageBox::warning(this, tr("Cannot export"), path);
+    });
+    file->addAction(tr("Export summary as &CSV…"), this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Export summary"), QString(), tr("CSV tables (*.csv)"));
+        if (path.isEmpty()) return;
+        if (std::string e = writeFileAtomic(path.toStdString(), summaryCsv()); !e.empty())
+            QMessageBox::warning(this, tr("Cannot export"), QString::fromStdString(e));
     });
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
@@ -197,8 +300,38 @@ void MainWindow::buildMenus() {
     editMenu->addAction(undo);
     editMenu->addAction(redo);
     editMenu->addSeparator();
+    editMenu->addAction(tr("Cu&t"), this, [this] {
+        copySelection();
+        deleteSelection();
+    })->setShortcut(QKeySequence::Cut);
+    // Copy: the summary's rows when the summary has the focus, else the selected nodes.
+    editMenu->addAction(tr("&Copy"), this, [this] {
+        if (summary_->hasFocus()) QApplication::clipboard()->setText(QString::fromStdString(summaryCsv()));
+        else copySelection();
+    })->setShortcut(QKeySequence::Copy);
+    editMenu->addAction(tr("&Paste"), this, [this] { paste(); })->setShortcut(QKeySequence::Paste);
+    editMenu->addAction(tr("D&uplicate"), this, [this] { duplicateSelection(); })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     QAction* del = editMenu->addAction(tr("&Delete"), this, &MainWindow::deleteSelection);
     del->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
+    editMenu->addAction(tr("Select &all"), this, [this] {
+        for (QGraphicsItem* it : view_->scene()->items())
+            if (it->flags() & QGraphicsItem::ItemIsSelectable) it->setSelected(true);
+    })->setShortcut(QKeySequence::SelectAll);
+    QMenu* moduleMenu = menuBar()->addMenu(tr("&Module"));
+    moduleMenu->addAction(tr("&Group selection into module…"), this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Group into module"), tr("Module name:"), QLineEdit::Normal,
+                                                   tr("Block"), &ok);
+        if (ok) groupSelection(name.toStdString());
+    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    moduleMenu->addAction(tr("&Expand module"), this, [this] { expandSelected(); })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G));
+    moduleMenu->addAction(tr("&Repeat ×N…"), this, [this] {
+        bool ok = false;
+        const int n = QInputDialog::getInt(this, tr("Repeat module"), tr("Copies in sequence:"), 2, 1, 1000, 1, &ok);
+        if (ok) repeatSelected(n);
+    });
     QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
     QAction* fit = viewMenu->addAction(tr("&Fit to window"), this, [this] { view_->fit(); });
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
@@ -207,6 +340,19 @@ void MainWindow::buildMenus() {
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     viewMenu->addAction(tr("Auto-layout left to &right"), this, [this] { autoLayout(true); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    viewMenu->addSeparator();
+    QAction* labels = viewMenu->addAction(tr("&Shapes on wires"), this, [this](bool on) { view_->setWireLabels(on); });
+    labels->setCheckable(true);
+    labels->setChecked(view_->wireLabels());
+    QAction* minimap = viewMenu->addAction(tr("&Minimap"), this, [this](bool on) { view_->minimap()->setVisible(on); });
+    minimap->setCheckable(true);
+    minimap->setChecked(true);
+    QAction* dark = viewMenu->addAction(tr("&Dark theme"), this, [this](bool on) { setDarkTheme(on); });
+    dark->setCheckable(true);
+    dark->setChecked(QSettings().value("view/dark", false).toBool());
+    viewMenu->addSeparator();
+    QMenu* docks = viewMenu->addMenu(tr("&Panels"));
+    for (QDockWidget* d : findChildren<QDockWidget*>()) docks->addAction(d->toggleViewAction());
 }
 
 void MainWindow::buildPalette() {
@@ -254,6 +400,8 @@ std::string MainWindow::openFile(const std::string& path, bool quiet) {
     refresh();
     view_->fit();
     updateTitle();
+    if (path != recoveryFile()) rememberRecent(path);
+    run_->networkChanged();
     return {};
 }
 
@@ -264,14 +412,38 @@ std::string MainWindow::saveFile(const std::string& path) {
     recovered_ = false;
     removeRecovery();
     updateTitle();
+    rememberRecent(path);
     return {};
 }
 
-std::string MainWindow::addLayer(const std::string& kind) {
+void MainWindow::rememberRecent(const std::string& path) {
+    const QString absolute = QFileInfo(QString::fromStdString(path)).absoluteFilePath();
+    QStringList list = recentFiles();
+    list.removeAll(absolute);
+    list.prepend(absolute);
+    while (list.size() > 8) list.removeLast();
+    QSettings().setValue("recentFiles", list);
+    fillRecentMenu();
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value("recentFiles").toStringList(); }
+
+void MainWindow::fillRecentMenu() {
+    if (!recentMenu_) return;
+    recentMenu_->clear();
+    const QStringList list = recentFiles();
+    for (int i = 0; i < list.size(); ++i)
+        recentMenu_->addAction(QString("&%1 %2").arg(i + 1).arg(QFileInfo(list[i]).fileName()), this,
+                               [this, path = list[i]] { openFile(path.toStdString()); })
+            ->setToolTip(list[i]);
+    recentMenu_->setEnabled(!list.isEmpty());
+}
+
+std::string MainWindow::addLayer(const std::string& kind, std::optional<QPointF> scenePos) {
     std::string base = kind;
     for (char& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     Node node{.id = freshId(doc_, base), .kind = kind};
-    const QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
+    const QPointF centre = scenePos.value_or(view_->mapToScene(view_->viewport()->rect().center()));
     node.pos = Point{centre.x(), centre.y()};
     // Below whatever already sits there, so new nodes never hide each other.
     auto occupied = [&](const Point& p) {
@@ -286,16 +458,107 @@ std::string MainWindow::addLayer(const std::string& kind) {
     return id;
 }
 
-void MainWindow::autoLayout(bool leftToRight) {
-    Document laidOut = doc_;
+void MainWindow::autoLayout(bool leftToRight, bool animate) {
+    if (layoutRunning_) return;  // one at a time; the next request comes after it
+    layoutRunning_ = true;
+    statusBar()->showMessage(tr("Laying out…"));
     LayoutOptions options;
     options.direction = leftToRight ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom;
-    layoutDocument(laidOut, options, 170, 58);
-    std::vector<std::pair<std::string, Point>> positions;
-    for (const Node& n : laidOut.graph.nodes)
-        if (n.pos) positions.push_back({n.id, *n.pos});
-    undo_->push(new EditCommand(this, std::make_unique<SetPositions>(std::move(positions), "Auto-layout")));
-    view_->fit();
+    // Graphviz runs on a worker thread on a copy; the window stays responsive (large graphs take a while).
+    auto* watcher = new QFutureWatcher<Document>(this);
+    connect(watcher, &QFutureWatcher<Document>::finished, this, [this, watcher, animate] {
+        const Document laidOut = watcher->result();
+        watcher->deleteLater();
+        std::vector<std::pair<std::string, Point>> positions;
+        std::vector<std::pair<QGraphicsItem*, QLineF>> paths;  // from where the node is to where it goes
+        for (const Node& n : laidOut.graph.nodes)
+            if (n.pos && doc_.graph.find(n.id)) {  // nodes deleted meanwhile are skipped
+                positions.push_back({n.id, *n.pos});
+                if (QGraphicsItem* it = view_->item(n.id)) paths.push_back({it, QLineF(it->pos(), QPointF(n.pos->x, n.pos->y))});
+            }
+        auto finish = [this, positions] {
+            undo_->push(new EditCommand(this, std::make_unique<SetPositions>(positions, "Auto-layout")));
+            view_->fit();
+            layoutRunning_ = false;
+            statusBar()->clearMessage();
+            emit layoutFinished();
+        };
+        if (!animate) return finish();
+        auto* motion = new QVariantAnimation(this);
+        motion->setDuration(350);
+        motion->setStartValue(0.0);
+        motion->setEndValue(1.0);
+        motion->setEasingCurve(QEasingCurve::InOutCubic);
+        connect(motion, &QVariantAnimation::valueChanged, this, [paths](const QVariant& t) {
+            for (const auto& [item, line] : paths) item->setPos(line.pointAt(t.toDouble()));
+        });
+        connect(motion, &QVariantAnimation::finished, this, finish);
+        motion->start(QAbstractAnimation::DeleteWhenStopped);
+    });
+    watcher->setFuture(QtConcurrent::run([doc = doc_, options]() mutable {
+        layoutDocument(doc, options, 170, 58);
+        return doc;
+    }));
+}
+
+std::string MainWindow::applyRestructured(const Restructured& r, const std::string& text) {
+    if (!r.doc) {
+        statusBar()->showMessage(QString::fromStdString(text + ": " + r.error), 8000);
+        return r.error;
+    }
+    undo_->push(new EditCommand(this, std::make_unique<ReplaceDocument>(*r.doc, text)));
+    view_->scene()->clearSelection();
+    for (const std::string& id : r.nodes)
+        if (QGraphicsItem* it = view_->item(id)) it->setSelected(true);
+    return {};
+}
+
+std::string MainWindow::groupSelection(const std::string& moduleName) {
+    return applyRestructured(groupIntoModule(doc_, view_->selectedNodes(), moduleName), "Group into " + moduleName);
+}
+
+std::string MainWindow::expandSelected() {
+    const std::string id = view_->selectedNode();
+    return applyRestructured(expandInstance(doc_, id), "Expand " + id);
+}
+
+std::string MainWindow::repeatSelected(int64_t copies) {
+    const std::string id = view_->selectedNode();
+    return applyRestructured(setRepeat(doc_, id, copies), "Repeat " + id + " ×" + std::to_string(copies));
+}
+
+void MainWindow::copySelection() {
+    const std::vector<std::string> ids = view_->selectedNodes();
+    if (ids.empty()) return;
+    const QByteArray text = QByteArray::fromStdString(serializeNetw(copyNodes(doc_, ids)));
+    auto* mime = new QMimeData;
+    mime->setData(kNetwMime, text);
+    mime->setText(QString::fromUtf8(text));  // other programs (and other windows) see plain .netw JSON
+    QApplication::clipboard()->setMimeData(mime);
+}
+
+std::string MainWindow::paste() {
+    const QMimeData* mime = QApplication::clipboard()->mimeData();
+    const QByteArray text = mime && mime->hasFormat(kNetwMime) ? mime->data(kNetwMime) : mime ? mime->text().toUtf8() : QByteArray();
+    LoadResult clip = parseNetw(text.toStdString());
+    if (!clip.document) {
+        statusBar()->showMessage(tr("The clipboard holds no Netwright nodes"), 5000);
+        return "the clipboard holds no Netwright nodes";
+    }
+    // Centred on the view.
+    double x = 0, y = 0;
+    for (const Node& n : clip.document->graph.nodes) {
+        x += n.pos.value_or(Point{}).x / static_cast<double>(clip.document->graph.nodes.size());
+        y += n.pos.value_or(Point{}).y / static_cast<double>(clip.document->graph.nodes.size());
+    }
+    const QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
+    return applyRestructured(pasteNodes(doc_, *clip.document, {centre.x() - x, centre.y() - y}), "Paste");
+}
+
+std::string MainWindow::duplicateSelection() {
+    const std::vector<std::string> ids = view_->selectedNodes();
+    if (ids.empty()) return "nothing selected";
+    return applyRestructured(pasteNodes(doc_, copyNodes(doc_, ids), {40, 40}), "Duplicate");
 }
 
 void MainWindow::deleteSelection() {
@@ -348,6 +611,9 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         }
     }
     removeRecovery();  // a deliberate close leaves nothing to recover
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
     event->accept();
 }
 
@@ -403,13 +669,15 @@ void MainWindow::fillSummary() {
                       const std::string& field) {
         int row = summary_->rowCount();
         summary_->insertRow(row);
-        summary_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(name)));
-        summary_->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(kind)));
-        summary_->setItem(row, 2, new QTableWidgetItem(QString::fromStdString(shape)));
+        summary_->setItem(row, 0, new SummaryItem(QString::fromStdString(name)));
+        summary_->setItem(row, 1, new SummaryItem(QString::fromStdString(kind)));
+        summary_->setItem(row, 2, new SummaryItem(QString::fromStdString(shape)));
         summary_->setItem(row, 3, numberItem(c.params));
         summary_->setItem(row, 4, numberItem(c.macs));
-        summary_->setItem(row, 5, new QTableWidgetItem(QString::fromStdString(formatBytes(c.activation_bytes))));
-        summary_->setItem(row, 6, new QTableWidgetItem(QString::fromStdString(field)));
+        auto* memory = new SummaryItem(QString::fromStdString(formatBytes(c.activation_bytes)));
+        memory->setData(Qt::UserRole, static_cast<qlonglong>(c.activation_bytes));
+        summary_->setItem(row, 5, memory);
+        summary_->setItem(row, 6, new SummaryItem(QString::fromStdString(field)));
     };
     for (int idx : analysis_.order) {
         const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
@@ -422,7 +690,33 @@ void MainWindow::fillSummary() {
     QFont bold = summary_->font();
     bold.setBold(true);
     for (int c = 0; c < summary_->columnCount(); ++c)
-        if (auto* item = summary_->item(summary_->rowCount() - 1, c)) item->setFont(bold);
+        if (auto* item = summary_->item(summary_->rowCount() - 1, c)) {
+            item->setFont(bold);
+            item->setData(kTotalRole, true);
+        }
+    summary_->setSortingEnabled(true);  // keeps the column the person sorted by
+}
+
+std::string MainWindow::summaryCsv() const {
+    auto quoted = [](QString v) {
+        v.replace("\"", "\"\"");
+        return v.contains(',') || v.contains('"') ? "\"" + v + "\"" : v;
+    };
+    QStringList lines;
+    QStringList header;
+    for (int c = 0; c < summary_->columnCount(); ++c) header << quoted(summary_->horizontalHeaderItem(c)->text());
+    lines << header.join(',');
+    for (int r = 0; r < summary_->rowCount(); ++r) {
+        QStringList cells;
+        for (int c = 0; c < summary_->columnCount(); ++c) {
+            const QTableWidgetItem* item = summary_->item(r, c);
+            // Numbers as plain integers, so spreadsheets read them.
+            cells << (!item ? QString() : item->data(Qt::UserRole).isValid() ? QString::number(item->data(Qt::UserRole).toLongLong())
+                                                                             : quoted(item->text()));
+        }
+        lines << cells.join(',');
+    }
+    return (lines.join('\n') + '\n').toStdString();
 }
 
 void MainWindow::fillProblems() {

@@ -2,6 +2,7 @@
 // Every change goes through a core Edit wrapped in one QUndoStack step.
 #pragma once
 #include <QMainWindow>
+#include <optional>
 #include <string>
 
 #include "analysis.h"
@@ -14,25 +15,43 @@ class QTableWidget;
 class QTreeWidget;
 class QLineEdit;
 
+namespace nw {
+struct Restructured;
+}
+
 namespace nw::ui {
 
 class GraphView;
+class RunPanel;
 class Inspector;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
     // Loads a .netw file; on failure keeps the current network and returns the error (also shown
     // in a message box unless `quiet`).
     std::string openFile(const std::string& path, bool quiet = false);
     bool saveScreenshot(const std::string& path);
     // Saves atomically (a crash leaves the old file or the new one); returns the error, or empty.
     std::string saveFile(const std::string& path);
-    // Adds a layer of `kind` at the centre of the view (one undo step); returns its id.
-    std::string addLayer(const std::string& kind);
+    // Adds a layer of `kind` at `scenePos`, or the centre of the view (one undo step); returns its id.
+    std::string addLayer(const std::string& kind, std::optional<QPointF> scenePos = std::nullopt);
     void deleteSelection();  // the selected nodes and their wires, one undo step
-    void autoLayout(bool leftToRight);  // Graphviz positions for every node, one undo step
+    // Graphviz positions for every node, computed off the GUI thread, then animated (unless
+    // `animate` is false) and applied as one undo step; `layoutFinished` is emitted after it.
+    void autoLayout(bool leftToRight, bool animate = true);
+    // Structural edits, each one undo step; they return the error shown in the status bar, or empty.
+    std::string groupSelection(const std::string& moduleName);
+    std::string expandSelected();
+    std::string repeatSelected(int64_t copies);
+    void copySelection();  // to the clipboard, as .netw JSON
+    std::string paste();   // from the clipboard (also from another window or application instance)
+    std::string duplicateSelection();
+    QStringList recentFiles() const;
+    void setDarkTheme(bool dark);
+    std::string summaryCsv() const;  // the summary table as CSV, totals last
 
     // Crash recovery: while there are unsaved edits, the document is written every minute to a
     // recovery file (in NETWRIGHT_RECOVERY_DIR, else the local data directory); a clean save or
@@ -53,6 +72,10 @@ public:
     QLineEdit* paletteFilter() const { return filter_; }
     Inspector* inspector() const { return inspector_; }
     QUndoStack* undoStack() const { return undo_; }
+    RunPanel* runPanel() const { return run_; }
+
+signals:
+    void layoutFinished();
 
 private:
     Document doc_;
@@ -68,6 +91,12 @@ private:
     QUndoStack* undo_;
     QTimer* autosave_;
     bool recovered_ = false;  // holds restored edits not yet saved
+    RunPanel* run_ = nullptr;
+    class QMenu* recentMenu_ = nullptr;
+    bool layoutRunning_ = false;
+    std::string applyRestructured(const nw::Restructured& r, const std::string& text);
+    void rememberRecent(const std::string& path);
+    void fillRecentMenu();
     friend class EditCommand;
 
     void refresh();

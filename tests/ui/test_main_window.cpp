@@ -17,7 +17,18 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
+#include <QClipboard>
+#include <QLabel>
+#include <QApplication>
+#include <QMimeData>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
 #include <fstream>
+
+#include "restructure.h"
+#include "run_panel.h"
+#include "tensor_io.h"
 
 #include "flatten.h"
 #include "graph_view.h"
@@ -33,7 +44,250 @@ class MainWindowTest : public QObject {
 
     static std::string preset(const std::string& name) { return nw::ui::dataDir() + "/presets/" + name + ".netw"; }
 
+    QTemporaryDir config_;  // settings (recent files, docks, theme) of this test run only
+
+    // Drags layer `kind` from the palette and drops it at `viewPos` on the canvas, through the same
+    // drag data and drop events a mouse drag produces.
+    static void dragKindOntoCanvas(MainWindow& w, const QString& kind, QPoint viewPos) {
+        const auto found = w.palette()->findItems(kind, Qt::MatchExactly | Qt::MatchRecursive);
+        QVERIFY(!found.isEmpty());
+        const QModelIndex index = w.palette()->indexFromItem(found.first());
+        std::unique_ptr<QMimeData> mime(w.palette()->model()->mimeData({index}));
+        QVERIFY(mime && mime->hasFormat(nw::ui::GraphView::kKindMime));
+        QWidget* target = w.canvas()->viewport();
+        QDragEnterEvent enter(viewPos, Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+        QCoreApplication::sendEvent(target, &enter);
+        QVERIFY(enter.isAccepted());
+        QDragMoveEvent move(viewPos, Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+        QCoreApplication::sendEvent(target, &move);
+        QDropEvent drop(QPointF(viewPos), Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+        QCoreApplication::sendEvent(target, &drop);
+    }
+
+    // Drags a wire from `from`'s output port to `to`, checking the compatible targets light up.
+    static void wire(MainWindow& w, const std::string& from, const std::string& to) {
+        QGraphicsView* view = w.canvas();
+        const QPoint a = w.canvas()->outputPortAt(from);
+        const QPoint b = view->mapFromScene(w.canvas()->item(to)->scenePos());
+        QTest::mousePress(view->viewport(), Qt::LeftButton, {}, a);
+        QMouseEvent move(QEvent::MouseMove, b, view->viewport()->mapToGlobal(b), Qt::NoButton, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(view->viewport(), &move);
+        const auto lit = w.canvas()->highlightedTargets();
+        QVERIFY(std::find(lit.begin(), lit.end(), from) == lit.end());
+        QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, b);
+        QVERIFY(w.canvas()->highlightedTargets().empty());
+    }
+
+    static nw::Shape shapeOf(const MainWindow& w, const char* node) {
+        int i = w.flat().find(node);
+        return i < 0 || !w.analysis().nodes[static_cast<size_t>(i)].known ? nw::Shape{}
+                                                                          : w.analysis().nodes[static_cast<size_t>(i)].outputs.at(0);
+    }
+
 private slots:
+    void initTestCase() {
+        qputenv("XDG_CONFIG_HOME", config_.path().toUtf8());
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+    }
+
+    // The issue's whole scenario, as a person would do it with mouse and keyboard.
+    void dragWireEditGroupExpandUndoRedoSaveAndReopen() {
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("start.netw").toStdString();
+        std::ofstream(path) << R"({"format": "netwright", "version": 1, "name": "start", "nodes": [
+            {"id": "input", "kind": "Input", "attrs": {"channels": 3, "height": 32, "width": 32}, "pos": [0, 0]}]})";
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(path, true), std::string());
+        const nw::Document start = w.document();
+        QGraphicsView* view = w.canvas();
+        // Drag a Conv2d and a ReLU from the palette onto the canvas; they land where dropped.
+        dragKindOntoCanvas(w, "Conv2d", view->mapFromScene(QPointF(0, 120)));
+        QVERIFY(w.canvas()->item("conv2d"));
+        QVERIFY(std::abs(w.document().graph.find("conv2d")->pos->y - 120.0) < 2);
+        dragKindOntoCanvas(w, "ReLU", view->mapFromScene(QPointF(0, 240)));
+        wire(w, "input", "conv2d");
+        wire(w, "conv2d", "relu");
+        QCOMPARE(shapeOf(w, "relu"), (nw::Shape{1, 16, 30, 30}));
+        // Wires show the shape they carry.
+        QCOMPARE(w.canvas()->wireLabelCount(), 2);
+        // out_channels 16 → 24 in the inspector: the ReLU downstream and the totals follow.
+        w.canvas()->selectNode("conv2d");
+        QTRY_COMPARE(w.inspector()->node(), std::string("conv2d"));
+        auto* channels = qobject_cast<QSpinBox*>(w.inspector()->editor("out_channels"));
+        QVERIFY(channels);
+        channels->setValue(24);
+        QCOMPARE(shapeOf(w, "relu"), (nw::Shape{1, 24, 30, 30}));
+        QCOMPARE(w.analysis().totals.params, int64_t{24 * 3 * 9 + 24});
+        // A concat of the ReLU (30×30) and a max-pooled input (16×16): an error badge and a problem.
+        dragKindOntoCanvas(w, "MaxPool2d", view->mapFromScene(QPointF(220, 120)));
+        dragKindOntoCanvas(w, "Concat", view->mapFromScene(QPointF(100, 360)));
+        wire(w, "input", "maxpool2d");
+        wire(w, "relu", "concat");
+        wire(w, "maxpool2d", "concat");
+        QVERIFY(w.problems()->count() >= 1);
+        QVERIFY(w.problems()->item(0)->text().contains("H×W"));
+        QVERIFY(w.canvas()->item("concat")->toolTip().contains("H×W"));
+        // Group conv2d, relu and maxpool2d into a module (one step), then expand it back.
+        const nw::Analysis before = w.analysis();
+        w.canvas()->scene()->clearSelection();
+        for (const char* id : {"conv2d", "relu", "maxpool2d"}) w.canvas()->item(id)->setSelected(true);
+        QCOMPARE(w.groupSelection("Front"), std::string());
+        QVERIFY(w.canvas()->item("front") && !w.canvas()->item("conv2d"));
+        QCOMPARE(w.analysis().totals.params, before.totals.params);
+        QCOMPARE(w.problems()->count(), before.diagnostics.size() > 0 ? w.problems()->count() : 0);
+        QCOMPARE(w.canvas()->selectedNode(), std::string("front"));
+        QTest::keyClick(&w, Qt::Key_G, Qt::ControlModifier | Qt::ShiftModifier);  // Module › Expand
+        QVERIFY(w.canvas()->item("front.conv2d") && !w.canvas()->item("front"));
+        QCOMPARE(w.analysis().totals.params, before.totals.params);
+        QCOMPARE(w.analysis().totals.macs, before.totals.macs);
+        // Undo it all back to the file as opened, then redo it all.
+        const nw::Document end = w.document();
+        const int steps = w.undoStack()->count();
+        for (int i = 0; i < steps; ++i) QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(w.document() == start);
+        QCOMPARE(w.canvas()->nodeCount(), 1);
+        for (int i = 0; i < steps; ++i) QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+        QVERIFY(w.document() == end);
+        // Save, reopen in a new window, compare.
+        const std::string saved = tmp.filePath("saved.netw").toStdString();
+        QCOMPARE(w.saveFile(saved), std::string());
+        MainWindow again;
+        QCOMPARE(again.openFile(saved, true), std::string());
+        QVERIFY(again.document() == end);
+        QCOMPARE(again.analysis().totals.macs, w.analysis().totals.macs);
+        QVERIFY(again.recentFiles().contains(QFileInfo(QString::fromStdString(saved)).absoluteFilePath()));
+    }
+
+    void copyPasteDuplicateAndRepeat() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("googlenet"), true), std::string());
+        const size_t nodes = w.document().graph.nodes.size();
+        const int64_t macs = w.analysis().totals.macs;
+        w.canvas()->selectNode("inception3a");
+        QTest::keyClick(&w, Qt::Key_C, Qt::ControlModifier);
+        QVERIFY(QApplication::clipboard()->text().contains("\"Inception\""));  // plain .netw for other programs
+        QTest::keyClick(&w, Qt::Key_V, Qt::ControlModifier);
+        QCOMPARE(w.document().graph.nodes.size(), nodes + 1);
+        QVERIFY(w.canvas()->item("inception3a2"));
+        QCOMPARE(w.canvas()->selectedNode(), std::string("inception3a2"));
+        QTest::keyClick(&w, Qt::Key_D, Qt::ControlModifier);  // duplicate the pasted one
+        QVERIFY(w.canvas()->item("inception3a22"));
+        QCOMPARE(w.undoStack()->count(), 2);
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QCOMPARE(w.document().graph.nodes.size(), nodes);
+        QCOMPARE(w.analysis().totals.macs, macs);
+        // Paste into another window: the module definitions travel with the nodes.
+        MainWindow other;
+        QCOMPARE(other.openFile(preset("lenet5"), true), std::string());
+        QCOMPARE(other.paste(), std::string());
+        QVERIFY(other.document().findModule("Inception") && other.document().findModule("BasicConv2d"));
+        // Repeat is for module instances; a layer says why not.
+        w.canvas()->selectNode("maxpool1");
+        QVERIFY(w.repeatSelected(2).find("only module instances repeat") != std::string::npos);
+        QVERIFY(w.statusBar()->currentMessage().contains("only module instances repeat"));
+    }
+
+    void runPanelRunsASampleShowsTopClassesTimesAndFeatureMaps() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        nw::ui::RunPanel* run = w.runPanel();
+        const std::string sample = nw::ui::dataDir() + "/resources/samples/" +
+                                   QDir(QString::fromStdString(nw::ui::dataDir() + "/resources/samples"))
+                                       .entryList({"*.png"}, QDir::Files, QDir::Name).first().toStdString();
+        QCOMPARE(run->setImage(sample), std::string());
+        QVERIFY(!run->preview()->pixmap().isNull());
+        QSignalSpy done(run, &nw::ui::RunPanel::finished);
+        run->start();
+        QVERIFY(done.wait(30000));
+        QCOMPARE(done.first().first().toBool(), true);
+        const auto& top = run->chart()->entries();
+        QCOMPARE(top.size(), size_t{5});
+        float sum = 0;
+        for (size_t i = 0; i < top.size(); ++i) {
+            sum += top[i].second;
+            if (i) QVERIFY(top[i - 1].second >= top[i].second);
+        }
+        QVERIFY(sum > 0 && sum <= 1.0001f);
+        QCOMPARE(run->timings()->rowCount(), static_cast<int>(run->outcome().times.size()));
+        QVERIFY(run->timings()->rowCount() >= 10);
+        // Click conv1 on the canvas: its 6 feature maps of 28×28.
+        QGraphicsView* view = w.canvas();
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->mapFromScene(w.canvas()->item("conv1")->scenePos()));
+        QCOMPARE(w.canvas()->selectedNode(), std::string("conv1"));
+        QVERIFY(!run->featureMaps()->pixmap().isNull());
+        QCOMPARE(run->outcome().maps.at("conv1").shape, (nw::Shape{1, 6, 28, 28}));
+        const QImage grid = nw::ui::featureMapImage(run->outcome().maps.at("conv1"));
+        QCOMPARE(grid.size(), QSize(3 * 29, 2 * 29));  // 6 channels: 3 columns × 2 rows, 1-pixel gaps
+        // An image that cannot be read, and weights that do not fit: a message, nothing lost.
+        QTemporaryDir tmp;
+        const std::string junk = tmp.filePath("junk.png").toStdString();
+        std::ofstream(junk) << "not an image";
+        QVERIFY(!run->setImage(junk).empty());
+        QVERIFY(run->status()->text().contains("junk.png"));
+        nw::TensorMap wrong;
+        wrong.emplace("conv1.weight", nw::Tensor({6, 1, 3, 3}));
+        const std::string weights = tmp.filePath("wrong.safetensors").toStdString();
+        QCOMPARE(nw::writeSafetensors(weights, wrong), std::string());
+        QVERIFY(run->loadWeights(weights).find("do not fit") != std::string::npos);
+        QVERIFY(run->status()->text().contains("conv1.weight has shape 6×1×3×3"));
+        done.clear();
+        run->start();  // still the sample and random weights
+        QVERIFY(done.wait(30000));
+        QCOMPARE(done.first().first().toBool(), true);
+        // Cancel stops a run at the next layer.
+        QCOMPARE(w.openFile(preset("resnet50"), true), std::string());
+        QCOMPARE(run->setImage(sample), std::string());
+        done.clear();
+        run->start();
+        run->cancel();
+        QVERIFY(done.wait(60000));
+        QCOMPARE(done.first().first().toBool(), false);
+        QVERIFY(run->status()->text().contains("cancelled"));
+    }
+
+    void exportsRecentFilesThemeAndSortedSummary() {
+        QTemporaryDir tmp;
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        QVERIFY(w.recentFiles().first().endsWith("lenet5.netw"));
+        const QString svg = tmp.filePath("canvas.svg");
+        QVERIFY(w.canvas()->exportSvg(svg));
+        QFile svgFile(svg);
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        const QByteArray svgText = svgFile.readAll();
+        QVERIFY(svgText.contains("<svg") && svgText.contains("conv1"));
+        // CSV: a header, one row per layer, the totals last, numbers as plain integers.
+        const QStringList csv = QString::fromStdString(w.summaryCsv()).trimmed().split('\n');
+        QCOMPARE(csv.first(), QString("Layer,Kind,Output,Params,MACs,Memory,Receptive field"));
+        QVERIFY(csv.last().startsWith("Total,,1×10,61706,"));
+        // Sorting by MACs keeps the totals at the bottom, in both directions.
+        w.summary()->sortItems(4, Qt::DescendingOrder);
+        QCOMPARE(w.summary()->item(w.summary()->rowCount() - 1, 0)->text(), QString("Total"));
+        QCOMPARE(w.summary()->item(0, 0)->text(), QString("conv2"));
+        w.summary()->sortItems(4, Qt::AscendingOrder);
+        QCOMPARE(w.summary()->item(w.summary()->rowCount() - 1, 0)->text(), QString("Total"));
+        // Shapes on wires toggle; the dark theme is remembered.
+        w.canvas()->setWireLabels(false);
+        QCOMPARE(w.canvas()->wireLabelCount(), 0);
+        w.canvas()->setWireLabels(true);
+        QCOMPARE(w.canvas()->wireLabelCount(), static_cast<int>(w.document().graph.edges.size()));
+        w.setDarkTheme(true);
+        QVERIFY(QApplication::palette().color(QPalette::Base).lightness() < 60);
+        QVERIFY(QSettings().value("view/dark").toBool());
+        w.setDarkTheme(false);
+        QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 200);
+    }
+
     void everyPresetShowsCollapsedModulesAndTheCoreTotals() {
         const QDir dir(QString::fromStdString(nw::ui::dataDir() + "/presets"));
         const QStringList files = dir.entryList({"*.netw"}, QDir::Files);
@@ -246,8 +500,11 @@ private slots:
         QVERIFY(w.isWindowModified());
         QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
         QVERIFY(w.document() == start);
-        // Auto-layout left to right: one step; the network now runs along x.
+        // Auto-layout left to right (Graphviz on a worker thread, then animated): one step; the
+        // network now runs along x.
+        QSignalSpy laidOut(&w, &MainWindow::layoutFinished);
         QTest::keyClick(&w, Qt::Key_L, Qt::ControlModifier | Qt::ShiftModifier);
+        QVERIFY(laidOut.wait(20000));
         QCOMPARE(w.undoStack()->count(), 1);
         const auto x = [&](const char* id) { return w.document().graph.find(id)->pos->x; };
         QVERIFY(x("input") < x("conv1") && x("conv1") < x("fc3"));

@@ -1,0 +1,425 @@
+#include "run_panel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMimeData>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "analysis.h"
+#include "executor.h"
+#include "flatten.h"
+#include "image.h"
+#include "main_window.h"
+
+namespace nw::ui {
+
+namespace {
+
+const FlatNode* inputNode(const FlatGraph& flat) {
+    for (const FlatNode& n : flat.nodes)
+        if (n.kind->name == "Input") return &n;
+    return nullptr;
+}
+
+// The whole run, on a worker thread: flatten and analyse a copy of the document, prepare the image,
+// plan with the weights, run keeping each top-level node's output.
+RunOutcome execute(Document doc, std::string image, std::shared_ptr<const TensorMap> weights,
+                   std::shared_ptr<std::atomic<bool>> cancel, std::shared_ptr<std::atomic<int>> progress) {
+    RunOutcome out;
+    const FlatGraph flat = flatten(doc);
+    const Analysis analysis = analyze(flat);
+    if (analysis.errorCount() > 0) {
+        out.error = "the network has " + std::to_string(analysis.errorCount()) + " error(s); see Problems";
+        return out;
+    }
+    const FlatNode* in = inputNode(flat);
+    if (!in) {
+        out.error = "the network has no Input node";
+        return out;
+    }
+    ImageResult img = loadImage(image, in->view());
+    if (!img.error.empty()) {
+        out.error = img.error;
+        return out;
+    }
+    // Keep the output of each top-level node: its last layer in run order.
+    std::map<std::string, std::string> lastLayer;
+    for (int idx : analysis.order) {
+        const FlatNode& n = flat.nodes[static_cast<size_t>(idx)];
+        if (!n.kind->outputs.empty()) lastLayer[n.origin] = n.name;
+    }
+    RunOptions options;
+    for (const auto& [origin, layer] : lastLayer) options.keep.push_back(layer);
+    options.profile = true;
+    options.onNode = [cancel, progress](size_t done, size_t total) {
+        progress->store(static_cast<int>(100 * done / std::max<size_t>(total, 1)));
+        return !cancel->load();
+    };
+    const auto started = std::chrono::steady_clock::now();
+    std::unique_ptr<Plan> plan = weights ? std::make_unique<Plan>(flat, analysis, *weights, options)
+                                         : std::make_unique<Plan>(flat, analysis, initWeights(flat, analysis), options);
+    if (!plan->error().empty()) {
+        out.error = plan->error();
+        return out;
+    }
+    RunResult r = plan->run(img.tensor);
+    out.totalMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (!r.error.empty()) {
+        out.error = r.error;
+        return out;
+    }
+    for (const auto& [origin, layer] : lastLayer)
+        if (auto it = r.kept.find(layer); it != r.kept.end()) out.maps[origin] = std::move(it->second);
+    out.times = std::move(r.nodeMs);
+    out.output = std::move(r.output);
+    // Top 5 of the first sample; logits are shown as their softmax.
+    const Shape& s = out.output.shape;
+    if (s.size() == 2 && s[1] > 0) {
+        const float* v = out.output.ptr();
+        std::vector<float> p(v, v + s[1]);
+        float sum = 0, lo = *std::min_element(p.begin(), p.end());
+        for (float x : p) sum += x;
+        if (lo < 0 || std::abs(sum - 1.0f) > 1e-3f) {
+            const float m = *std::max_element(p.begin(), p.end());
+            sum = 0;
+            for (float& x : p) sum += (x = std::exp(x - m));
+            for (float& x : p) x /= sum;
+            out.softmaxApplied = true;
+        }
+        std::vector<std::string> labels;
+        for (const FlatNode& n : flat.nodes)
+            if (n.kind->name == "Output" && n.attrsValid) labels = loadLabels(dataDir() + "/resources", n.view().s("labels"));
+        std::vector<int64_t> idx(static_cast<size_t>(s[1]));
+        for (int64_t i = 0; i < s[1]; ++i) idx[static_cast<size_t>(i)] = i;
+        const auto k = static_cast<std::ptrdiff_t>(std::min<int64_t>(5, s[1]));
+        std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
+        for (std::ptrdiff_t i = 0; i < k; ++i) {
+            const auto c = static_cast<size_t>(idx[static_cast<size_t>(i)]);
+            out.top.push_back({c < labels.size() ? labels[c] : "class " + std::to_string(c), p[c]});
+        }
+    }
+    return out;
+}
+
+QImage tensorPreview(const Tensor& t) {  // 1×C×H×W, C = 1 or 3: min–max scaled to grey or RGB
+    if (t.shape.size() != 4 || (t.shape[1] != 1 && t.shape[1] != 3)) return {};
+    const int64_t H = t.shape[2], W = t.shape[3], C = t.shape[1];
+    const auto [lo, hi] = std::minmax_element(t.data.begin(), t.data.end());
+    const float scale = *hi > *lo ? 255.0f / (*hi - *lo) : 0.0f;
+    QImage img(static_cast<int>(W), static_cast<int>(H), QImage::Format_RGB32);
+    for (int64_t y = 0; y < H; ++y)
+        for (int64_t x = 0; x < W; ++x) {
+            int v[3];
+            for (int64_t c = 0; c < 3; ++c)
+                v[c] = static_cast<int>((t.data[static_cast<size_t>((std::min(c, C - 1) * H + y) * W + x)] - *lo) * scale);
+            img.setPixel(static_cast<int>(x), static_cast<int>(y), qRgb(v[0], v[1], v[2]));
+        }
+    return img;
+}
+
+}  // namespace
+
+QImage featureMapImage(const Tensor& t, int maxChannels) {
+    if (t.data.empty()) return {};
+    const auto [lo, hi] = std::minmax_element(t.data.begin(), t.data.end());
+    const float scale = *hi > *lo ? 255.0f / (*hi - *lo) : 0.0f;
+    auto grey = [&](float v) { return static_cast<int>((v - *lo) * scale); };
+    if (t.shape.size() == 2) {  // a flat vector (first sample) as one strip
+        const int64_t F = std::min<int64_t>(t.shape[1], 4096);
+        QImage img(static_cast<int>(F), 1, QImage::Format_Grayscale8);
+        for (int64_t f = 0; f < F; ++f) img.bits()[f] = static_cast<uchar>(grey(t.data[static_cast<size_t>(f)]));
+        return img;
+    }
+    if (t.shape.size() != 4) return {};
+    const int64_t C = std::min<int64_t>(t.shape[1], maxChannels), H = t.shape[2], W = t.shape[3];
+    const auto cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(C))));
+    const int64_t rows = (C + cols - 1) / cols, gap = 1;
+    QImage img(static_cast<int>(cols * (W + gap)), static_cast<int>(rows * (H + gap)), QImage::Format_Grayscale8);
+    img.fill(Qt::white);
+    for (int64_t c = 0; c < C; ++c) {
+        const int64_t ox = c % cols * (W + gap), oy = c / cols * (H + gap);
+        for (int64_t y = 0; y < H; ++y) {
+            uchar* line = img.scanLine(static_cast<int>(oy + y));
+            for (int64_t x = 0; x < W; ++x) line[ox + x] = static_cast<uchar>(grey(t.data[static_cast<size_t>((c * H + y) * W + x)]));
+        }
+    }
+    return img;
+}
+
+TopChart::TopChart(QWidget* parent) : QWidget(parent) { setMinimumHeight(5 * 22 + 8); }
+
+void TopChart::setEntries(std::vector<std::pair<std::string, float>> entries) {
+    entries_ = std::move(entries);
+    update();
+}
+
+void TopChart::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    const int row = 22, labelWidth = width() * 2 / 5;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+        const auto& [label, value] = entries_[i];
+        const int y = static_cast<int>(i) * row + 4;
+        p.setPen(palette().color(QPalette::WindowText));
+        p.drawText(QRect(0, y, labelWidth - 6, row - 4), Qt::AlignRight | Qt::AlignVCenter,
+                   fontMetrics().elidedText(QString::fromStdString(label), Qt::ElideRight, labelWidth - 6));
+        const int barWidth = static_cast<int>((width() - labelWidth - 60) * std::clamp(value, 0.0f, 1.0f));
+        p.fillRect(labelWidth, y + 2, std::max(barWidth, 1), row - 8, i == 0 ? QColor(0x2a, 0x6f, 0xd6) : QColor(0x8f, 0xb3, 0xe8));
+        p.drawText(QRect(labelWidth + barWidth + 6, y, 60, row - 4), Qt::AlignLeft | Qt::AlignVCenter,
+                   QString::number(static_cast<double>(value) * 100, 'f', 1) + "%");
+    }
+}
+
+RunPanel::RunPanel(MainWindow* window) : window_(window) {
+    setAcceptDrops(true);
+    auto* content = new QWidget;
+    auto* layout = new QVBoxLayout(content);
+    auto* imageRow = new QHBoxLayout;
+    samples_ = new QComboBox;
+    samples_->addItem(tr("Sample image…"));
+    const QDir sampleDir(QString::fromStdString(dataDir() + "/resources/samples"));
+    for (const QString& f : sampleDir.entryList({"*.png", "*.jpg", "*.bmp"}, QDir::Files, QDir::Name))
+        samples_->addItem(f, sampleDir.filePath(f));
+    auto* openImage = new QPushButton(tr("Open image…"));
+    imageRow->addWidget(samples_, 1);
+    imageRow->addWidget(openImage);
+    layout->addLayout(imageRow);
+    auto* weightsRow = new QHBoxLayout;
+    weightsChoice_ = new QComboBox;
+    weightsChoice_->addItem(tr("Random weights (seeded)"));
+    auto* loadWeightsButton = new QPushButton(tr("Load weights…"));
+    weightsRow->addWidget(weightsChoice_, 1);
+    weightsRow->addWidget(loadWeightsButton);
+    layout->addLayout(weightsRow);
+    auto* previewRow = new QHBoxLayout;
+    preview_ = new QLabel;
+    preview_->setFixedSize(112, 112);
+    preview_->setAlignment(Qt::AlignCenter);
+    preview_->setFrameShape(QFrame::StyledPanel);
+    previewCaption_ = new QLabel(tr("Drop an image here, or choose one above."));
+    previewCaption_->setWordWrap(true);
+    previewRow->addWidget(preview_);
+    previewRow->addWidget(previewCaption_, 1);
+    layout->addLayout(previewRow);
+    auto* runRow = new QHBoxLayout;
+    runButton_ = new QPushButton(tr("Run"));
+    runButton_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    cancelButton_ = new QPushButton(tr("Cancel"));
+    cancelButton_->setEnabled(false);
+    bar_ = new QProgressBar;
+    bar_->setRange(0, 100);
+    bar_->setValue(0);
+    runRow->addWidget(runButton_);
+    runRow->addWidget(cancelButton_);
+    runRow->addWidget(bar_, 1);
+    layout->addLayout(runRow);
+    status_ = new QLabel;
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(status_);
+    chart_ = new TopChart;
+    layout->addWidget(chart_);
+    mapsCaption_ = new QLabel(tr("After a run, select a node to see its feature maps."));
+    mapsCaption_->setWordWrap(true);
+    layout->addWidget(mapsCaption_);
+    maps_ = new QLabel;
+    maps_->setAlignment(Qt::AlignCenter);
+    maps_->setMinimumHeight(200);
+    layout->addWidget(maps_);
+    timings_ = new QTableWidget(0, 2);
+    timings_->setHorizontalHeaderLabels({tr("Layer"), tr("ms")});
+    timings_->verticalHeader()->hide();
+    timings_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    timings_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    timings_->setMinimumHeight(160);
+    layout->addWidget(timings_);
+    layout->addStretch();
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+
+    connect(samples_, &QComboBox::activated, this, [this](int i) {
+        if (i > 0) setImage(samples_->itemData(i).toString().toStdString());
+    });
+    connect(openImage, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), QString(), tr("Images (*.png *.jpg *.jpeg *.bmp)"));
+        if (!path.isEmpty()) setImage(path.toStdString());
+    });
+    connect(loadWeightsButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Load weights"), QString(), tr("safetensors (*.safetensors)"));
+        if (!path.isEmpty()) loadWeights(path.toStdString());
+    });
+    connect(weightsChoice_, &QComboBox::activated, this, [this](int i) {
+        if (i == 0) loadWeights("");
+    });
+    connect(runButton_, &QPushButton::clicked, this, &RunPanel::start);
+    connect(cancelButton_, &QPushButton::clicked, this, &RunPanel::cancel);
+    connect(&watcher_, &QFutureWatcher<RunOutcome>::finished, this, [this] {
+        outcome_ = watcher_.result();
+        running_ = false;
+        runButton_->setEnabled(true);
+        cancelButton_->setEnabled(false);
+        bar_->setValue(outcome_.error.empty() ? 100 : 0);
+        showOutcome();
+        emit finished(outcome_.error.empty());
+    });
+    auto* poll = new QTimer(this);  // the worker's progress, a few times a second
+    poll->setInterval(50);
+    connect(poll, &QTimer::timeout, this, [this] {
+        if (running_ && progress_) bar_->setValue(progress_->load());
+    });
+    poll->start();
+}
+
+std::string RunPanel::setImage(const std::string& path) {
+    const FlatGraph flat = flatten(window_->document());
+    const FlatNode* in = inputNode(flat);
+    if (!in) {
+        status_->setText(tr("The network has no Input node."));
+        return "the network has no Input node";
+    }
+    ImageResult img = loadImage(path, in->view());
+    if (!img.error.empty()) {
+        status_->setText(QString::fromStdString(img.error));
+        return img.error;  // the previous image stays chosen
+    }
+    image_ = path;
+    preview_->setPixmap(QPixmap::fromImage(tensorPreview(img.tensor)).scaled(preview_->size(), Qt::KeepAspectRatio));
+    previewCaption_->setText(QString::fromStdString(QFileInfo(QString::fromStdString(path)).fileName().toStdString() +
+                                                    "\nprepared as " + formatShape(img.tensor.shape) + " (normalize: " +
+                                                    in->view().s("normalize") + ")"));
+    status_->setText(tr("Ready to run."));
+    return {};
+}
+
+std::string RunPanel::loadWeights(const std::string& path) {
+    if (path.empty()) {
+        weights_.reset();
+        weightsChoice_->setCurrentIndex(0);
+        status_->setText(tr("Random weights (PyTorch's default initialisation, seed 0)."));
+        return {};
+    }
+    TensorMapResult r = readSafetensors(path);
+    if (!r.error.empty()) {
+        status_->setText(QString::fromStdString(r.error));
+        return r.error;
+    }
+    // Check them against the network now, so a mismatch is seen before a run.
+    const FlatGraph flat = flatten(window_->document());
+    const Analysis analysis = analyze(flat);
+    if (std::vector<std::string> problems = checkWeights(flat, analysis, r.tensors); !problems.empty()) {
+        std::string text = "these weights do not fit the network:";
+        for (size_t i = 0; i < problems.size() && i < 12; ++i) text += "\n  " + problems[i];
+        if (problems.size() > 12) text += "\n  … and " + std::to_string(problems.size() - 12) + " more";
+        status_->setText(QString::fromStdString(text));
+        return text;
+    }
+    weights_ = std::make_shared<const TensorMap>(std::move(r.tensors));
+    if (weightsChoice_->count() > 1) weightsChoice_->removeItem(1);
+    weightsChoice_->addItem(QFileInfo(QString::fromStdString(path)).fileName());
+    weightsChoice_->setCurrentIndex(1);
+    status_->setText(tr("Weights loaded."));
+    return {};
+}
+
+void RunPanel::start() {
+    if (running_) return;
+    if (image_.empty()) {
+        status_->setText(tr("Choose an image first (a sample, a file, or drop one here)."));
+        return;
+    }
+    running_ = true;
+    runButton_->setEnabled(false);
+    cancelButton_->setEnabled(true);
+    bar_->setValue(0);
+    status_->setText(tr("Running…"));
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    progress_ = std::make_shared<std::atomic<int>>(0);
+    watcher_.setFuture(QtConcurrent::run(execute, window_->document(), image_, weights_, cancel_, progress_));
+}
+
+void RunPanel::cancel() {
+    if (cancel_) cancel_->store(true);
+}
+
+void RunPanel::networkChanged() {
+    outcome_ = RunOutcome{};
+    chart_->setEntries({});
+    timings_->setRowCount(0);
+    maps_->clear();
+    mapsCaption_->setText(tr("After a run, select a node to see its feature maps."));
+    if (!image_.empty()) setImage(image_);  // prepared for the new network's input
+}
+
+void RunPanel::showOutcome() {
+    if (!outcome_.error.empty()) {
+        status_->setText(QString::fromStdString("Run failed: " + outcome_.error));
+        return;
+    }
+    status_->setText(QString::fromStdString("Ran in " + std::to_string(static_cast<int>(std::round(outcome_.totalMs))) +
+                                            " ms (plan included); output " + formatShape(outcome_.output.shape) +
+                                            (outcome_.softmaxApplied ? ", shown as softmax of the logits" : "")));
+    chart_->setEntries(outcome_.top);
+    auto times = outcome_.times;
+    std::stable_sort(times.begin(), times.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    timings_->setSortingEnabled(false);
+    timings_->setRowCount(static_cast<int>(times.size()));
+    for (int i = 0; i < static_cast<int>(times.size()); ++i) {
+        timings_->setItem(i, 0, new QTableWidgetItem(QString::fromStdString(times[static_cast<size_t>(i)].first)));
+        auto* ms = new QTableWidgetItem(QString::number(times[static_cast<size_t>(i)].second, 'f', 3));
+        ms->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        timings_->setItem(i, 1, ms);
+    }
+    showNode(shownNode_);
+}
+
+void RunPanel::showNode(const std::string& id) {
+    shownNode_ = id;
+    auto it = outcome_.maps.find(id);
+    if (id.empty() || it == outcome_.maps.end()) {
+        maps_->clear();
+        if (!outcome_.maps.empty()) mapsCaption_->setText(tr("Select a node to see its feature maps."));
+        return;
+    }
+    const Tensor& t = it->second;
+    const QImage img = featureMapImage(t);
+    const auto [lo, hi] = std::minmax_element(t.data.begin(), t.data.end());
+    const int64_t channels = t.shape.size() == 4 ? t.shape[1] : 1;
+    mapsCaption_->setText(QString::fromStdString(
+        id + ": " + formatShape(t.shape) + (channels > 64 ? " (first 64 of " + std::to_string(channels) + " channels)" : "") +
+        "\nblack = " + std::to_string(*lo) + ", white = " + std::to_string(*hi)));
+    const int width = std::max(200, maps_->width());
+    maps_->setPixmap(QPixmap::fromImage(img).scaled(width, t.shape.size() == 2 ? 24 : width, Qt::KeepAspectRatio,
+                                                     Qt::FastTransformation));
+}
+
+void RunPanel::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void RunPanel::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) {
+        setImage(urls.first().toLocalFile().toStdString());
+        event->acceptProposedAction();
+    }
+}
+
+}  // namespace nw::ui
