@@ -1,6 +1,7 @@
 #include "restructure.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -57,7 +58,42 @@ bool nameTaken(const Document& doc, const std::string& name) {
 
 }  // namespace
 
-Restructured groupIntoModule(const Document& doc, const std::vector<std::string>& ids, const std::string& name) {
+Document moduleView(const Document& doc, const std::string& name) {
+    Document view = doc;
+    if (const ModuleDef* m = doc.findModule(name)) view.graph = m->body;
+    return view;
+}
+
+Document fromModuleView(const Document& doc, const std::string& name, const Document& view) {
+    Document out = doc;
+    out.modules = view.modules;
+    for (ModuleDef& m : out.modules)
+        if (m.name == name) m.body = view.graph;
+    return out;
+}
+
+// Names a formula ("=planes * 4", "stride != 1") refers to.
+std::set<std::string> namesIn(const std::string& formula) {
+    std::set<std::string> names;
+    for (size_t i = 0; i < formula.size();) {
+        const auto c = static_cast<unsigned char>(formula[i]);
+        if (std::isalpha(c) || c == '_') {
+            size_t j = i;
+            while (j < formula.size() && (std::isalnum(static_cast<unsigned char>(formula[j])) || formula[j] == '_')) ++j;
+            names.insert(formula.substr(i, j - i));
+            i = j;
+        } else if (c == '"') {  // a string literal: skip it
+            i = formula.find('"', i + 1);
+            i = i == std::string::npos ? formula.size() : i + 1;
+        } else {
+            ++i;
+        }
+    }
+    return names;
+}
+
+Restructured groupIntoModule(const Document& doc, const std::vector<std::string>& ids, const std::string& name,
+                             const ModuleDef* enclosing) {
     Restructured r;
     if (ids.empty()) return {{}, "select the nodes to group first", {}};
     if (name.empty() || name.find_first_of(" \t\n.\"") != std::string::npos)
@@ -142,6 +178,24 @@ Restructured groupIntoModule(const Document& doc, const std::vector<std::string>
         Node inner = n;
         if (inner.pos) inner.pos = Point{inner.pos->x - centre.x, inner.pos->y - centre.y};
         mod.body.nodes.push_back(std::move(inner));
+    }
+    // Parameters of the enclosing module that the grouped formulas use are passed through.
+    if (enclosing) {
+        std::set<std::string> used;
+        auto scan = [&](const AttrValue& v) {
+            if (const auto* s = std::get_if<std::string>(&v); s && !s->empty() && (*s)[0] == '=')
+                for (const std::string& n : namesIn(s->substr(1))) used.insert(n);
+        };
+        for (const Node& n : mod.body.nodes) {
+            for (const auto& [k, v] : n.attrs) scan(v);
+            for (const auto& [k, v] : n.repeatAttrs) scan(v);
+            for (const std::string& w : namesIn(n.when)) used.insert(w);
+        }
+        for (const auto& [param, def] : enclosing->params)
+            if (used.count(param)) {
+                mod.params.push_back({param, def});
+                instance.attrs[param] = "=" + param;
+            }
     }
     kept.insert(kept.begin() + static_cast<std::ptrdiff_t>(std::min(at, kept.size())), instance);
     out.graph.nodes = std::move(kept);

@@ -20,8 +20,11 @@ struct Restructured {
 // Moves top-level nodes `ids` into a new module `name` used once in their place. The module's inputs
 // are the distinct sources of wires entering the selection ("in", "in2", …), its outputs the distinct
 // selected ports wires leave from ("out", "out2", …). Refused for Input/Output nodes and for a
-// selection a path leaves and re-enters (the instance would sit in a cycle).
-Restructured groupIntoModule(const Document& doc, const std::vector<std::string>& ids, const std::string& name);
+// selection a path leaves and re-enters (the instance would sit in a cycle). Grouping inside module
+// `enclosing` (doc is its moduleView): parameters the selection's formulas use become parameters of
+// the new module, passed through by the instance ("=planes").
+Restructured groupIntoModule(const Document& doc, const std::vector<std::string>& ids, const std::string& name,
+                             const ModuleDef* enclosing = nullptr);
 
 // Replaces module instance `id` by its body's nodes, named `id.<node>` as the flattener names them
 // (so weight names do not change): parameters and formulas evaluated, false conditions bypassed,
@@ -37,6 +40,36 @@ Document copyNodes(const Document& doc, const std::vector<std::string>& ids);
 // Adds the clip's nodes with fresh ids, moved by `offset`, and the modules they need (a module of the
 // same name and a different definition is renamed).
 Restructured pasteNodes(const Document& doc, const Document& clip, Point offset);
+
+// `doc` as seen from inside module `name`: its graph is the module's body (the modules stay). Edits
+// and restructurings written for the top-level graph then work inside a module unchanged.
+Document moduleView(const Document& doc, const std::string& name);
+// Puts a changed module view back: its graph becomes module `name`'s body, its modules the document's.
+Document fromModuleView(const Document& doc, const std::string& name, const Document& view);
+
+// An edit applied inside module `name`'s body (the inner edit sees the body as the graph). Every
+// instance of the module changes with it.
+class InModule : public Edit {
+public:
+    InModule(std::string name, std::unique_ptr<Edit> inner) : name_(std::move(name)), inner_(std::move(inner)) {}
+    void apply(Document& doc) override { swapped(doc, [&] { inner_->apply(doc); }); }
+    void revert(Document& doc) override { swapped(doc, [&] { inner_->revert(doc); }); }
+    std::string text() const override { return inner_->text() + " in " + name_; }
+
+private:
+    std::string name_;
+    std::unique_ptr<Edit> inner_;
+    template <typename F>
+    void swapped(Document& doc, F f) {
+        for (ModuleDef& m : doc.modules)
+            if (m.name == name_) {
+                std::swap(doc.graph, m.body);
+                f();
+                std::swap(doc.graph, m.body);
+                return;
+            }
+    }
+};
 
 // One undo step that swaps whole documents: exact for any structural change.
 class ReplaceDocument : public Edit {

@@ -318,6 +318,12 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
     if (!ids.isEmpty()) emit nodesMoved(ids, positions);
 }
 
+void GraphView::mouseDoubleClickEvent(QMouseEvent* event) {
+    const std::string id = nodeAt(event->pos());
+    if (!id.empty()) emit nodeActivated(QString::fromStdString(id));
+    else QGraphicsView::mouseDoubleClickEvent(event);
+}
+
 void GraphView::fit() {
     fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
     // A long network fitted whole would be unreadable: keep labels legible and start at the top.

@@ -53,6 +53,7 @@ signals:
     void connectRequested(const QString& from, const QString& to);
     // Nodes were dragged to new places (scene coordinates of their centres).
     void nodesMoved(const QStringList& ids, const QList<QPointF>& positions);
+    void nodeActivated(const QString& id);  // double-clicked
     // A layer kind from the palette was dropped at `scenePos`.
     void kindDropped(const QString& kind, const QPointF& scenePos);
 
@@ -61,6 +62,7 @@ protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dragMoveEvent(QDragMoveEvent* event) override;
     void dropEvent(QDropEvent* event) override;

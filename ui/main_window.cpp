@@ -25,6 +25,9 @@
 #include <QSettings>
 #include <QStyleFactory>
 #include <QVariantAnimation>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 #include <map>
@@ -71,6 +74,7 @@ namespace {
 
 constexpr int kTotalRole = Qt::UserRole + 1;  // marks the summary's totals row, which sorting keeps last
 constexpr const char* kNetwMime = "application/x-netwright";
+constexpr const char* kOutputPrefix = "output:";  // ids of a module's outputs drawn as end nodes
 
 // Sorts numbers by value and keeps the totals row at the bottom in either order.
 class SummaryItem : public QTableWidgetItem {
@@ -113,7 +117,25 @@ QTableWidgetItem* numberItem(int64_t v) {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), view_(new GraphView(this)), inspector_(new Inspector), undo_(new QUndoStack(this)) {
-    setCentralWidget(view_);
+    // The canvas, under a breadcrumb bar that appears while a module is open for editing.
+    auto* centre = new QWidget;
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->setSpacing(0);
+    crumbBar_ = new QWidget;
+    auto* crumbLayout = new QHBoxLayout(crumbBar_);
+    crumbLayout->setContentsMargins(8, 4, 8, 4);
+    auto* back = new QPushButton(tr("‹ Back to the network"));
+    crumb_ = new QLabel;
+    crumbLayout->addWidget(back);
+    crumbLayout->addWidget(crumb_, 1);
+    crumbBar_->setAutoFillBackground(true);
+    crumbBar_->setBackgroundRole(QPalette::AlternateBase);
+    crumbBar_->hide();
+    connect(back, &QPushButton::clicked, this, &MainWindow::closeModule);
+    centreLayout->addWidget(crumbBar_);
+    centreLayout->addWidget(view_, 1);
+    setCentralWidget(centre);
     setDockNestingEnabled(true);
 
     auto* paletteBox = new QWidget;
@@ -139,25 +161,45 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(view_, &GraphView::kindDropped, this,
             [this](const QString& kind, const QPointF& at) { addLayer(kind.toStdString(), at); });
-    view_->whyNot = [this](const std::string& from, const std::string& to) { return whyNotConnect(doc_, from, to); };
+    view_->whyNot = [this](const std::string& from, const std::string& to) -> std::string {
+        if (!scope_.empty()) {
+            const ModuleDef* m = doc_.findModule(scope_);
+            if (to.rfind(kOutputPrefix, 0) == 0) return "a module's outputs are fixed; wire into the node that feeds it";
+            if (m && std::find(m->inputs.begin(), m->inputs.end(), to) != m->inputs.end()) return "a module input takes no input";
+            if (m && std::find(m->inputs.begin(), m->inputs.end(), from) != m->inputs.end()) {
+                if (!scoped_.graph.find(to)) return "no node '" + to + "'";
+                for (const Edge& e : scoped_.graph.edges)
+                    if (e.from == from && e.to == to) return from + " already feeds " + to;
+                return {};
+            }
+            if (from.rfind(kOutputPrefix, 0) == 0) return "a module output feeds nothing inside the module";
+        }
+        return whyNotConnect(shown(), from, to);
+    };
     connect(view_, &GraphView::nodesMoved, this, [this](const QStringList& ids, const QList<QPointF>& positions) {
         std::vector<std::pair<std::string, Point>> moves;
         for (qsizetype i = 0; i < ids.size(); ++i) moves.push_back({ids[i].toStdString(), Point{positions[i].x(), positions[i].y()}});
         const std::string text = moves.size() == 1 ? "Move " + moves[0].first : "Move " + std::to_string(moves.size()) + " nodes";
-        undo_->push(new EditCommand(this, std::make_unique<SetPositions>(std::move(moves), text)));
+        pushEdit(std::make_unique<SetPositions>(std::move(moves), text));
     });
     connect(view_, &GraphView::connectRequested, this, [this](const QString& from, const QString& to) {
-        const std::string why = whyNotConnect(doc_, from.toStdString(), to.toStdString());
+        const std::string why = view_->whyNot(from.toStdString(), to.toStdString());
         if (!why.empty()) {
             statusBar()->showMessage(tr("Cannot connect: %1").arg(QString::fromStdString(why)), 6000);
             return;
         }
-        undo_->push(new EditCommand(this, std::make_unique<AddEdge>(Edge{.from = from.toStdString(), .to = to.toStdString()})));
+        pushEdit(std::make_unique<AddEdge>(Edge{.from = from.toStdString(), .to = to.toStdString()}));
+    });
+    connect(view_, &GraphView::nodeActivated, this, [this](const QString& id) {  // double click: open a module
+        if (const Node* n = shown().graph.find(id.toStdString()); n && doc_.findModule(n->kind)) openModule(n->kind);
     });
 
-    summary_ = new QTableWidget(0, 7);
+    summary_ = new QTableWidget(0, 8);
     summary_->setHorizontalHeaderLabels({tr("Layer"), tr("Kind"), tr("Output"), tr("Params"), tr("MACs"), tr("Memory"),
-                                         tr("Receptive field")});
+                                         tr("Receptive field"), tr("#")});
+    // Run order (column #) until the person sorts by another column; clicking # brings it back.
+    summary_->horizontalHeader()->setSortIndicator(7, Qt::AscendingOrder);
+    summary_->horizontalHeader()->setSortIndicatorShown(true);
     summary_->verticalHeader()->hide();
     summary_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     summary_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -174,10 +216,10 @@ MainWindow::MainWindow(QWidget* parent)
     addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
     splitDockWidget(inspectorDock, summaryDock, Qt::Vertical);
     connect(view_->scene(), &QGraphicsScene::selectionChanged, this, [this] {
-        inspector_->showNode(doc_, view_->selectedNode());
+        inspector_->showNode(shown(), view_->selectedNode());
     });
     connect(inspector_, &Inspector::edited, this, [this](const QString& node, const QString& attr, const AttrValue& v) {
-        undo_->push(new EditCommand(this, std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v)));
+        pushEdit(std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v));
     });
     connect(undo_, &QUndoStack::cleanChanged, this, [this] { updateTitle(); });
     autosave_ = new QTimer(this);
@@ -327,6 +369,14 @@ void MainWindow::buildMenus() {
     })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
     moduleMenu->addAction(tr("&Expand module"), this, [this] { expandSelected(); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G));
+    moduleMenu->addAction(tr("&Open module for editing"), this, [this] {
+        const Node* n = shown().graph.find(view_->selectedNode());
+        const std::string error = n ? openModule(n->kind) : "select a module instance first";
+        if (!error.empty()) statusBar()->showMessage(QString::fromStdString(error), 6000);
+    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    moduleMenu->addAction(tr("&Back to the network"), this, &MainWindow::closeModule)
+        ->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Up));
+    moduleMenu->addSeparator();
     moduleMenu->addAction(tr("&Repeat ×N…"), this, [this] {
         bool ok = false;
         const int n = QInputDialog::getInt(this, tr("Repeat module"), tr("Copies in sequence:"), 2, 1, 1000, 1, &ok);
@@ -392,6 +442,7 @@ std::string MainWindow::openFile(const std::string& path, bool quiet) {
     }
     doc_ = std::move(*r.document);
     path_ = path;
+    scope_.clear();
     undo_->clear();
     recovered_ = false;
     bool placed = true;
@@ -442,18 +493,18 @@ void MainWindow::fillRecentMenu() {
 std::string MainWindow::addLayer(const std::string& kind, std::optional<QPointF> scenePos) {
     std::string base = kind;
     for (char& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    Node node{.id = freshId(doc_, base), .kind = kind};
+    Node node{.id = freshId(shown(), base), .kind = kind};
     const QPointF centre = scenePos.value_or(view_->mapToScene(view_->viewport()->rect().center()));
     node.pos = Point{centre.x(), centre.y()};
     // Below whatever already sits there, so new nodes never hide each other.
     auto occupied = [&](const Point& p) {
-        for (const Node& n : doc_.graph.nodes)
+        for (const Node& n : shown().graph.nodes)
             if (n.pos && std::abs(n.pos->x - p.x) < 180 && std::abs(n.pos->y - p.y) < 80) return true;
         return false;
     };
     while (occupied(*node.pos)) node.pos->y += 90;
     const std::string id = node.id;
-    undo_->push(new EditCommand(this, std::make_unique<AddNode>(std::move(node))));
+    pushEdit(std::make_unique<AddNode>(std::move(node)));
     view_->selectNode(id);
     return id;
 }
@@ -472,12 +523,12 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
         std::vector<std::pair<std::string, Point>> positions;
         std::vector<std::pair<QGraphicsItem*, QLineF>> paths;  // from where the node is to where it goes
         for (const Node& n : laidOut.graph.nodes)
-            if (n.pos && doc_.graph.find(n.id)) {  // nodes deleted meanwhile are skipped
+            if (n.pos && shown().graph.find(n.id)) {  // nodes deleted meanwhile are skipped
                 positions.push_back({n.id, *n.pos});
                 if (QGraphicsItem* it = view_->item(n.id)) paths.push_back({it, QLineF(it->pos(), QPointF(n.pos->x, n.pos->y))});
             }
         auto finish = [this, positions] {
-            undo_->push(new EditCommand(this, std::make_unique<SetPositions>(positions, "Auto-layout")));
+            pushEdit(std::make_unique<SetPositions>(positions, "Auto-layout"));
             view_->fit();
             layoutRunning_ = false;
             statusBar()->clearMessage();
@@ -495,10 +546,48 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
         connect(motion, &QVariantAnimation::finished, this, finish);
         motion->start(QAbstractAnimation::DeleteWhenStopped);
     });
-    watcher->setFuture(QtConcurrent::run([doc = doc_, options]() mutable {
+    watcher->setFuture(QtConcurrent::run([doc = shown(), options]() mutable {
         layoutDocument(doc, options, 170, 58);
         return doc;
     }));
+}
+
+void MainWindow::pushEdit(std::unique_ptr<Edit> edit) {
+    if (!scope_.empty()) edit = std::make_unique<InModule>(scope_, std::move(edit));
+    undo_->push(new EditCommand(this, std::move(edit)));
+}
+
+std::string MainWindow::openModule(const std::string& name) {
+    const ModuleDef* m = doc_.findModule(name);
+    if (!m) return "'" + name + "' is a layer kind, not a module";
+    scope_ = name;
+    // A body without positions (presets) is laid out when first opened: one undo step.
+    bool placed = true;
+    for (const Node& n : m->body.nodes) placed &= n.pos.has_value();
+    if (!placed) {
+        Document view = moduleView(doc_, name);
+        for (const std::string& in : m->inputs) view.graph.nodes.push_back(Node{.id = in, .kind = "Input"});
+        layoutDocument(view, {}, 170, 58);
+        std::vector<std::pair<std::string, Point>> positions;
+        for (size_t i = 0; i < m->body.nodes.size(); ++i) positions.push_back({view.graph.nodes[i].id, *view.graph.nodes[i].pos});
+        pushEdit(std::make_unique<SetPositions>(std::move(positions), "Lay out " + name));
+    }
+    refresh();
+    view_->fit();
+    return {};
+}
+
+void MainWindow::closeModule() {
+    if (scope_.empty()) return;
+    const std::string was = scope_;
+    scope_.clear();
+    refresh();
+    view_->fit();
+    view_->focusNode([&] {  // an instance of the module just edited
+        for (const Node& n : doc_.graph.nodes)
+            if (n.kind == was) return n.id;
+        return std::string();
+    }());
 }
 
 std::string MainWindow::applyRestructured(const Restructured& r, const std::string& text) {
@@ -506,7 +595,9 @@ std::string MainWindow::applyRestructured(const Restructured& r, const std::stri
         statusBar()->showMessage(QString::fromStdString(text + ": " + r.error), 8000);
         return r.error;
     }
-    undo_->push(new EditCommand(this, std::make_unique<ReplaceDocument>(*r.doc, text)));
+    // Inside an open module the change was made to its view: put the body back into the document.
+    Document after = scope_.empty() ? *r.doc : fromModuleView(doc_, scope_, *r.doc);
+    undo_->push(new EditCommand(this, std::make_unique<ReplaceDocument>(std::move(after), scope_.empty() ? text : text + " in " + scope_)));
     view_->scene()->clearSelection();
     for (const std::string& id : r.nodes)
         if (QGraphicsItem* it = view_->item(id)) it->setSelected(true);
@@ -514,23 +605,25 @@ std::string MainWindow::applyRestructured(const Restructured& r, const std::stri
 }
 
 std::string MainWindow::groupSelection(const std::string& moduleName) {
-    return applyRestructured(groupIntoModule(doc_, view_->selectedNodes(), moduleName), "Group into " + moduleName);
+    return applyRestructured(groupIntoModule(shown(), view_->selectedNodes(), moduleName,
+                                             scope_.empty() ? nullptr : doc_.findModule(scope_)),
+                             "Group into " + moduleName);
 }
 
 std::string MainWindow::expandSelected() {
     const std::string id = view_->selectedNode();
-    return applyRestructured(expandInstance(doc_, id), "Expand " + id);
+    return applyRestructured(expandInstance(shown(), id), "Expand " + id);
 }
 
 std::string MainWindow::repeatSelected(int64_t copies) {
     const std::string id = view_->selectedNode();
-    return applyRestructured(setRepeat(doc_, id, copies), "Repeat " + id + " ×" + std::to_string(copies));
+    return applyRestructured(setRepeat(shown(), id, copies), "Repeat " + id + " ×" + std::to_string(copies));
 }
 
 void MainWindow::copySelection() {
     const std::vector<std::string> ids = view_->selectedNodes();
     if (ids.empty()) return;
-    const QByteArray text = QByteArray::fromStdString(serializeNetw(copyNodes(doc_, ids)));
+    const QByteArray text = QByteArray::fromStdString(serializeNetw(copyNodes(shown(), ids)));
     auto* mime = new QMimeData;
     mime->setData(kNetwMime, text);
     mime->setText(QString::fromUtf8(text));  // other programs (and other windows) see plain .netw JSON
@@ -552,18 +645,19 @@ std::string MainWindow::paste() {
         y += n.pos.value_or(Point{}).y / static_cast<double>(clip.document->graph.nodes.size());
     }
     const QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
-    return applyRestructured(pasteNodes(doc_, *clip.document, {centre.x() - x, centre.y() - y}), "Paste");
+    return applyRestructured(pasteNodes(shown(), *clip.document, {centre.x() - x, centre.y() - y}), "Paste");
 }
 
 std::string MainWindow::duplicateSelection() {
     const std::vector<std::string> ids = view_->selectedNodes();
     if (ids.empty()) return "nothing selected";
-    return applyRestructured(pasteNodes(doc_, copyNodes(doc_, ids), {40, 40}), "Duplicate");
+    return applyRestructured(pasteNodes(shown(), copyNodes(shown(), ids), {40, 40}), "Duplicate");
 }
 
 void MainWindow::deleteSelection() {
     std::vector<std::string> ids = view_->selectedNodes();
-    if (!ids.empty()) undo_->push(new EditCommand(this, std::make_unique<RemoveNodes>(std::move(ids))));
+    std::erase_if(ids, [this](const std::string& id) { return !shown().graph.find(id); });  // not a module's end nodes
+    if (!ids.empty()) pushEdit(std::make_unique<RemoveNodes>(std::move(ids)));
 }
 
 std::string MainWindow::recoveryFile() {
@@ -626,9 +720,40 @@ void MainWindow::updateTitle() {
 void MainWindow::refresh() {
     flat_ = flatten(doc_);
     analysis_ = analyze(flat_);
-    // Facts per top-level node: its kind, its output (a module's last layer), its problems.
+    if (!scope_.empty() && !doc_.findModule(scope_)) scope_.clear();  // undone away
+    // Facts per shown node: its kind, its output (a module's last layer), its problems. At the top
+    // level a flat layer belongs to the top-level node it came from (`origin`); inside a module, to
+    // the body node its name continues with, in the first instance found.
+    const Document* shownDoc = &doc_;
+    std::string prefix;  // inside a module: the flat name of its first instance, plus "."
+    if (!scope_.empty()) {
+        scoped_ = moduleView(doc_, scope_);
+        shownDoc = &scoped_;
+        const Graph& body = scoped_.graph;
+        for (const FlatNode& n : flat_.nodes) {
+            if (!prefix.empty() || body.nodes.empty()) break;
+            for (const Node& b : body.nodes) {
+                const std::string tail = "." + b.id;
+                if (n.name.size() > tail.size() && n.name.compare(n.name.size() - tail.size(), tail.size(), tail) == 0) {
+                    const std::string candidate = n.name.substr(0, n.name.size() - b.id.size());
+                    int found = 0;
+                    for (const Node& other : body.nodes) found += flat_.find(candidate + other.id) >= 0;
+                    if (2 * found >= static_cast<int>(body.nodes.size())) prefix = candidate;
+                    break;
+                }
+            }
+        }
+    }
+    auto owner = [&](const FlatNode& n) -> std::string {
+        if (scope_.empty()) return n.origin;
+        if (prefix.empty() || n.name.rfind(prefix, 0) != 0) return {};
+        const std::string rest = n.name.substr(prefix.size());
+        for (const Node& b : scoped_.graph.nodes)
+            if (rest == b.id || rest.rfind(b.id + ".", 0) == 0) return b.id;
+        return {};
+    };
     std::map<std::string, NodeFacts> facts;
-    for (const Node& n : doc_.graph.nodes) {
+    for (const Node& n : shownDoc->graph.nodes) {
         NodeFacts& f = facts[n.id];
         const LayerKind* kind = Registry::instance().find(n.kind);
         f.kind = n.kind;
@@ -637,24 +762,52 @@ void MainWindow::refresh() {
     for (int idx : analysis_.order) {
         const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
         const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
-        if (r.known && !r.outputs.empty()) facts[node.origin].shape = formatShape(r.outputs[0]);
+        auto it = facts.find(owner(node));
+        if (it != facts.end() && r.known && !r.outputs.empty()) it->second.shape = formatShape(r.outputs[0]);
     }
     for (const Diagnostic& d : analysis_.diagnostics) {
         int i = flat_.find(d.node);
-        std::string id = i >= 0 ? flat_.nodes[static_cast<size_t>(i)].origin : d.node;
-        auto it = facts.find(id);
+        auto it = facts.find(i >= 0 ? owner(flat_.nodes[static_cast<size_t>(i)]) : d.node);
         if (it == facts.end()) continue;
         (d.severity == Severity::Error ? it->second.errors : it->second.warnings)++;
         it->second.problems += (it->second.problems.empty() ? "" : "\n") + d.message;
     }
+    // A module's inputs and outputs are drawn as end nodes, wired to the body.
+    Document display;
+    const Document* drawn = shownDoc;
+    if (!scope_.empty()) {
+        display = scoped_;
+        const ModuleDef* m = doc_.findModule(scope_);
+        double top = 0, bottom = 0;
+        for (const Node& n : display.graph.nodes)
+            if (n.pos) top = std::min(top, n.pos->y), bottom = std::max(bottom, n.pos->y);
+        for (size_t i = 0; i < m->inputs.size(); ++i) {
+            const std::string& in = m->inputs[i];
+            display.graph.nodes.push_back(Node{.id = in, .kind = "Input", .pos = Point{200.0 * static_cast<double>(i), top - 100}});
+            facts[in] = NodeFacts{.kind = "module input", .category = "Input/Output"};
+        }
+        for (size_t i = 0; i < m->outputs.size(); ++i) {
+            const ModuleOutput& out = m->outputs[i];
+            const std::string id = kOutputPrefix + out.name;
+            const Node* src = display.graph.find(out.node);
+            const Point p = src && src->pos ? Point{src->pos->x + 200.0 * static_cast<double>(i), bottom + 100} : Point{};
+            display.graph.nodes.push_back(Node{.id = id, .kind = "Output", .pos = p});
+            display.graph.edges.push_back(Edge{.from = out.node, .fromPort = out.port, .to = id});
+            facts[id] = NodeFacts{.kind = "module output " + out.name, .category = "Input/Output"};
+        }
+        drawn = &display;
+        crumb_->setText(tr("Network › <b>%1</b> — editing the module changes all its instances")
+                            .arg(QString::fromStdString(scope_).toHtmlEscaped()));
+    }
+    crumbBar_->setVisible(!scope_.empty());
     const std::string selected = view_->selectedNode();
     {
         const QSignalBlocker quiet(view_->scene());  // redrawing is not a change of selection
-        view_->show(doc_, facts);
+        view_->show(*drawn, facts);
         view_->selectNode(selected);
     }
     // The inspector may be inside the signal that caused this refresh: rebuild it afterwards.
-    QTimer::singleShot(0, this, [this] { inspector_->showNode(doc_, view_->selectedNode()); });
+    QTimer::singleShot(0, this, [this] { inspector_->showNode(shown(), view_->selectedNode()); });
     fillSummary();
     fillProblems();
     statusBar()->showMessage(QString::fromStdString(
@@ -666,7 +819,7 @@ void MainWindow::fillSummary() {
     summary_->setSortingEnabled(false);
     summary_->setRowCount(0);
     auto addRow = [&](const std::string& name, const std::string& kind, const std::string& shape, const Counts& c,
-                      const std::string& field) {
+                      const std::string& field, std::optional<int64_t> order) {
         int row = summary_->rowCount();
         summary_->insertRow(row);
         summary_->setItem(row, 0, new SummaryItem(QString::fromStdString(name)));
@@ -678,15 +831,17 @@ void MainWindow::fillSummary() {
         memory->setData(Qt::UserRole, static_cast<qlonglong>(c.activation_bytes));
         summary_->setItem(row, 5, memory);
         summary_->setItem(row, 6, new SummaryItem(QString::fromStdString(field)));
+        summary_->setItem(row, 7, order ? numberItem(*order) : new SummaryItem);
     };
+    int64_t position = 0;
     for (int idx : analysis_.order) {
         const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
         const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
         const bool sink = node.kind->outputs.empty();  // Output: nothing of its own to show
         addRow(node.name, node.kind->name, sink ? "—" : r.known && !r.outputs.empty() ? formatShape(r.outputs[0]) : "?",
-               r.counts, r.known && !sink ? r.field.text() : "");
+               r.counts, r.known && !sink ? r.field.text() : "", ++position);
     }
-    addRow("Total", "", formatShape(analysis_.outputShape), analysis_.totals, "");
+    addRow("Total", "", formatShape(analysis_.outputShape), analysis_.totals, "", std::nullopt);
     QFont bold = summary_->font();
     bold.setBold(true);
     for (int c = 0; c < summary_->columnCount(); ++c)

@@ -15,8 +15,11 @@ class QTableWidget;
 class QTreeWidget;
 class QLineEdit;
 
+class QLabel;
+
 namespace nw {
 struct Restructured;
+class Edit;
 }
 
 namespace nw::ui {
@@ -50,6 +53,13 @@ public:
     std::string paste();   // from the clipboard (also from another window or application instance)
     std::string duplicateSelection();
     QStringList recentFiles() const;
+    // Module editing: the canvas shows module `name`'s body (its inputs and outputs as end nodes)
+    // and every edit changes the definition, so all its instances; closeModule goes back.
+    std::string openModule(const std::string& name);
+    void closeModule();
+    const std::string& openModuleName() const { return scope_; }
+    // The document whose graph the canvas shows: the document, or the open module's view of it.
+    const Document& shown() const { return scope_.empty() ? doc_ : scoped_; }
     void setDarkTheme(bool dark);
     std::string summaryCsv() const;  // the summary table as CSV, totals last
 
@@ -92,6 +102,11 @@ private:
     QTimer* autosave_;
     bool recovered_ = false;  // holds restored edits not yet saved
     RunPanel* run_ = nullptr;
+    std::string scope_;  // the module being edited, or empty
+    Document scoped_;    // moduleView(doc_, scope_), refreshed with every change
+    QLabel* crumb_ = nullptr;
+    QWidget* crumbBar_ = nullptr;
+    void pushEdit(std::unique_ptr<nw::Edit> edit);
     class QMenu* recentMenu_ = nullptr;
     bool layoutRunning_ = false;
     std::string applyRestructured(const nw::Restructured& r, const std::string& text);

@@ -405,9 +405,9 @@ void RunPanel::showNode(const std::string& id) {
     mapsCaption_->setText(QString::fromStdString(
         id + ": " + formatShape(t.shape) + (channels > 64 ? " (first 64 of " + std::to_string(channels) + " channels)" : "") +
         "\nblack = " + std::to_string(*lo) + ", white = " + std::to_string(*hi)));
-    const int width = std::max(200, maps_->width());
-    maps_->setPixmap(QPixmap::fromImage(img).scaled(width, t.shape.size() == 2 ? 24 : width, Qt::KeepAspectRatio,
-                                                     Qt::FastTransformation));
+    // Whole pixels per value (crisp), within the panel's width and a height that leaves room below.
+    const int width = std::max(200, maps_->width() - 8), height = t.shape.size() == 2 ? 24 : 240;
+    maps_->setPixmap(QPixmap::fromImage(img).scaled(width, height, Qt::KeepAspectRatio, Qt::FastTransformation));
 }
 
 void RunPanel::dragEnterEvent(QDragEnterEvent* event) {

@@ -134,3 +134,33 @@ TEST(Restructure, ReplaceDocumentUndoesExactly) {
     edit.apply(doc);
     EXPECT_EQ(doc, *grouped.doc);
 }
+
+TEST(Restructure, EditsInsideAModuleChangeEveryInstance) {
+    Document doc = loadPreset("googlenet");
+    const Analyzed before = analyzeDocument(doc);
+    // A different eps for BasicConv2d's batch-norm: every instance (inside every Inception) follows.
+    // Then a structural change in the module's view.
+    InModule edit("BasicConv2d", std::make_unique<SetAttribute>("bn", "eps", 0.01));
+    edit.apply(doc);
+    const Analyzed changed = analyzeDocument(doc);
+    int bns = 0;
+    for (const FlatNode& n : changed.flat.nodes)
+        if (n.kind->name == "BatchNorm2d") {
+            EXPECT_DOUBLE_EQ(n.view().f("eps"), 0.01) << n.name;
+            ++bns;
+        }
+    EXPECT_GT(bns, 50);
+    edit.revert(doc);
+    EXPECT_EQ(doc, loadPreset("googlenet"));
+    // Group the body's conv and bn into a module of their own, in the module's view.
+    Document view = moduleView(doc, "BasicConv2d");
+    Restructured r = groupIntoModule(view, {"conv", "bn"}, "ConvBn", doc.findModule("BasicConv2d"));
+    ASSERT_TRUE(r.doc) << r.error;
+    Document grouped = fromModuleView(doc, "BasicConv2d", *r.doc);
+    EXPECT_NE(grouped.findModule("ConvBn"), nullptr);
+    EXPECT_EQ(grouped.findModule("BasicConv2d")->body.nodes.size(), 2u);  // convbn, relu
+    EXPECT_EQ(grouped.findModule("ConvBn")->params.size(), 4u);           // out_channels, kernel_size, stride, padding
+    EXPECT_EQ(std::get<std::string>(grouped.findModule("BasicConv2d")->body.find("convbn")->attrs.at("stride")), "=stride");
+    const Analyzed after = analyzeDocument(grouped);
+    expectSameNetwork(before, after);
+}

@@ -9,6 +9,8 @@
 #include <QTimer>
 #include <QGraphicsView>
 #include <QSpinBox>
+#include <QDoubleSpinBox>
+#include <QGraphicsSimpleTextItem>
 #include <QUndoStack>
 #include <QGraphicsItem>
 #include <QLineEdit>
@@ -161,6 +163,46 @@ private slots:
         QVERIFY(again.recentFiles().contains(QFileInfo(QString::fromStdString(saved)).absoluteFilePath()));
     }
 
+    void openAModuleEditItAndEveryInstanceFollows() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("googlenet"), true), std::string());
+        const int top = w.canvas()->nodeCount();
+        w.canvas()->selectNode("conv1");  // a BasicConv2d instance
+        QTest::keyClick(&w, Qt::Key_E, Qt::ControlModifier);
+        QCOMPARE(w.openModuleName(), std::string("BasicConv2d"));
+        for (const char* id : {"conv", "bn", "relu", "x", "output:out"}) QVERIFY2(w.canvas()->item(id), id);
+        // The body's shapes are those of its first instance.
+        bool shapeShown = false;
+        for (QGraphicsItem* child : w.canvas()->item("conv")->childItems())
+            if (auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(child)) shapeShown |= text->text().contains("1×64×112×112");
+        QVERIFY(shapeShown);
+        // An edit inside the module changes every instance, inside every Inception too.
+        w.canvas()->selectNode("bn");
+        QTRY_COMPARE(w.inspector()->node(), std::string("bn"));
+        auto* eps = qobject_cast<QDoubleSpinBox*>(w.inspector()->editor("eps"));
+        QVERIFY(eps);
+        eps->setValue(0.01);
+        int bns = 0;
+        for (const nw::FlatNode& n : w.flat().nodes)
+            if (n.kind->name == "BatchNorm2d") {
+                QCOMPARE(n.view().f("eps"), 0.01);
+                ++bns;
+            }
+        QCOMPARE(bns, 57);
+        // The module's outputs are fixed: a wire into one is refused with the reason.
+        QVERIFY(w.canvas()->whyNot("relu", "output:out").find("outputs are fixed") != std::string::npos);
+        QVERIFY(w.canvas()->whyNot("x", "relu").empty());
+        // Back to the network (Alt+Up); undo brings the old eps back everywhere.
+        QTest::keyClick(&w, Qt::Key_Up, Qt::AltModifier);
+        QVERIFY(w.openModuleName().empty());
+        QCOMPARE(w.canvas()->nodeCount(), top);
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        for (const nw::FlatNode& n : w.flat().nodes)
+            if (n.kind->name == "BatchNorm2d") QCOMPARE(n.view().f("eps"), 0.001);
+    }
+
     void copyPasteDuplicateAndRepeat() {
         MainWindow w;
         w.show();
@@ -268,7 +310,7 @@ private slots:
         QVERIFY(svgText.contains("<svg") && svgText.contains("conv1"));
         // CSV: a header, one row per layer, the totals last, numbers as plain integers.
         const QStringList csv = QString::fromStdString(w.summaryCsv()).trimmed().split('\n');
-        QCOMPARE(csv.first(), QString("Layer,Kind,Output,Params,MACs,Memory,Receptive field"));
+        QCOMPARE(csv.first(), QString("Layer,Kind,Output,Params,MACs,Memory,Receptive field,#"));
         QVERIFY(csv.last().startsWith("Total,,1×10,61706,"));
         // Sorting by MACs keeps the totals at the bottom, in both directions.
         w.summary()->sortItems(4, Qt::DescendingOrder);
@@ -276,6 +318,9 @@ private slots:
         QCOMPARE(w.summary()->item(0, 0)->text(), QString("conv2"));
         w.summary()->sortItems(4, Qt::AscendingOrder);
         QCOMPARE(w.summary()->item(w.summary()->rowCount() - 1, 0)->text(), QString("Total"));
+        w.summary()->sortItems(7, Qt::AscendingOrder);  // # : back to run order
+        QCOMPARE(w.summary()->item(0, 0)->text(), QString("input"));
+        QCOMPARE(w.summary()->item(1, 0)->text(), QString("conv1"));
         // Shapes on wires toggle; the dark theme is remembered.
         w.canvas()->setWireLabels(false);
         QCOMPARE(w.canvas()->wireLabelCount(), 0);
