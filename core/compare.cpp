@@ -1,5 +1,6 @@
 #include "compare.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -14,8 +15,10 @@ std::vector<std::pair<std::string, int>> members(const Selection& s) {
     std::vector<std::pair<std::string, int>> out;
     for (int i : s.analysis->order) {
         const FlatNode& n = s.graph->nodes[static_cast<size_t>(i)];
-        if (s.origin.empty()) out.push_back({n.name, i});
-        else if (n.origin == s.origin)
+        if (s.origin.empty()) {
+            if (s.origins.empty() || std::find(s.origins.begin(), s.origins.end(), n.origin) != s.origins.end())
+                out.push_back({n.name, i});
+        } else if (n.origin == s.origin)
             out.push_back({n.name == s.origin ? n.name : n.name.substr(s.origin.size() + 1), i});
     }
     return out;

@@ -12,6 +12,7 @@ struct Selection {
     const FlatGraph* graph = nullptr;
     const Analysis* analysis = nullptr;
     std::string origin;  // a top-level node id, or empty for the whole graph
+    std::vector<std::string> origins;  // several top-level nodes (a selection); used when `origin` is empty
 };
 
 struct CompareRow {

@@ -43,6 +43,7 @@
 #include "report.h"
 #include "restructure.h"
 #include "run_panel.h"
+#include "compare_dialog.h"
 
 namespace nw::ui {
 
@@ -403,6 +404,10 @@ void MainWindow::buildMenus() {
     dark->setCheckable(true);
     dark->setChecked(QSettings().value("view/dark", false).toBool());
     viewMenu->addSeparator();
+    viewMenu->addAction(tr("&Compare…"), this, [this] {
+        CompareDialog dialog(doc_, scope_.empty() ? view_->selectedNodes() : std::vector<std::string>{}, this);
+        dialog.exec();
+    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     QMenu* docks = viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>()) docks->addAction(d->toggleViewAction());
 }

@@ -20,6 +20,7 @@
 #include <QTest>
 #include <QTreeWidget>
 #include <QClipboard>
+#include <QComboBox>
 #include <QLabel>
 #include <QApplication>
 #include <QMimeData>
@@ -28,6 +29,7 @@
 #include <QStandardPaths>
 #include <fstream>
 
+#include "compare_dialog.h"
 #include "restructure.h"
 #include "run_panel.h"
 #include "tensor_io.h"
@@ -201,6 +203,37 @@ private slots:
         QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
         for (const nw::FlatNode& n : w.flat().nodes)
             if (n.kind->name == "BatchNorm2d") QCOMPARE(n.view().f("eps"), 0.001);
+    }
+
+    void compareShowsTheBottleneckSavingAtAGlance() {
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("bottleneck.netw").toStdString();
+        std::ofstream(path) << R"({"format": "netwright", "version": 1, "name": "5x5 vs bottleneck", "nodes": [
+            {"id": "in", "kind": "Input", "attrs": {"channels": 192, "height": 28, "width": 28}},
+            {"id": "direct", "kind": "Conv2d", "attrs": {"out_channels": 32, "kernel_size": 5, "padding": 2, "bias": false}},
+            {"id": "reduce", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 1, "bias": false}},
+            {"id": "conv5", "kind": "Conv2d", "attrs": {"out_channels": 32, "kernel_size": 5, "padding": 2, "bias": false}}],
+          "edges": [{"from": "in", "to": "direct"}, {"from": "in", "to": "reduce"}, {"from": "reduce", "to": "conv5"}]})";
+        MainWindow w;
+        QCOMPARE(w.openFile(path, true), std::string());
+        nw::ui::CompareDialog dialog(w.document(), {"reduce", "conv5"});
+        dialog.sideA()->setCurrentIndex(dialog.sideA()->findText("direct (Conv2d)"));
+        dialog.sideB()->setCurrentIndex(dialog.sideB()->findText("The selection (2 nodes)"));
+        QCOMPARE(dialog.comparison().totalA.macs, int64_t{120'422'400});
+        QCOMPARE(dialog.comparison().totalB.macs, int64_t{2'408'448 + 10'035'200});
+        const int last = dialog.table()->rowCount() - 1;
+        QCOMPARE(dialog.table()->item(last, 0)->text(), QString("Total MACs"));
+        QVERIFY(dialog.table()->item(last, 5)->text().startsWith("B / A = 0.103×"));
+        QCOMPARE(dialog.table()->item(last, 4)->text(), QString("120,422,400"));
+        if (qEnvironmentVariableIsSet("NETWRIGHT_TEST_SHOTS")) {  // for looking at it
+            dialog.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+            dialog.grab().save(qEnvironmentVariable("NETWRIGHT_TEST_SHOTS") + "/compare.png");
+        }
+        // Another file on side B.
+        QCOMPARE(dialog.addFile(1, preset("lenet5")), std::string());
+        QCOMPARE(dialog.comparison().totalB.params, int64_t{61706});
+        QVERIFY(!dialog.addFile(1, tmp.filePath("missing.netw").toStdString()).empty());
     }
 
     void copyPasteDuplicateAndRepeat() {
