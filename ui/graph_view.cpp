@@ -266,6 +266,11 @@ std::string GraphView::nodeAt(const QPoint& viewPos) const {
 }
 
 void GraphView::mousePressEvent(QMouseEvent* event) {
+    if (event->button() == Qt::MiddleButton) {  // pan by dragging with the middle button
+        panFrom_ = event->pos();
+        viewport()->setCursor(Qt::ClosedHandCursor);
+        return;
+    }
     const std::string id = nodeAt(event->pos());
     if (event->button() == Qt::LeftButton && !id.empty()) {
         // A press on the lower edge (the output port) starts a wire instead of a selection.
@@ -284,6 +289,13 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
 }
 
 void GraphView::mouseMoveEvent(QMouseEvent* event) {
+    if (panFrom_) {
+        const QPoint delta = event->pos() - *panFrom_;
+        panFrom_ = event->pos();
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - delta.x());
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
+        return;
+    }
     if (wire_) {
         QLineF line = wire_->line();
         line.setP2(mapToScene(event->pos()));
@@ -294,6 +306,11 @@ void GraphView::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void GraphView::mouseReleaseEvent(QMouseEvent* event) {
+    if (panFrom_ && event->button() == Qt::MiddleButton) {
+        panFrom_.reset();
+        viewport()->unsetCursor();
+        return;
+    }
     if (wire_) {
         delete wire_;
         wire_ = nullptr;

@@ -4,6 +4,7 @@
 #include <QGraphicsView>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "analysis.h"
@@ -83,7 +84,8 @@ private:
     std::string wireFrom_;               // while dragging a wire: its source node
     QGraphicsLineItem* wire_ = nullptr;  // the live preview
     std::string nodeAt(const QPoint& viewPos) const;
-    std::map<std::string, QPointF> pressedAt_;  // node positions when a press began, to detect a drag
+    std::map<std::string, QPointF> pressedAt_;
+    std::optional<QPoint> panFrom_;  // while the middle button pans the view  // node positions when a press began, to detect a drag
 };
 
 }  // namespace nw::ui

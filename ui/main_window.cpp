@@ -15,6 +15,7 @@
 #include <QCloseEvent>
 #include <QStandardPaths>
 #include <QTimer>
+#include <QToolBar>
 #include <QTreeWidget>
 #include <QUndoStack>
 #include <QClipboard>
@@ -364,12 +365,13 @@ void MainWindow::buildMenus() {
             if (it->flags() & QGraphicsItem::ItemIsSelectable) it->setSelected(true);
     })->setShortcut(QKeySequence::SelectAll);
     QMenu* moduleMenu = menuBar()->addMenu(tr("&Module"));
-    moduleMenu->addAction(tr("&Group selection into module…"), this, [this] {
+    QAction* group = moduleMenu->addAction(tr("&Group selection into module…"), this, [this] {
         bool ok = false;
         const QString name = QInputDialog::getText(this, tr("Group into module"), tr("Module name:"), QLineEdit::Normal,
                                                    tr("Block"), &ok);
         if (ok) groupSelection(name.toStdString());
-    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    });
+    group->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
     moduleMenu->addAction(tr("&Expand module"), this, [this] { expandSelected(); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G));
     moduleMenu->addAction(tr("&Open module for editing"), this, [this] {
@@ -389,10 +391,16 @@ void MainWindow::buildMenus() {
     QAction* fit = viewMenu->addAction(tr("&Fit to window"), this, [this] { view_->fit(); });
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     viewMenu->addSeparator();
-    viewMenu->addAction(tr("Auto-layout top to &bottom"), this, [this] { autoLayout(false); })
-        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
-    viewMenu->addAction(tr("Auto-layout left to &right"), this, [this] { autoLayout(true); })
+    QAction* animate = new QAction(tr("&Animate layout"), this);
+    animate->setCheckable(true);
+    animate->setChecked(QSettings().value("view/animateLayout", true).toBool());
+    connect(animate, &QAction::toggled, this, [](bool on) { QSettings().setValue("view/animateLayout", on); });
+    QAction* layoutDown = viewMenu->addAction(tr("Auto-layout top to &bottom"), this,
+                                              [this, animate] { autoLayout(false, animate->isChecked()); });
+    layoutDown->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    viewMenu->addAction(tr("Auto-layout left to &right"), this, [this, animate] { autoLayout(true, animate->isChecked()); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    viewMenu->addAction(animate);
     viewMenu->addSeparator();
     QAction* labels = viewMenu->addAction(tr("&Shapes on wires"), this, [this](bool on) { view_->setWireLabels(on); });
     labels->setCheckable(true);
@@ -404,12 +412,38 @@ void MainWindow::buildMenus() {
     dark->setCheckable(true);
     dark->setChecked(QSettings().value("view/dark", false).toBool());
     viewMenu->addSeparator();
-    viewMenu->addAction(tr("&Compare…"), this, [this] {
+    QAction* compareAction = viewMenu->addAction(tr("&Compare…"), this, [this] {
         CompareDialog dialog(doc_, scope_.empty() ? view_->selectedNodes() : std::vector<std::string>{}, this);
         dialog.exec();
-    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    });
+    compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     QMenu* docks = viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>()) docks->addAction(d->toggleViewAction());
+
+    // The toolbar: the actions used most, as text (no icon theme is assumed on the machine).
+    QToolBar* tools = addToolBar(tr("Main"));
+    tools->setObjectName("toolbar");
+    tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    fromPreset->setIconText(tr("Presets…"));  // short labels on the toolbar; the menus keep the full ones
+    fit->setIconText(tr("Fit"));
+    layoutDown->setIconText(tr("Layout"));
+    group->setIconText(tr("Group…"));
+    tools->addAction(fromPreset);
+    tools->addAction(open);
+    tools->addAction(save);
+    tools->addSeparator();
+    tools->addAction(undo);
+    tools->addAction(redo);
+    tools->addSeparator();
+    tools->addAction(fit);
+    tools->addAction(layoutDown);
+    tools->addAction(group);
+    tools->addAction(compareAction);
+    tools->addAction(tr("Run"), this, [this] {
+        for (QDockWidget* d : findChildren<QDockWidget*>())
+            if (d->widget() == run_) d->raise();
+        run_->start();
+    });
 }
 
 void MainWindow::buildPalette() {

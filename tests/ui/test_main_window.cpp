@@ -20,6 +20,10 @@
 #include <QTest>
 #include <QTreeWidget>
 #include <QClipboard>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QScrollBar>
 #include <QComboBox>
 #include <QLabel>
 #include <QApplication>
@@ -277,8 +281,16 @@ private slots:
         const std::string sample = nw::ui::dataDir() + "/resources/samples/" +
                                    QDir(QString::fromStdString(nw::ui::dataDir() + "/resources/samples"))
                                        .entryList({"*.png"}, QDir::Files, QDir::Name).first().toStdString();
-        QCOMPARE(run->setImage(sample), std::string());
+        // Dropping an image file on the panel chooses it.
+        QMimeData files;
+        files.setUrls({QUrl::fromLocalFile(QString::fromStdString(sample))});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &files, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(run, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &files, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(run, &drop);
         QVERIFY(!run->preview()->pixmap().isNull());
+        QVERIFY(run->status()->text().contains("Ready"));
         QSignalSpy done(run, &nw::ui::RunPanel::finished);
         run->start();
         QVERIFY(done.wait(30000));
@@ -385,6 +397,13 @@ private slots:
             QCOMPARE(w.summary()->item(last, 3)->data(Qt::UserRole).toLongLong(), a.totals.params);
             QCOMPARE(w.summary()->item(last, 4)->data(Qt::UserRole).toLongLong(), a.totals.macs);
             QCOMPARE(w.problems()->count(), 0);
+            // ... and so does the command-line tool.
+            QProcess cli;
+            cli.start(NETWRIGHT_CLI, {"summary", "--json", QString::fromStdString(path)});
+            QVERIFY(cli.waitForFinished(30000));
+            const QJsonObject totals = QJsonDocument::fromJson(cli.readAllStandardOutput()).object()["totals"].toObject();
+            QCOMPARE(totals["params"].toInteger(), w.analysis().totals.params);
+            QCOMPARE(totals["macs"].toInteger(), w.analysis().totals.macs);
         }
         // ResNet-50 is stem + 4 stages of collapsed Bottlenecks + head, not 170 boxes.
         QCOMPARE(w.openFile(preset("resnet50"), true), std::string());
@@ -578,12 +597,46 @@ private slots:
         QVERIFY(w.isWindowModified());
         QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
         QVERIFY(w.document() == start);
+        // Rubber-band three nodes from an empty spot, then drag one of them: all three move, one step.
+        const QRectF around = w.canvas()->item("conv1")->sceneBoundingRect().united(w.canvas()->item("pool1")->sceneBoundingRect());
+        const QPoint bandFrom = view->mapFromScene(around.topLeft() - QPointF(30, 10));
+        const QPoint bandTo = view->mapFromScene(around.bottomRight() + QPointF(30, 10));
+        QTest::mousePress(view->viewport(), Qt::LeftButton, {}, bandFrom);
+        QMouseEvent band(QEvent::MouseMove, bandTo, view->viewport()->mapToGlobal(bandTo), Qt::NoButton, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(view->viewport(), &band);
+        QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, bandTo);
+        auto selected = w.canvas()->selectedNodes();
+        std::sort(selected.begin(), selected.end());
+        QCOMPARE(selected, (std::vector<std::string>{"conv1", "pool1", "relu1"}));
+        const QPoint grab = view->mapFromScene(w.canvas()->item("relu1")->scenePos());
+        QTest::mousePress(view->viewport(), Qt::LeftButton, {}, grab);
+        QMouseEvent carry(QEvent::MouseMove, grab + QPoint(120, 0), view->viewport()->mapToGlobal(grab + QPoint(120, 0)),
+                          Qt::NoButton, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(view->viewport(), &carry);
+        QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, grab + QPoint(120, 0));
+        QCOMPARE(w.undoStack()->count(), 1);
+        for (const char* id : {"conv1", "relu1", "pool1"})
+            QVERIFY2(w.document().graph.find(id)->pos->x > start.graph.find(id)->pos->x + 80, id);
+        QCOMPARE(w.document().graph.find("conv2")->pos->x, start.graph.find("conv2")->pos->x);
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(w.document() == start);
+        // The middle button pans.
+        const int scrolled = view->verticalScrollBar()->value(), edits = w.undoStack()->count();
+        const QPoint c = view->viewport()->rect().center();
+        QTest::mousePress(view->viewport(), Qt::MiddleButton, {}, c);
+        QMouseEvent pan(QEvent::MouseMove, c - QPoint(0, 80), view->viewport()->mapToGlobal(c - QPoint(0, 80)), Qt::NoButton,
+                        Qt::MiddleButton, {});
+        QCoreApplication::sendEvent(view->viewport(), &pan);
+        QTest::mouseRelease(view->viewport(), Qt::MiddleButton, {}, c - QPoint(0, 80));
+        QCOMPARE(view->verticalScrollBar()->value(), std::min(scrolled + 80, view->verticalScrollBar()->maximum()));
+        QCOMPARE(w.undoStack()->count(), edits);  // panning is not an edit
+        QVERIFY(w.document() == start);
         // Auto-layout left to right (Graphviz on a worker thread, then animated): one step; the
         // network now runs along x.
         QSignalSpy laidOut(&w, &MainWindow::layoutFinished);
         QTest::keyClick(&w, Qt::Key_L, Qt::ControlModifier | Qt::ShiftModifier);
         QVERIFY(laidOut.wait(20000));
-        QCOMPARE(w.undoStack()->count(), 1);
+        QCOMPARE(w.undoStack()->index(), 1);
         const auto x = [&](const char* id) { return w.document().graph.find(id)->pos->x; };
         QVERIFY(x("input") < x("conv1") && x("conv1") < x("fc3"));
         QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
