@@ -2,6 +2,7 @@
 #include "common.h"
 #include "kinds.h"
 #include <algorithm>
+#include <optional>
 
 #include "conv_gemm.h"
 
@@ -75,19 +76,33 @@ void convolve(const Tensor& x, const float* w, const float* b, Tensor& y, int64_
 // since the plan frees the raw weights once packed).
 struct PackedConv final : Prepared {
     std::vector<PackedMatrix> groups;
+    std::optional<WinogradWeights> winograd;  // instead of `groups`, for 3×3 stride-1 convolutions with enough tiles
     Tensor depthwise;
 };
 
-std::unique_ptr<PackedConv> packConv(const Tensor& w, int64_t groups) {
+// Winograd where it suits the layer on this input, else the weights of each group packed for the GEMM.
+std::unique_ptr<PackedConv> packConv(const Tensor& w, int64_t groups, const Window& win = {}, const Shape& out = {}) {
     auto packed = std::make_unique<PackedConv>();
-    const int64_t out = w.shape[0], per = w.numel() / out, ocg = out / groups;
+    const int64_t oc = w.shape[0], per = w.numel() / oc, ocg = oc / groups;
+    if (!out.empty() && winogradSuits(win, groups, out[0], out[2], out[3])) {
+        packed->winograd = packWinograd(w.ptr(), oc, per / 9);
+        return packed;
+    }
     for (int64_t g = 0; g < groups; ++g) packed->groups.push_back(packWeights(w.ptr() + g * ocg * per, ocg, per));
     return packed;
+}
+
+Shape convOutputShape(const Shape& in, int64_t outChannels, const Window& w, const Pad4& p) {
+    return {in[0], outChannels, (in[2] + p.top + p.bottom - w.dh * (w.kh - 1) - 1) / w.sh + 1,
+            (in[3] + p.left + p.right - w.dw * (w.kw - 1) - 1) / w.sw + 1};
 }
 
 // Convolution as GEMM per group: Y_g (ocg × N·OH·OW) = W_g (ocg × icg·kh·kw) · im2col(X_g).
 void convolveGemm(const Tensor& x, const PackedConv& w, const float* b, Tensor& y, const Window& win, const Pad4& p,
                   bool relu) {
+    if (w.winograd)
+        return convWinograd(*w.winograd, {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, win, p, y.ptr(),
+                                          y.shape[1], y.shape[2], y.shape[3], 0, b, relu});
     const auto groups = static_cast<int64_t>(w.groups.size());
     const int64_t icg = x.shape[1] / groups, ocg = y.shape[1] / groups;
     for (int64_t g = 0; g < groups; ++g)
@@ -174,14 +189,15 @@ void convForward(const KernelArgs& k, int64_t groups) {
     if (isDepthwise(x.shape[1], groups)) return depthwise(x, k.weights[0]->ptr(), b, k.out, win, p, k.relu);
     std::unique_ptr<PackedConv> local;  // packed here when no plan prepared it (tests, one-off runs)
     const auto* packed = static_cast<const PackedConv*>(k.prepared);
-    if (!packed) packed = (local = packConv(*k.weights[0], groups)).get();
+    if (!packed) packed = (local = packConv(*k.weights[0], groups, win, k.out.shape)).get();
     convolveGemm(x, *packed, b, k.out, win, p, k.relu);
 }
 
 std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const std::vector<const Tensor*>& w) {
     const int64_t groups = a.i("groups");
     if (isDepthwise(in[1], groups)) return nullptr;  // the direct kernel reads the raw weights
-    return packConv(*w[0], groups);
+    const Window win = convWindow(a, in);
+    return packConv(*w[0], groups, win, convOutputShape(in, w[0]->shape[0], win, resolvePadding(a, win, in[2], in[3])));
 }
 
 void convReference(const KernelArgs& k, int64_t groups) {

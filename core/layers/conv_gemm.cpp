@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -59,6 +60,11 @@ inline Vec vmax(Vec a, Vec b) {
     return a;
 }
 inline void vstore(float* p, Vec v) { std::memcpy(p, v.v, sizeof v.v); }
+inline Vec operator+(Vec a, Vec b) { return vadd(a, b); }
+inline Vec operator-(Vec a, Vec b) {
+    for (int i = 0; i < 4; ++i) a.v[i] -= b.v[i];
+    return a;
+}
 #endif
 
 // Register block: MR output channels × NR output positions (16 accumulators on AVX-512).
@@ -231,7 +237,7 @@ PackedMatrix packWeights(const float* w, int64_t rows, int64_t cols) {
 void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
     const int64_t M = a.rows, K = a.cols, P = g.OH * g.OW, NT = g.N * P;
     const int64_t mPanels = (M + MR - 1) / MR, padded = mPanels * MR;
-    const int64_t threads = omp_get_max_threads();
+    const int64_t threads = omp_in_parallel() ? 1 : omp_get_max_threads();  // inside Winograd's loop: this thread
     // Blocks of columns for the threads; when there are fewer blocks than threads, the threads also
     // split the output channels (each packs the same input block).
     int64_t nc = NC, nBlocks = (NT + nc - 1) / nc;
@@ -272,6 +278,202 @@ void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
                 }
             }
         }
+    }
+}
+
+namespace {
+constexpr int64_t kMinWinogradTiles = 32;  // fewer tiles leave the GEMMs' 32-column panels half empty
+
+// Reusable per-thread buffers: the transformed input and the GEMM results of a Winograd convolution.
+std::vector<float>& scratch(int which, size_t n) {
+    static thread_local std::vector<float> buffers[2];
+    if (buffers[which].size() < n) buffers[which].resize(n);
+    return buffers[which];
+}
+}  // namespace
+
+bool winogradSuits(const Window& win, int64_t groups, int64_t N, int64_t OH, int64_t OW) {
+    return win.kh == 3 && win.kw == 3 && win.sh == 1 && win.sw == 1 && win.dh == 1 && win.dw == 1 && groups == 1 &&
+           N * ((OH + 1) / 2) * ((OW + 1) / 2) >= kMinWinogradTiles;
+}
+
+WinogradWeights packWinograd(const float* w, int64_t OC, int64_t IC) {
+    // U = G g Gᵀ, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]
+    std::vector<float> u(static_cast<size_t>(16 * OC * IC));
+    for (int64_t o = 0; o < OC; ++o)
+        for (int64_t i = 0; i < IC; ++i) {
+            const float* g = w + (o * IC + i) * 9;
+            float t[4][3];  // G g
+            for (int c = 0; c < 3; ++c) {
+                t[0][c] = g[c];
+                t[1][c] = 0.5f * (g[c] + g[3 + c] + g[6 + c]);
+                t[2][c] = 0.5f * (g[c] - g[3 + c] + g[6 + c]);
+                t[3][c] = g[6 + c];
+            }
+            for (int r = 0; r < 4; ++r) {
+                const float v[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+                for (int c = 0; c < 4; ++c) u[static_cast<size_t>(((r * 4 + c) * OC + o) * IC + i)] = v[c];
+            }
+        }
+    WinogradWeights out;
+    for (int64_t xi = 0; xi < 16; ++xi) out.parts.push_back(packWeights(u.data() + xi * OC * IC, OC, IC));
+    return out;
+}
+
+namespace {
+
+// The transforms are written once for a scalar and for a SIMD vector of tiles (GCC's vector types
+// have + and −), so the bulk of a row runs kLanes tiles at a time and the tail one by one.
+template <typename T>
+inline T loadAs(const float* p) {
+    if constexpr (std::is_same_v<T, float>) return *p;
+    else return vload(p);
+}
+template <typename T>
+inline void storeAs(float* p, T v) {
+    if constexpr (std::is_same_v<T, float>) *p = v;
+    else vstore(p, v);
+}
+template <typename T>
+inline T splat(float v) {
+    if constexpr (std::is_same_v<T, float>) return v;
+    else return vset(v);
+}
+template <typename T>
+inline T maxZero(T v) {
+    if constexpr (std::is_same_v<T, float>) return std::max(v, 0.0f);
+    else return vmax(v, vzero());
+}
+
+// V = Bᵀ d B for the tiles starting at `tw`; `even[i]`/`odd[i]` hold row i's even and odd columns, so
+// tile tw's columns 0…3 are even[tw], odd[tw], even[tw + 1], odd[tw + 1].
+template <typename T>
+inline void inputTiles(const float* const even[4], const float* const odd[4], int64_t tw, float* out, int64_t stride) {
+    T d[4][4], t[4][4];
+    for (int i = 0; i < 4; ++i) {
+        d[i][0] = loadAs<T>(even[i] + tw);
+        d[i][1] = loadAs<T>(odd[i] + tw);
+        d[i][2] = loadAs<T>(even[i] + tw + 1);
+        d[i][3] = loadAs<T>(odd[i] + tw + 1);
+    }
+    for (int j = 0; j < 4; ++j) {  // Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]
+        t[0][j] = d[0][j] - d[2][j];
+        t[1][j] = d[1][j] + d[2][j];
+        t[2][j] = d[2][j] - d[1][j];
+        t[3][j] = d[1][j] - d[3][j];
+    }
+    for (int i = 0; i < 4; ++i) {
+        storeAs(out + (i * 4 + 0) * stride + tw, t[i][0] - t[i][2]);
+        storeAs(out + (i * 4 + 1) * stride + tw, t[i][1] + t[i][2]);
+        storeAs(out + (i * 4 + 2) * stride + tw, t[i][2] - t[i][1]);
+        storeAs(out + (i * 4 + 3) * stride + tw, t[i][1] - t[i][3]);
+    }
+}
+
+// Y = Aᵀ m A (+ bias, ReLU) for the tiles starting at `tw`, Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]; the
+// two output rows' even and odd columns go to rows[0…3].
+template <typename T>
+inline void outputTiles(const float* in, int64_t stride, int64_t tw, float bias, bool relu, float* const rows[4]) {
+    T s[2][4];
+    for (int j = 0; j < 4; ++j) {
+        const T a0 = loadAs<T>(in + (0 * 4 + j) * stride + tw), a1 = loadAs<T>(in + (1 * 4 + j) * stride + tw);
+        const T a2 = loadAs<T>(in + (2 * 4 + j) * stride + tw), a3 = loadAs<T>(in + (3 * 4 + j) * stride + tw);
+        s[0][j] = a0 + a1 + a2;
+        s[1][j] = a1 - a2 - a3;
+    }
+    const T b = splat<T>(bias);
+    for (int i = 0; i < 2; ++i) {
+        T y0 = s[i][0] + s[i][1] + s[i][2] + b, y1 = s[i][1] - s[i][2] - s[i][3] + b;
+        if (relu) y0 = maxZero(y0), y1 = maxZero(y1);
+        storeAs(rows[2 * i] + tw, y0);
+        storeAs(rows[2 * i + 1] + tw, y1);
+    }
+}
+
+}  // namespace
+
+void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g) {
+    const int64_t C = g.inChannels, OC = g.outChannels, H = g.H, W = g.W;
+    const int64_t tH = (g.OH + 1) / 2, tW = (g.OW + 1) / 2, tiles = g.N * tH * tW;
+    const int64_t half = tW + 1 + kLanes;  // even or odd columns of a padded row, with slack for the vectors
+    std::vector<float>& V = scratch(0, static_cast<size_t>(16 * C * tiles));
+    std::vector<float>& M = scratch(1, static_cast<size_t>(16 * OC * tiles));
+    float* v = V.data();
+    float* m = M.data();
+    // Input transform: V_ξ[c][t] = (Bᵀ d B)_ξ for every 4×4 tile d (stride 2) of the zero-padded input.
+#pragma omp parallel
+    {
+        // One channel's padded plane (2·tH + 2 rows), each row split into its even and odd columns once.
+        const int64_t rowsP = 2 * tH + 2;
+        std::vector<float> split(static_cast<size_t>(rowsP * 2 * half), 0.0f);
+#pragma omp for collapse(2) schedule(static)
+        for (int64_t c = 0; c < C; ++c)
+            for (int64_t n = 0; n < g.N; ++n) {
+                const float* plane = g.x + (n * C + c) * H * W;
+                for (int64_t r = 0; r < rowsP; ++r) {
+                    float* e = split.data() + r * 2 * half;
+                    float* o = e + half;
+                    const int64_t ih = r - g.pad.top;
+                    if (ih < 0 || ih >= H) {
+                        std::fill_n(e, 2 * half, 0.0f);
+                        continue;
+                    }
+                    const float* src = plane + ih * W;
+                    for (int64_t k = 0; k < half; ++k) {  // padded column 2k is input column 2k − left
+                        const int64_t a = 2 * k - g.pad.left, b = a + 1;
+                        e[k] = a >= 0 && a < W ? src[a] : 0.0f;
+                        o[k] = b >= 0 && b < W ? src[b] : 0.0f;
+                    }
+                }
+                for (int64_t th = 0; th < tH; ++th) {
+                    const float* even[4];
+                    const float* odd[4];
+                    for (int i = 0; i < 4; ++i) {
+                        even[i] = split.data() + (2 * th + i) * 2 * half;
+                        odd[i] = even[i] + half;
+                    }
+                    float* out = v + c * tiles + (n * tH + th) * tW;
+                    int64_t tw = 0;
+                    for (; tw + kLanes <= tW; tw += kLanes) inputTiles<Vec>(even, odd, tw, out, C * tiles);
+                    // The rest as one more vector overlapping the last (the same values written twice).
+                    if (tw < tW && tW >= kLanes) inputTiles<Vec>(even, odd, tW - kLanes, out, C * tiles);
+                    else
+                        for (; tw < tW; ++tw) inputTiles<float>(even, odd, tw, out, C * tiles);
+                }
+            }
+    }
+    // 16 GEMMs M_ξ (OC × tiles) = U_ξ · V_ξ, one per thread at a time.
+#pragma omp parallel for schedule(dynamic)
+    for (int64_t xi = 0; xi < 16; ++xi)
+        convGemm(wts.parts[static_cast<size_t>(xi)],
+                 {v + xi * C * tiles, 1, C, 1, tiles, 0, Window{}, Pad4{}, m + xi * OC * tiles, OC, 1, tiles, 0, nullptr, false});
+    // Output transform, bias and ReLU, then the two rows of each tile row interleaved into place.
+#pragma omp parallel
+    {
+        std::vector<float> split(static_cast<size_t>(4 * half));
+        float* rows[4];
+        for (int i = 0; i < 4; ++i) rows[i] = split.data() + i * half;
+#pragma omp for collapse(2) schedule(static)
+        for (int64_t o = 0; o < OC; ++o)
+            for (int64_t n = 0; n < g.N; ++n) {
+                const float bias = g.bias ? g.bias[o] : 0.0f;
+                float* yo = g.y + (n * g.outChannels + g.outOffset + o) * g.OH * g.OW;
+                for (int64_t th = 0; th < tH; ++th) {
+                    const float* in = m + o * tiles + (n * tH + th) * tW;
+                    int64_t tw = 0;
+                    for (; tw + kLanes <= tW; tw += kLanes) outputTiles<Vec>(in, OC * tiles, tw, bias, g.relu, rows);
+                    if (tw < tW && tW >= kLanes) outputTiles<Vec>(in, OC * tiles, tW - kLanes, bias, g.relu, rows);
+                    else
+                        for (; tw < tW; ++tw) outputTiles<float>(in, OC * tiles, tw, bias, g.relu, rows);
+                    for (int64_t i = 0; i < 2 && 2 * th + i < g.OH; ++i) {
+                        float* dst = yo + (2 * th + i) * g.OW;
+                        const float* e = rows[2 * i];
+                        const float* od = rows[2 * i + 1];
+                        for (int64_t c = 0; c + 1 < g.OW; c += 2) dst[c] = e[c / 2], dst[c + 1] = od[c / 2];
+                        if (g.OW % 2) dst[g.OW - 1] = e[g.OW / 2];
+                    }
+                }
+            }
     }
 }
 

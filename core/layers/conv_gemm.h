@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "../attr.h"
 #include "../layer_kind.h"
@@ -31,5 +32,16 @@ struct ConvGemmArgs {
     bool relu;
 };
 void convGemm(const PackedMatrix& weights, const ConvGemmArgs& args);
+
+// Winograd F(2×2, 3×3) for 3×3, stride-1, undilated, ungrouped convolutions (Lavin & Gray 2016):
+// each 4×4 input tile and 3×3 kernel are transformed, 16 GEMMs (OC × IC by IC × tiles) replace the
+// 36 multiplies per output pair by 16, and the result is transformed back. 2.25× fewer multiplies
+// than im2col; worth it when there are enough tiles to keep the GEMMs' panels full.
+struct WinogradWeights {
+    std::vector<PackedMatrix> parts;  // 16: U_ξ = (G g Gᵀ)_ξ, OC × IC each
+};
+WinogradWeights packWinograd(const float* weights, int64_t outChannels, int64_t inChannels);
+bool winogradSuits(const Window& win, int64_t groups, int64_t N, int64_t OH, int64_t OW);
+void convWinograd(const WinogradWeights& weights, const ConvGemmArgs& args);
 
 }  // namespace nw::layers

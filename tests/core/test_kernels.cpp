@@ -110,6 +110,20 @@ TEST(Kernels, ConvolutionGemmBlockingEdges) {
     checkAgainstReference("SeparableConv2d", R"({"out_channels": 19, "padding": 1})", {2, 33, 19, 19}, rng);
 }
 
+// 3×3 stride-1 convolutions with enough output tiles take Winograd F(2×2, 3×3): odd and even sizes,
+// padding 0, 1 and 2, several samples, folded-bias-like bias and a fused ReLU path.
+TEST(Kernels, WinogradConvolutionMatchesTheReference) {
+    std::mt19937 rng(5);
+    checkAgainstReference("Conv2d", R"({"out_channels": 20, "kernel_size": 3, "padding": 1})", {1, 17, 23, 21}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": 3, "padding": 0, "bias": false})", {2, 12, 18, 18}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 33, "kernel_size": 3, "padding": 2})", {3, 8, 15, 16}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 64, "kernel_size": 3, "padding": "same"})", {1, 300, 16, 16}, rng);
+    // Rows of ≥ 16 tiles take the SIMD transforms (with an overlapping last vector when not a multiple).
+    checkAgainstReference("Conv2d", R"({"out_channels": 5, "kernel_size": 3, "padding": 1})", {2, 3, 31, 38}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 4, "kernel_size": 3, "padding": 1})", {1, 2, 32, 32}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 3, "kernel_size": 3})", {1, 2, 40, 71}, rng);
+}
+
 TEST(Executor, WeightProblemsAreListedByNameAndShape) {
     Analyzed a = analyzePreset("lenet5");
     TensorMap w = initWeights(a.flat, a.analysis, 7);
