@@ -179,6 +179,7 @@ struct Plan::State {
     int64_t peak = 0;
     Rewrites rewrites;
     std::vector<std::unique_ptr<Prepared>> prepared;  // per node, from LayerKind::prepare
+    std::vector<std::vector<const Tensor*>> kernelWeights;  // per node, looked up once per plan
     // Activation storage kept between runs, so a run neither allocates (page faults) nor clears it;
     // kernels write every element of their output.
     mutable std::mutex poolMutex;
@@ -222,12 +223,12 @@ const std::string& Plan::error() const { return state_->error; }
 int64_t Plan::peakActivationBytes() const { return state_->peak; }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const RunOptions& options)
-    : state_(new State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, {}, {}}) {
+    : state_(new State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, {}, {}, {}}) {
     prepare();
 }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, TensorMap&& weights, const RunOptions& options)
-    : state_(new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, {}, {}}) {
+    : state_(new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, {}, {}, {}}) {
     state_->weights = &state_->owned;
     prepare();
 }
@@ -314,6 +315,8 @@ void Plan::prepare() {
             for (const WeightSpec& spec : analysis.nodes[i].weights)
                 if (spec.role == WeightRole::Weight) st.owned.find(weightName(node, spec))->second = Tensor();
     }
+    st.kernelWeights.resize(n);
+    for (int idx : order) st.kernelWeights[static_cast<size_t>(idx)] = st.nodeWeights(static_cast<size_t>(idx));
 }
 
 RunResult Plan::run(const Tensor& input) const {
@@ -371,7 +374,7 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
     // are read in place).
     std::vector<Tensor> outputs(n);
     std::vector<const Tensor*> value(n, nullptr);
-    std::vector<const Tensor*> inputTensors, weightTensors;
+    std::vector<const Tensor*> inputTensors;
     for (size_t p = 0; p < order.size(); ++p) {
         const auto idx = static_cast<size_t>(order[p]);
         const FlatNode& node = graph.nodes[idx];
@@ -385,11 +388,10 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
         } else if (!info.outputs.empty()) {
             inputTensors.clear();
             for (const PortRef& in : node.inputs) inputTensors.push_back(value[static_cast<size_t>(in.node)]);
-            weightTensors = st.nodeWeights(idx);
             outputs[idx] = st.acquire(info.outputs[0]);
             value[idx] = &outputs[idx];
             NodeAttrs attrs = node.view();
-            node.kind->forward(KernelArgs{attrs, inputTensors, weightTensors, outputs[idx], rewrites.relu[idx] != 0,
+            node.kind->forward(KernelArgs{attrs, inputTensors, st.kernelWeights[idx], outputs[idx], rewrites.relu[idx] != 0,
                                           st.prepared[idx].get()});
         }
         if (st.options.profile)

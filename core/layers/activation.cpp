@@ -18,7 +18,7 @@ void map(const KernelArgs& k) {
     const float* x = k.inputs[0]->ptr();
     float* y = k.out.ptr();
     const int64_t n = k.out.numel();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
     for (int64_t i = 0; i < n; ++i) y[i] = F(x[i], k.attrs);
 }
 

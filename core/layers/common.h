@@ -11,6 +11,10 @@ AttrSpec choiceAttr(std::string name, std::string def, std::vector<std::string> 
 AttrSpec int2Attr(std::string name, int64_t def, int64_t min, int64_t max, std::string doc);
 AttrSpec paddingAttr(std::string doc);
 
+// Element operations below this many run on the calling thread: on a tiny layer (LeNet's) an
+// OpenMP fork/join costs more than the work it would share.
+constexpr int64_t kParallelWork = int64_t{1} << 15;
+
 // Largest channel count, kernel or spatial size a design may ask for; more is a typo or an attack.
 constexpr int64_t kMaxChannels = 1 << 20;
 constexpr int64_t kMaxSpatial = 1 << 16;

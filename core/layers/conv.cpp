@@ -121,7 +121,7 @@ void depthwise(const Tensor& x, const float* w, const float* b, Tensor& y, const
     const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3], mult = OC / C;
     const bool wide = win.sh == 1 && win.sw == 1;
     const int64_t Hp = H + p.top + p.bottom, Wp = W + p.left + p.right;
-#pragma omp parallel
+#pragma omp parallel if (N * OC * OH * OW * win.kh * win.kw >= kParallelWork)
     {
         std::vector<float> padded(wide ? static_cast<size_t>(Hp * Wp) : 0), rows(wide ? static_cast<size_t>(OH * Wp) : 0);
         int64_t plane = -1;  // the input plane `padded` holds

@@ -71,6 +71,7 @@ inline Vec operator-(Vec a, Vec b) {
 constexpr int64_t MR = 8, NR = 2 * kLanes;
 // Cache blocks: a KC × NC slice of the packed input (≈ 384 KB on AVX-512) stays in L2.
 constexpr int64_t KC = 256, NC = 12 * NR;
+constexpr int64_t kSharedGemmWork = int64_t{1} << 20;  // multiply-adds below which one thread does the GEMM
 
 struct AlignedFree {
     void operator()(float* p) const { std::free(p); }
@@ -202,15 +203,19 @@ void packInput(const ConvGemmArgs& g, int64_t k0, int64_t kc, int64_t j0, int64_
 void storeTile(const ConvGemmArgs& g, const float* tile, int64_t m0, int64_t rows, int64_t c0, int64_t cols,
                bool accumulate, bool last) {
     const int64_t P = g.OH * g.OW;
-    for (int64_t r = 0; r < rows; ++r) {
-        const float bias = last && g.bias ? g.bias[m0 + r] : 0.0f;
-        int64_t n = c0 / P, p = c0 % P;
-        for (int64_t c = 0; c < cols; ++c) {
-            float& y = g.y[(n * g.outChannels + g.outOffset + m0 + r) * P + p];
-            float v = tile[r * NR + c] + (accumulate ? y : 0.0f) + bias;
-            y = last && g.relu && v < 0 ? 0.0f : v;
-            if (++p == P) p = 0, ++n;
+    for (int64_t c = 0; c < cols;) {  // runs of columns within one sample: contiguous in the output
+        const int64_t n = (c0 + c) / P, p = (c0 + c) % P, len = std::min(cols - c, P - p);
+        for (int64_t r = 0; r < rows; ++r) {
+            const float bias = last && g.bias ? g.bias[m0 + r] : 0.0f;
+            const bool relu = last && g.relu;
+            float* y = g.y + (n * g.outChannels + g.outOffset + m0 + r) * P + p;
+            const float* t = tile + r * NR + c;
+            for (int64_t i = 0; i < len; ++i) {
+                const float v = t[i] + (accumulate ? y[i] : 0.0f) + bias;
+                y[i] = relu && v < 0 ? 0.0f : v;
+            }
         }
+        c += len;
     }
 }
 
@@ -237,7 +242,9 @@ PackedMatrix packWeights(const float* w, int64_t rows, int64_t cols) {
 void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
     const int64_t M = a.rows, K = a.cols, P = g.OH * g.OW, NT = g.N * P;
     const int64_t mPanels = (M + MR - 1) / MR, padded = mPanels * MR;
-    const int64_t threads = omp_in_parallel() ? 1 : omp_get_max_threads();  // inside Winograd's loop: this thread
+    // Inside Winograd's loop, or for a tiny GEMM (LeNet's, faster than a fork/join): this thread only.
+    const bool alone = omp_in_parallel() || M * K * NT < kSharedGemmWork;
+    const int64_t threads = alone ? 1 : omp_get_max_threads();
     // Blocks of columns for the threads; when there are fewer blocks than threads, the threads also
     // split the output channels (each packs the same input block).
     int64_t nc = NC, nBlocks = (NT + nc - 1) / nc;
@@ -248,7 +255,7 @@ void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
     }
     const int64_t mChunks = nBlocks >= threads ? 1 : std::min(mPanels, (threads + nBlocks - 1) / nBlocks);
     const int64_t items = nBlocks * mChunks;
-#pragma omp parallel for schedule(static) if (items > 1)
+#pragma omp parallel for schedule(static) if (!alone && items > 1)
     for (int64_t item = 0; item < items; ++item) {
         static thread_local Workspace ws;
         const int64_t j0 = item / mChunks * nc, cols = std::min(nc, NT - j0), mc = item % mChunks;

@@ -19,7 +19,7 @@ static void linearForward(const KernelArgs& k) {
     Eigen::Map<const RowMatrix> X(x.ptr(), N, in), W(k.weights[0]->ptr(), out, in);
     Eigen::Map<RowMatrix> Y(k.out.ptr(), N, out);
     const float* b = k.attrs.b("bias") ? k.weights[1]->ptr() : nullptr;
-#pragma omp parallel
+#pragma omp parallel if (N * in * out >= 4 * kParallelWork)
     {
         const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
         const int64_t o0 = out * t / threads, o1 = out * (t + 1) / threads;

@@ -65,7 +65,7 @@ void poolForward(const KernelArgs& k, Reduce reduce) {
     Pad4 p = resolvePadding(k.attrs, w, x.shape[2], x.shape[3]);
     const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
     const int64_t planes = x.shape[0] * x.shape[1];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * OH * OW * w.kh * w.kw >= kParallelWork)
     for (int64_t c = 0; c < planes; ++c) {
         const float* xi = x.ptr() + c * H * W;
         float* yo = y.ptr() + c * OH * OW;
@@ -107,7 +107,7 @@ void maxPoolRows(const KernelArgs& k) {
     const Pad4 p = resolvePadding(k.attrs, w, x.shape[2], x.shape[3]);
     const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
     const int64_t planes = x.shape[0] * x.shape[1];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * OH * OW * w.kh * w.kw >= kParallelWork)
     for (int64_t c = 0; c < planes; ++c) {
         const float* xi = x.ptr() + c * H * W;
         for (int64_t oh = 0; oh < OH; ++oh) {
@@ -134,7 +134,7 @@ void maxPoolRows(const KernelArgs& k) {
 // Mean over each H×W plane (GlobalAvgPool, and AdaptiveAvgPool2d's windows).
 void adaptiveMean(const Tensor& x, Tensor& y, int64_t OH, int64_t OW) {
     const int64_t H = x.shape[2], W = x.shape[3], planes = x.shape[0] * x.shape[1];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * H * W >= kParallelWork)
     for (int64_t c = 0; c < planes; ++c) {
         const float* xi = x.ptr() + c * H * W;
         float* yo = y.ptr() + c * OH * OW;

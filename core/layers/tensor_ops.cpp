@@ -33,7 +33,7 @@ void addForward(const KernelArgs& k) {
     const float* a = k.inputs[0]->ptr();
     const float* b = k.inputs[1]->ptr();
     const bool more = k.inputs.size() > 2, relu = k.relu;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
     for (int64_t j = 0; j < n; ++j) {
         float v = a[j] + b[j];
         if (more)
