@@ -74,6 +74,25 @@ void AddEdge::revert(Document& doc) {
         }
 }
 
+void RemoveEdges::apply(Document& doc) {
+    removed_.clear();
+    auto& edges = doc.graph.edges;
+    for (size_t i = 0, kept = 0; i < edges.size(); ++i) {
+        if (std::find(edges_.begin(), edges_.end(), edges[i]) != edges_.end()) removed_.push_back({i, edges[i]});
+        else edges[kept++] = edges[i];
+    }
+    edges.resize(edges.size() - removed_.size());
+}
+
+void RemoveEdges::revert(Document& doc) {
+    for (const auto& [i, e] : removed_) doc.graph.edges.insert(doc.graph.edges.begin() + static_cast<std::ptrdiff_t>(i), e);
+}
+
+std::string RemoveEdges::text() const {
+    return edges_.size() == 1 ? "Disconnect " + edges_[0].from + " → " + edges_[0].to
+                              : "Disconnect " + std::to_string(edges_.size()) + " wires";
+}
+
 void SetPositions::apply(Document& doc) {
     before_.clear();
     for (const auto& [id, p] : positions_)

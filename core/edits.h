@@ -73,6 +73,19 @@ private:
     Edge edge_;
 };
 
+// Disconnects wires; revert puts them back where they were.
+class RemoveEdges : public Edit {
+public:
+    explicit RemoveEdges(std::vector<Edge> edges) : edges_(std::move(edges)) {}
+    void apply(Document& doc) override;
+    void revert(Document& doc) override;
+    std::string text() const override;
+
+private:
+    std::vector<Edge> edges_;
+    std::vector<std::pair<size_t, Edge>> removed_;
+};
+
 // Moves top-level nodes (a drag, an auto-layout): one step however many nodes move.
 class SetPositions : public Edit {
 public:

@@ -285,7 +285,7 @@ Restructured expandInstance(const Document& doc, const std::string& id) {
     part.graph.nodes = body;
     for (const Edge& e : inner)
         if (part.graph.find(e.from)) part.graph.edges.push_back(e);
-    layoutDocument(part, {}, 170, 58);
+    layoutDocument(part, {}, 180, 70);  // the designer's node size
     double top = 1e300, bottom = -1e300, left = 1e300, right = -1e300;
     for (const Node& n : part.graph.nodes) {
         top = std::min(top, n.pos->y), bottom = std::max(bottom, n.pos->y);

@@ -16,7 +16,8 @@ namespace nw::ui {
 
 namespace {
 
-constexpr double kWidth = 170, kHeight = 58;
+constexpr double kWidth = kNodeWidth, kHeight = kNodeHeight;
+constexpr int kEdgeRole = 3;  // a wire's edge: from, fromPort, to, toPort
 constexpr int kIdRole = 0;           // QGraphicsItem::data key holding the node id
 constexpr int kPenRole = 1;          // ... the box's own outline, restored after highlighting
 
@@ -30,6 +31,23 @@ QColor categoryColor(const std::string& category) {
     auto it = colors.find(category);
     return it == colors.end() ? QColor(0xf3, 0xf3, 0xf3) : it->second;
 }
+
+// A wire: easy to click (an 8-unit-wide hit area around the curve), highlighted when selected.
+class WireItem : public QGraphicsPathItem {
+public:
+    WireItem(const QPainterPath& path, const QPen& pen) : QGraphicsPathItem(path) { setPen(pen); }
+    QPainterPath shape() const override {
+        QPainterPathStroker stroker;
+        stroker.setWidth(8);
+        return stroker.createStroke(path());
+    }
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
+        QPen p = pen();
+        if (isSelected()) p = QPen(QColor(0x22, 0x66, 0xcc), 2.5);
+        painter->setPen(p);
+        painter->drawPath(path());
+    }
+};
 
 // The overview: the same scene, fitted, with the main view's visible area outlined on top.
 class Minimap : public QGraphicsView {
@@ -124,10 +142,19 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
         bold.setBold(true);
         title->setFont(bold);
         title->setPos(-kWidth / 2 + 6, -kHeight / 2 + 4);
+        // Kind (and key attributes), output shape, and what the node costs.
+        const QFontMetrics metrics(small);
+        const QString kindLine = metrics.elidedText(
+            QString::fromStdString(info.kind + (n.repeat ? " ×" + std::to_string(n.repeat) : "") +
+                                   (info.attrs.empty() ? "" : " · " + info.attrs)),
+            Qt::ElideRight, static_cast<int>(kWidth - 12));
         auto* detail = new QGraphicsSimpleTextItem(
-            QString::fromStdString(info.kind + (n.repeat ? " ×" + std::to_string(n.repeat) : "") + "\n" + info.shape), box);
+            kindLine + "\n" + QString::fromStdString(info.shape) +
+                (info.counts.empty() ? QString() : "\n" + metrics.elidedText(QString::fromStdString(info.counts), Qt::ElideRight,
+                                                                            static_cast<int>(kWidth - 12))),
+            box);
         detail->setFont(small);
-        detail->setPos(-kWidth / 2 + 6, -kHeight / 2 + 22);
+        detail->setPos(-kWidth / 2 + 6, -kHeight / 2 + 21);
         if (info.errors || info.warnings) {  // a badge in the corner: how many problems
             auto* badge = new QGraphicsEllipseItem(kWidth / 2 - 18, -kHeight / 2 - 8, 22, 22, box);
             badge->setBrush(info.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00));
@@ -154,8 +181,14 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
         QPainterPath path(a);
         const double bend = std::max(20.0, std::abs(b.y() - a.y()) / 2);
         path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
-        auto* wire = scene()->addPath(path, QPen(ink.lighter(150), 1.3));
+        auto* wire = new WireItem(path, QPen(ink.lighter(150), 1.3));
+        scene()->addItem(wire);
         wire->setZValue(-1);
+        wire->setFlag(QGraphicsItem::ItemIsSelectable);
+        wire->setData(kEdgeRole, QStringList{QString::fromStdString(e.from), QString::fromStdString(e.fromPort),
+                                             QString::fromStdString(e.to), QString::fromStdString(e.toPort)});
+        wire->setToolTip(tr("%1 → %2: click and press Delete to disconnect")
+                             .arg(QString::fromStdString(e.from), QString::fromStdString(e.to)));
         auto shape = facts.find(e.from);
         if (wireLabels_ && shape != facts.end() && !shape->second.shape.empty()) {
             auto* label = scene()->addSimpleText(QString::fromStdString(shape->second.shape), small);
@@ -243,14 +276,32 @@ void GraphView::selectNode(const std::string& id) {
 }
 
 std::string GraphView::selectedNode() const {
-    const auto selected = scene()->selectedItems();
-    return selected.isEmpty() ? std::string() : selected.first()->data(kIdRole).toString().toStdString();
+    const std::vector<std::string> ids = selectedNodes();
+    return ids.empty() ? std::string() : ids.front();
 }
 
 std::vector<std::string> GraphView::selectedNodes() const {
     std::vector<std::string> ids;
-    for (QGraphicsItem* it : scene()->selectedItems()) ids.push_back(it->data(kIdRole).toString().toStdString());
+    for (QGraphicsItem* it : scene()->selectedItems())
+        if (!it->data(kIdRole).toString().isEmpty()) ids.push_back(it->data(kIdRole).toString().toStdString());
     return ids;
+}
+
+std::vector<Edge> GraphView::selectedEdges() const {
+    std::vector<Edge> edges;
+    for (QGraphicsItem* it : scene()->selectedItems()) {
+        const QStringList e = it->data(kEdgeRole).toStringList();
+        if (e.size() == 4) edges.push_back({e[0].toStdString(), e[1].toStdString(), e[2].toStdString(), e[3].toStdString()});
+    }
+    return edges;
+}
+
+void GraphView::selectEdge(const Edge& edge) {
+    scene()->clearSelection();
+    for (QGraphicsItem* it : scene()->items()) {
+        const QStringList e = it->data(kEdgeRole).toStringList();
+        if (e.size() == 4 && e[0].toStdString() == edge.from && e[2].toStdString() == edge.to) it->setSelected(true);
+    }
 }
 
 QPoint GraphView::outputPortAt(const std::string& id) const {

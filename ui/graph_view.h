@@ -12,9 +12,14 @@
 
 namespace nw::ui {
 
+// The size of a node's box in scene units (also what the layout is told).
+constexpr double kNodeWidth = 180, kNodeHeight = 70;
+
 // What the canvas shows for one top-level node, derived from the flattened analysis.
 struct NodeFacts {
     std::string kind, category, shape;  // shape: output of the node (a module: of its last layer)
+    std::string attrs;                  // its attributes that differ from the defaults, briefly
+    std::string counts;                 // "75.3K params · 115.6M MACs" (a module instance: its own totals)
     int errors = 0, warnings = 0;
     std::string problems;  // the messages, for the tooltip
 };
@@ -30,6 +35,8 @@ public:
     void selectNode(const std::string& id);  // without moving the view; empty clears
     std::string selectedNode() const;
     std::vector<std::string> selectedNodes() const;
+    std::vector<Edge> selectedEdges() const;  // wires are selectable too (click one, then Delete)
+    void selectEdge(const Edge& e);
     // Where a drag from `id`'s output port starts, in view coordinates (for tests and hints).
     QPoint outputPortAt(const std::string& id) const;
     int nodeCount() const { return static_cast<int>(items_.size()); }

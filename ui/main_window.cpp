@@ -489,7 +489,7 @@ std::string MainWindow::openFile(const std::string& path, bool quiet) {
     recovered_ = false;
     bool placed = true;
     for (const Node& n : doc_.graph.nodes) placed &= n.pos.has_value();
-    if (!placed) layoutDocument(doc_, {}, 170, 58);
+    if (!placed) layoutDocument(doc_, {}, kNodeWidth, kNodeHeight);
     refresh();
     view_->fit();
     updateTitle();
@@ -589,7 +589,7 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
         motion->start(QAbstractAnimation::DeleteWhenStopped);
     });
     watcher->setFuture(QtConcurrent::run([doc = shown(), options]() mutable {
-        layoutDocument(doc, options, 170, 58);
+        layoutDocument(doc, options, kNodeWidth, kNodeHeight);
         return doc;
     }));
 }
@@ -609,7 +609,7 @@ std::string MainWindow::openModule(const std::string& name) {
     if (!placed) {
         Document view = moduleView(doc_, name);
         for (const std::string& in : m->inputs) view.graph.nodes.push_back(Node{.id = in, .kind = "Input"});
-        layoutDocument(view, {}, 170, 58);
+        layoutDocument(view, {}, kNodeWidth, kNodeHeight);
         std::vector<std::pair<std::string, Point>> positions;
         for (size_t i = 0; i < m->body.nodes.size(); ++i) positions.push_back({view.graph.nodes[i].id, *view.graph.nodes[i].pos});
         pushEdit(std::make_unique<SetPositions>(std::move(positions), "Lay out " + name));
@@ -699,7 +699,17 @@ std::string MainWindow::duplicateSelection() {
 void MainWindow::deleteSelection() {
     std::vector<std::string> ids = view_->selectedNodes();
     std::erase_if(ids, [this](const std::string& id) { return !shown().graph.find(id); });  // not a module's end nodes
+    // Selected wires (those not going away with their nodes anyway, nor drawn to a module's outputs).
+    std::vector<Edge> wires = view_->selectedEdges();
+    std::erase_if(wires, [&](const Edge& e) {
+        return std::find(ids.begin(), ids.end(), e.from) != ids.end() || std::find(ids.begin(), ids.end(), e.to) != ids.end() ||
+               std::find(shown().graph.edges.begin(), shown().graph.edges.end(), e) == shown().graph.edges.end();
+    });
+    if (ids.empty() && wires.empty()) return;
+    undo_->beginMacro(QString::fromStdString(ids.empty() ? "Disconnect" : "Delete"));  // one undo step
+    if (!wires.empty()) pushEdit(std::make_unique<RemoveEdges>(std::move(wires)));
     if (!ids.empty()) pushEdit(std::make_unique<RemoveNodes>(std::move(ids)));
+    undo_->endMacro();
 }
 
 std::string MainWindow::recoveryFile() {
@@ -800,13 +810,30 @@ void MainWindow::refresh() {
         const LayerKind* kind = Registry::instance().find(n.kind);
         f.kind = n.kind;
         f.category = kind ? kind->category : "Module";
+        for (const auto& [name, value] : n.attrs)  // what the person wrote: the layer's key settings
+            f.attrs += (f.attrs.empty() ? "" : ", ") + name + " " + formatAttrValue(value);
     }
+    std::map<std::string, Counts> costs;
     for (int idx : analysis_.order) {
         const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
         const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
-        auto it = facts.find(owner(node));
-        if (it != facts.end() && r.known && !r.outputs.empty()) it->second.shape = formatShape(r.outputs[0]);
+        const std::string id = owner(node);
+        auto it = facts.find(id);
+        if (it == facts.end()) continue;
+        if (r.known && !r.outputs.empty()) it->second.shape = formatShape(r.outputs[0]);
+        costs[id] += r.counts;
     }
+    auto compact = [](int64_t v) {  // 75.3K, 115.6M, 4.1G
+        const char* units[] = {"", "K", "M", "G", "T"};
+        double x = static_cast<double>(v);
+        int u = 0;
+        while (x >= 1000 && u < 4) x /= 1000, ++u;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, u ? "%.1f%s" : "%.0f%s", x, units[u]);
+        return std::string(buf);
+    };
+    for (const auto& [id, c] : costs)
+        if (c.params || c.macs) facts[id].counts = compact(c.params) + " params · " + compact(c.macs) + " MACs";
     for (const Diagnostic& d : analysis_.diagnostics) {
         int i = flat_.find(d.node);
         auto it = facts.find(i >= 0 ? owner(flat_.nodes[static_cast<size_t>(i)]) : d.node);

@@ -71,7 +71,7 @@ inline Vec operator-(Vec a, Vec b) {
 constexpr int64_t MR = 8, NR = 2 * kLanes;
 // Cache blocks: a KC × NC slice of the packed input (≈ 384 KB on AVX-512) stays in L2.
 constexpr int64_t KC = 256, NC = 12 * NR;
-constexpr int64_t kSharedGemmWork = int64_t{1} << 20;  // multiply-adds below which one thread does the GEMM
+constexpr int64_t kSharedGemmWork = int64_t{1} << 18;  // multiply-adds below which one thread does the GEMM
 
 struct AlignedFree {
     void operator()(float* p) const { std::free(p); }

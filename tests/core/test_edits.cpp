@@ -81,3 +81,18 @@ TEST(Edits, SetPositionsMovesManyNodesInOneStep) {
     move.revert(doc);
     EXPECT_EQ(doc, original);
 }
+
+TEST(Edits, RemoveEdgesDisconnectsAndRevertRestoresTheOrder) {
+    Document doc = loadPreset("lenet5");
+    const Document original = doc;
+    RemoveEdges cut({Edge{.from = "conv1", .to = "relu1"}, Edge{.from = "fc1", .to = "relu3"}});
+    cut.apply(doc);
+    EXPECT_EQ(doc.graph.edges.size(), original.graph.edges.size() - 2);
+    const Analyzed a = analyzeDocument(doc);
+    bool named = false;  // relu1's input is now unconnected: a diagnostic names it
+    for (const Diagnostic& d : a.analysis.diagnostics) named |= d.node == "relu1" && d.severity == Severity::Error;
+    EXPECT_TRUE(named) << a.allDiagnostics();
+    EXPECT_EQ(cut.text(), "Disconnect 2 wires");
+    cut.revert(doc);
+    EXPECT_EQ(doc, original);
+}

@@ -240,6 +240,33 @@ private slots:
         QVERIFY(!dialog.addFile(1, tmp.filePath("missing.netw").toStdString()).empty());
     }
 
+    void clickAWireAndDeleteItToDisconnect() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        const nw::Document start = w.document();
+        QGraphicsView* view = w.canvas();
+        // Click halfway between conv1's output and relu1's input.
+        const QPointF mid = (w.canvas()->item("conv1")->scenePos() + w.canvas()->item("relu1")->scenePos()) / 2;
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->mapFromScene(mid));
+        const auto wires = w.canvas()->selectedEdges();
+        QCOMPARE(wires.size(), size_t{1});
+        QCOMPARE(wires[0].from + "→" + wires[0].to, std::string("conv1→relu1"));
+        QTest::keyClick(view, Qt::Key_Delete);
+        QCOMPARE(w.document().graph.edges.size(), start.graph.edges.size() - 1);
+        QVERIFY(w.problems()->count() >= 1);
+        QVERIFY(w.problems()->item(0)->text().contains("relu1"));
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(w.document() == start);
+        // Nodes show their written attributes and their cost.
+        bool shown = false;
+        for (QGraphicsItem* child : w.canvas()->item("conv1")->childItems())
+            if (auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(child))
+                shown |= text->text().contains("kernel_size 5") && text->text().contains("params");
+        QVERIFY(shown);
+    }
+
     void copyPasteDuplicateAndRepeat() {
         MainWindow w;
         w.show();
