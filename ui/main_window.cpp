@@ -107,14 +107,6 @@ protected:
     QStringList mimeTypes() const override { return {GraphView::kKindMime}; }
 };
 
-QTableWidgetItem* numberItem(int64_t v) {
-    auto* item = new SummaryItem;
-    item->setData(Qt::DisplayRole, QString::fromStdString(formatInt(v)));
-    item->setData(Qt::UserRole, static_cast<qlonglong>(v));
-    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
-}
-
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -885,40 +877,78 @@ void MainWindow::refresh() {
 }
 
 void MainWindow::fillSummary() {
-    const bool resize = summary_->rowCount() == 0;  // a new network: fit the columns to it
-    summary_->setUpdatesEnabled(false);
-    summary_->setSortingEnabled(false);
-    summary_->setRowCount(0);
-    auto addRow = [&](const std::string& name, const std::string& kind, const std::string& shape, const Counts& c,
-                      const std::string& field, std::optional<int64_t> order) {
-        int row = summary_->rowCount();
-        summary_->insertRow(row);
-        summary_->setItem(row, 0, new SummaryItem(QString::fromStdString(name)));
-        summary_->setItem(row, 1, new SummaryItem(QString::fromStdString(kind)));
-        summary_->setItem(row, 2, new SummaryItem(QString::fromStdString(shape)));
-        summary_->setItem(row, 3, numberItem(c.params));
-        summary_->setItem(row, 4, numberItem(c.macs));
-        auto* memory = new SummaryItem(QString::fromStdString(formatBytes(c.activation_bytes)));
-        memory->setData(Qt::UserRole, static_cast<qlonglong>(c.activation_bytes));
-        summary_->setItem(row, 5, memory);
-        summary_->setItem(row, 6, new SummaryItem(QString::fromStdString(field)));
-        summary_->setItem(row, 7, order ? numberItem(*order) : new SummaryItem);
+    // The rows as text and sort keys: layers in run order, then the totals.
+    struct Row {
+        QString cells[8];
+        std::optional<qlonglong> keys[8];
+    };
+    std::vector<Row> rows;
+    auto row = [&](const std::string& name, const std::string& kind, const std::string& shape, const Counts& c,
+                   const std::string& field, std::optional<int64_t> order) {
+        Row r;
+        r.cells[0] = QString::fromStdString(name);
+        r.cells[1] = QString::fromStdString(kind);
+        r.cells[2] = QString::fromStdString(shape);
+        r.cells[3] = QString::fromStdString(formatInt(c.params));
+        r.keys[3] = c.params;
+        r.cells[4] = QString::fromStdString(formatInt(c.macs));
+        r.keys[4] = c.macs;
+        r.cells[5] = QString::fromStdString(formatBytes(c.activation_bytes));
+        r.keys[5] = c.activation_bytes;
+        r.cells[6] = QString::fromStdString(field);
+        if (order) r.cells[7] = QString::fromStdString(formatInt(*order)), r.keys[7] = *order;
+        rows.push_back(std::move(r));
     };
     int64_t position = 0;
     for (int idx : analysis_.order) {
         const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
         const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
         const bool sink = node.kind->outputs.empty();  // Output: nothing of its own to show
-        addRow(node.name, node.kind->name, sink ? "—" : r.known && !r.outputs.empty() ? formatShape(r.outputs[0]) : "?",
-               r.counts, r.known && !sink ? r.field.text() : "", ++position);
+        row(node.name, node.kind->name, sink ? "—" : r.known && !r.outputs.empty() ? formatShape(r.outputs[0]) : "?",
+            r.counts, r.known && !sink ? r.field.text() : "", ++position);
     }
-    addRow("Total", "", formatShape(analysis_.outputShape), analysis_.totals, "", std::nullopt);
+    row("Total", "", formatShape(analysis_.outputShape), analysis_.totals, "", std::nullopt);
+
+    summary_->setUpdatesEnabled(false);
+    // The same layers as shown (an attribute edit): change only the cells that differ, wherever
+    // sorting put their rows — rebuilding 500 rows of items is most of an edit's time otherwise.
+    std::map<QString, int> shownAt;
+    if (summary_->rowCount() == static_cast<int>(rows.size()))
+        for (int r = 0; r < summary_->rowCount(); ++r)
+            if (QTableWidgetItem* item = summary_->item(r, 0)) shownAt[item->text()] = r;
+    const bool same = shownAt.size() == rows.size() &&
+                      std::all_of(rows.begin(), rows.end(), [&](const Row& r) { return shownAt.count(r.cells[0]) > 0; });
+    if (same) {
+        summary_->setSortingEnabled(false);
+        for (const Row& r : rows) {
+            const int at = shownAt[r.cells[0]];
+            for (int c = 1; c < 8; ++c) {
+                QTableWidgetItem* item = summary_->item(at, c);
+                if (item->text() != r.cells[c]) item->setText(r.cells[c]);
+                if (r.keys[c] && item->data(Qt::UserRole).toLongLong() != *r.keys[c]) item->setData(Qt::UserRole, *r.keys[c]);
+            }
+        }
+        summary_->setSortingEnabled(true);
+        summary_->setUpdatesEnabled(true);
+        return;
+    }
+    const bool resize = summary_->rowCount() == 0;  // a new network: fit the columns to it
+    summary_->setSortingEnabled(false);
+    summary_->setRowCount(static_cast<int>(rows.size()));
     QFont bold = summary_->font();
     bold.setBold(true);
-    for (int c = 0; c < summary_->columnCount(); ++c)
-        if (auto* item = summary_->item(summary_->rowCount() - 1, c)) {
-            item->setFont(bold);
-            item->setData(kTotalRole, true);
+    for (int r = 0; r < static_cast<int>(rows.size()); ++r)
+        for (int c = 0; c < 8; ++c) {
+            auto* item = new SummaryItem(rows[static_cast<size_t>(r)].cells[c]);
+            if (const auto& key = rows[static_cast<size_t>(r)].keys[c]) {
+                item->setData(Qt::UserRole, *key);
+                if (c != 5) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            }
+            if (r + 1 == static_cast<int>(rows.size())) {
+                item->setFont(bold);
+                item->setData(kTotalRole, true);
+            }
+            summary_->setItem(r, c, item);
         }
     summary_->setSortingEnabled(true);  // keeps the column the person sorted by
     if (resize) summary_->resizeColumnsToContents();
