@@ -25,10 +25,15 @@ bool allFinite(const Tensor& t) {
 
 // Inference-time rewrites of the graph, decided once per plan: a BatchNorm2d whose input comes only
 // from a conv is folded into the conv's weights, and a ReLU after such a conv (or conv + BN) runs in
-// the conv's epilogue. Folded and fused nodes take over their producer's buffer instead of running.
+// the conv's epilogue; a residual Add whose one input is such a conv is done by the conv accumulating
+// onto the other input (its buffer taken over when nothing later reads it). Folded and fused nodes
+// take over their producer's buffer instead of running.
 struct Rewrites {
     std::vector<int> alias;              // per node: the node whose output it takes over, or -1
+    std::vector<int> aliasFrom;          // per aliased node: the input it takes the buffer from
     std::vector<char> relu;              // per node: the kernel applies a fused ReLU
+    std::vector<int> residual;           // per conv: the node whose output it adds its result to, or -1
+    std::vector<char> stealResidual;     // per conv: the residual's buffer may become the output
     std::map<size_t, std::vector<const Tensor*>> weights;  // per conv node: its kernels, then the bias, BN folded in
     std::deque<Tensor> storage;  // folded tensors the plan made (a deque keeps their addresses)
 };
@@ -37,12 +42,40 @@ struct Rewrites {
 Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, TensorMap* owned,
                       const std::vector<int>& consumers, const std::vector<char>& keep) {
     const size_t n = graph.nodes.size();
-    Rewrites r{std::vector<int>(n, -1), std::vector<char>(n, 0), {}, {}};
+    Rewrites r{std::vector<int>(n, -1), std::vector<int>(n, -1), std::vector<char>(n, 0), std::vector<int>(n, -1),
+               std::vector<char>(n, 0), {}, {}};
     auto onlyFeeds = [&](size_t producer) { return consumers[producer] == 1 && !keep[producer]; };
     auto root = [&](size_t i) { return r.alias[i] >= 0 ? static_cast<size_t>(r.alias[i]) : i; };
+    std::vector<size_t> position(n, 0);
+    for (size_t p = 0; p < analysis.order.size(); ++p) position[static_cast<size_t>(analysis.order[p])] = p;
     for (int idx : analysis.order) {
         const auto i = static_cast<size_t>(idx);
         const FlatNode& node = graph.nodes[i];
+        if (node.kind->name == "Add" && node.inputs.size() == 2 && node.inputs[0].node >= 0 && node.inputs[1].node >= 0) {
+            for (size_t side = 0; side < 2; ++side) {
+                const auto src = static_cast<size_t>(node.inputs[side].node);
+                const auto other = static_cast<size_t>(node.inputs[1 - side].node);
+                const size_t conv = root(src);
+                const FlatNode& c = graph.nodes[conv];
+                // A plain convolution (the GEMM and Winograd paths accumulate), computed after the other input.
+                if (c.kind->name != "Conv2d" || c.view().i("groups") != 1 || !onlyFeeds(src) || r.relu[conv] ||
+                    r.residual[conv] >= 0 || root(other) == conv || position[other] >= position[conv])
+                    continue;
+                r.alias[i] = static_cast<int>(conv);
+                r.aliasFrom[i] = static_cast<int>(src);
+                r.residual[conv] = static_cast<int>(other);
+                // Its buffer can be reused when nothing else reads it after the conv has run.
+                bool later = keep[other] != 0 || graph.nodes[other].kind->inputs.empty();
+                for (int reader : analysis.order)
+                    for (const PortRef& in : graph.nodes[static_cast<size_t>(reader)].inputs)
+                        if (static_cast<size_t>(in.node) == other && static_cast<size_t>(reader) != i &&
+                            position[static_cast<size_t>(reader)] >= position[conv])  // the conv itself too
+                            later = true;
+                r.stealResidual[conv] = !later;
+                break;
+            }
+            continue;
+        }
         if (node.inputs.size() != 1 || node.inputs[0].node < 0) continue;
         const auto src = static_cast<size_t>(node.inputs[0].node);
         const size_t conv = root(src);
@@ -84,10 +117,12 @@ Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const Te
             folded.push_back(&fb);
             r.weights[conv] = std::move(folded);
             r.alias[i] = static_cast<int>(conv);
+            r.aliasFrom[i] = static_cast<int>(src);
         } else if (node.kind->name == "ReLU" && convKind.fusesRelu && onlyFeeds(src) && !r.relu[conv] &&
                    graph.nodes[src].kind->outputs.size() == 1) {
             r.relu[conv] = 1;
             r.alias[i] = static_cast<int>(conv);
+            r.aliasFrom[i] = static_cast<int>(src);
         }
     }
     return r;
@@ -382,17 +417,26 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
         auto started = std::chrono::steady_clock::now();
         if (node.kind->inputs.empty()) value[idx] = inputs.find(node.name)->second;
         else if (rewrites.alias[idx] >= 0) {  // computed by the conv it was folded into
-            const auto src = static_cast<size_t>(node.inputs[0].node);
+            const auto src = static_cast<size_t>(rewrites.aliasFrom[idx]);
             outputs[idx] = std::move(outputs[src]);
             value[idx] = &outputs[idx];
         } else if (!info.outputs.empty()) {
             inputTensors.clear();
             for (const PortRef& in : node.inputs) inputTensors.push_back(value[static_cast<size_t>(in.node)]);
-            outputs[idx] = st.acquire(info.outputs[0]);
+            const int residual = rewrites.residual[idx];
+            if (residual >= 0 && rewrites.stealResidual[idx] && !outputs[static_cast<size_t>(residual)].data.empty()) {
+                outputs[idx] = std::move(outputs[static_cast<size_t>(residual)]);  // accumulate in place
+            } else {
+                outputs[idx] = st.acquire(info.outputs[0]);
+                if (residual >= 0) {
+                    const Tensor& add = *value[static_cast<size_t>(residual)];
+                    std::copy(add.data.begin(), add.data.end(), outputs[idx].data.begin());
+                }
+            }
             value[idx] = &outputs[idx];
             NodeAttrs attrs = node.view();
             node.kind->forward(KernelArgs{attrs, inputTensors, st.kernelWeights[idx], outputs[idx], rewrites.relu[idx] != 0,
-                                          st.prepared[idx].get()});
+                                          st.prepared[idx].get(), residual >= 0});
         }
         if (st.options.profile)
             result.nodeMs.emplace_back(node.name, std::chrono::duration<double, std::milli>(

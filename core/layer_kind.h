@@ -95,6 +95,9 @@ struct KernelArgs {
     Tensor& out;
     bool relu = false;  // a ReLU fused into this node by the executor (kinds that set `fusesRelu`)
     const Prepared* prepared = nullptr;  // from LayerKind::prepare, when the executor made it
+    // `out` already holds a tensor the result is added to, before the ReLU: a residual Add the
+    // executor fused into this Conv2d (groups = 1 only).
+    bool accumulate = false;
 };
 
 struct LayerKind {

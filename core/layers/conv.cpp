@@ -99,16 +99,16 @@ Shape convOutputShape(const Shape& in, int64_t outChannels, const Window& w, con
 
 // Convolution as GEMM per group: Y_g (ocg × N·OH·OW) = W_g (ocg × icg·kh·kw) · im2col(X_g).
 void convolveGemm(const Tensor& x, const PackedConv& w, const float* b, Tensor& y, const Window& win, const Pad4& p,
-                  bool relu) {
+                  bool relu, bool accumulate = false) {
     if (w.winograd)
         return convWinograd(*w.winograd, {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, win, p, y.ptr(),
-                                          y.shape[1], y.shape[2], y.shape[3], 0, b, relu});
+                                          y.shape[1], y.shape[2], y.shape[3], 0, b, relu, accumulate});
     const auto groups = static_cast<int64_t>(w.groups.size());
     const int64_t icg = x.shape[1] / groups, ocg = y.shape[1] / groups;
     for (int64_t g = 0; g < groups; ++g)
         convGemm(w.groups[static_cast<size_t>(g)],
                  {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], g * icg, win, p, y.ptr(), y.shape[1],
-                  y.shape[2], y.shape[3], g * ocg, b ? b + g * ocg : nullptr, relu});
+                  y.shape[2], y.shape[3], g * ocg, b ? b + g * ocg : nullptr, relu, accumulate});
 }
 
 // Depthwise convolution (groups = C_in, C_out = C_in × multiplier). Stride 1: each channel is copied
@@ -190,7 +190,7 @@ void convForward(const KernelArgs& k, int64_t groups) {
     std::unique_ptr<PackedConv> local;  // packed here when no plan prepared it (tests, one-off runs)
     const auto* packed = static_cast<const PackedConv*>(k.prepared);
     if (!packed) packed = (local = packConv(*k.weights[0], groups, win, k.out.shape)).get();
-    convolveGemm(x, *packed, b, k.out, win, p, k.relu);
+    convolveGemm(x, *packed, b, k.out, win, p, k.relu, k.accumulate);
 }
 
 std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const std::vector<const Tensor*>& w) {

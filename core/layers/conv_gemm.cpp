@@ -265,7 +265,7 @@ void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
         alignas(64) float tile[MR * NR];
         for (int64_t k0 = 0; k0 < K; k0 += KC) {
             const int64_t kc = std::min(KC, K - k0);
-            const bool accumulate = k0 > 0, last = k0 + kc == K;
+            const bool accumulate = k0 > 0 || g.accumulate, last = k0 + kc == K;
             packInput(g, k0, kc, j0, cols, ws, packed);
             for (int64_t mp = mp0; mp < mp1; ++mp) {
                 const float* ap = a.data.get() + k0 * padded + mp * MR * kc;
@@ -468,14 +468,22 @@ void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g) {
                 for (int64_t th = 0; th < tH; ++th) {
                     const float* in = m + o * tiles + (n * tH + th) * tW;
                     int64_t tw = 0;
-                    for (; tw + kLanes <= tW; tw += kLanes) outputTiles<Vec>(in, OC * tiles, tw, bias, g.relu, rows);
-                    if (tw < tW && tW >= kLanes) outputTiles<Vec>(in, OC * tiles, tW - kLanes, bias, g.relu, rows);
+                    const bool relu = g.relu && !g.accumulate;  // with a residual, the ReLU comes after the add
+                    for (; tw + kLanes <= tW; tw += kLanes) outputTiles<Vec>(in, OC * tiles, tw, bias, relu, rows);
+                    if (tw < tW && tW >= kLanes) outputTiles<Vec>(in, OC * tiles, tW - kLanes, bias, relu, rows);
                     else
-                        for (; tw < tW; ++tw) outputTiles<float>(in, OC * tiles, tw, bias, g.relu, rows);
+                        for (; tw < tW; ++tw) outputTiles<float>(in, OC * tiles, tw, bias, relu, rows);
                     for (int64_t i = 0; i < 2 && 2 * th + i < g.OH; ++i) {
                         float* dst = yo + (2 * th + i) * g.OW;
                         const float* e = rows[2 * i];
                         const float* od = rows[2 * i + 1];
+                        if (g.accumulate) {
+                            for (int64_t c = 0; c < g.OW; ++c) {
+                                const float v = dst[c] + (c % 2 ? od : e)[c / 2];
+                                dst[c] = g.relu && v < 0 ? 0.0f : v;
+                            }
+                            continue;
+                        }
                         for (int64_t c = 0; c + 1 < g.OW; c += 2) dst[c] = e[c / 2], dst[c + 1] = od[c / 2];
                         if (g.OW % 2) dst[g.OW - 1] = e[g.OW / 2];
                     }

@@ -30,6 +30,7 @@ struct ConvGemmArgs {
     int64_t outChannels, OH, OW, outOffset;
     const float* bias;
     bool relu;
+    bool accumulate = false;  // add to what `y` holds (a fused residual), before the ReLU
 };
 void convGemm(const PackedMatrix& weights, const ConvGemmArgs& args);
 

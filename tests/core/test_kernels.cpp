@@ -124,6 +124,47 @@ TEST(Kernels, WinogradConvolutionMatchesTheReference) {
     checkAgainstReference("Conv2d", R"({"out_channels": 3, "kernel_size": 3})", {1, 2, 40, 71}, rng);
 }
 
+// A residual Add fused into the conv before it (the conv accumulates onto the shortcut, in its buffer
+// when nothing else reads it) computes what the unfused graph computes: keeping the conv's output
+// (a --dump) turns the fusion off, so both are run and compared, for the GEMM and Winograd paths.
+TEST(Executor, ResidualAddFusedIntoTheConvolutionMatchesTheUnfusedGraph) {
+    for (const char* kernel : {"1", "3"}) {
+        SCOPED_TRACE(std::string("kernel ") + kernel);
+        Analyzed a = analyzeText(std::string(R"("nodes": [
+            {"id": "in", "kind": "Input", "attrs": {"channels": 8, "height": 20, "width": 20}},
+            {"id": "stem", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 3, "padding": 1}},
+            {"id": "r0", "kind": "ReLU"},
+            {"id": "conv", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": )") + kernel +
+                                     R"(, "padding": "same", "bias": false}},
+            {"id": "bn", "kind": "BatchNorm2d"},
+            {"id": "add", "kind": "Add"}, {"id": "relu", "kind": "ReLU"},
+            {"id": "conv2", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 3, "padding": 1}},
+            {"id": "add2", "kind": "Add"}],
+          "edges": [{"from": "in", "to": "stem"}, {"from": "stem", "to": "r0"}, {"from": "r0", "to": "conv"},
+                    {"from": "conv", "to": "bn"}, {"from": "bn", "to": "add", "to_port": "in0"},
+                    {"from": "r0", "to": "add", "to_port": "in1"}, {"from": "add", "to": "relu"},
+                    {"from": "relu", "to": "conv2"}, {"from": "conv2", "to": "add2", "to_port": "in1"},
+                    {"from": "relu", "to": "add2", "to_port": "in0"}])",
+                                 AnalyzeOptions{.inputShape = Shape{2, 8, 20, 20}});
+        ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+        TensorMap w = initWeights(a.flat, a.analysis, 3);
+        std::mt19937 rng(9);
+        for (auto& [name, t] : w)  // BN statistics that matter
+            if (name.find("running") != std::string::npos || name.find("bn.") == 0)
+                for (float& v : t.data) v = std::uniform_real_distribution<float>(0.5f, 1.5f)(rng);
+        Tensor x = randomTensor({2, 8, 20, 20}, rng);
+        RunOptions unfused;
+        unfused.keep = {"conv", "bn", "conv2"};
+        RunResult plain = run(a.flat, a.analysis, w, x, unfused);
+        Plan plan(a.flat, a.analysis, TensorMap(w));
+        RunResult fused = plan.run(x);
+        RunResult again = plan.run(x);  // buffers reused between runs
+        ASSERT_TRUE(plain.error.empty() && fused.error.empty()) << plain.error << fused.error;
+        EXPECT_LT(maxRelDiff(fused.output, plain.output), 1e-5f);
+        EXPECT_LT(maxRelDiff(again.output, plain.output), 1e-5f);
+    }
+}
+
 TEST(Executor, WeightProblemsAreListedByNameAndShape) {
     Analyzed a = analyzePreset("lenet5");
     TensorMap w = initWeights(a.flat, a.analysis, 7);
