@@ -2,7 +2,7 @@
 """Netwright's executor side by side with PyTorch and OpenCV DNN, in one run, on this machine.
 
 Usage: peers.py BUILD_DIR [--models lenet5,resnet18,...] [--batches 1,8] [--runs R] [--threads T]
-                          [--markdown] [--memory-only] [--quick]
+                          [--rounds N] [--markdown] [--memory-only] [--quick]
 
 For every model and batch: Netwright (`netwright-cli bench`), PyTorch 1.13 CPU (eval, no_grad,
 torch.set_num_threads(T); the better of eager and torch.jit.freeze(torch.jit.trace(...))), and
@@ -74,15 +74,20 @@ def timed(fn, runs, warmup):
     return statistics.median(times)
 
 
-def torch_ms(model, x, runs, warmup):
+def torch_runner(model, x):
+    """A function timing PyTorch: the better of eager and jit.freeze(trace) (traced once)."""
+    fns = [lambda: model(x)]
     with torch.no_grad():
-        eager = timed(lambda: model(x), runs, warmup)
         try:
             frozen = torch.jit.freeze(torch.jit.trace(model, x))
-            jit = timed(lambda: frozen(x), runs, warmup)
+            fns.append(lambda: frozen(x))
         except Exception:  # a model that does not trace: eager only
-            jit = float("inf")
-    return min(eager, jit)
+            pass
+
+    def measure(runs, warmup):
+        with torch.no_grad():
+            return min(timed(f, runs, warmup) for f in fns)
+    return measure
 
 
 def inline_constant_identities(path):
@@ -106,7 +111,8 @@ def inline_constant_identities(path):
     onnx.save(model, path)
 
 
-def opencv_ms(model, x, runs, warmup, threads, work):
+def opencv_runner(model, x, threads, work):
+    """A function timing OpenCV DNN on the model's ONNX export, or None when OpenCV cannot run it."""
     try:
         import cv2
     except ImportError:
@@ -127,9 +133,10 @@ def opencv_ms(model, x, runs, warmup, threads, work):
         net.setInput(blob)
         net.forward()
     try:
-        return timed(run, runs, warmup)
+        run()
     except cv2.error:
         return None
+    return lambda runs, warmup: timed(run, runs, warmup)
 
 
 def main():
@@ -142,11 +149,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--memory-only", action="store_true", help="only the memory comparison")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the three peers")
     ap.add_argument("--quick", action="store_true",
                     help="CI mode: LeNet-5 and ResNet-18 at batch 1, 3 runs each, then the memory table")
     args = ap.parse_args()
     if args.quick:
-        args.models, args.batches, args.runs, args.warmup = "lenet5,resnet18", "1", 3, 1
+        args.models, args.batches, args.runs, args.warmup, args.rounds = "lenet5,resnet18", "1", 3, 1, 1
     torch.set_num_threads(args.threads)
     cli = os.path.join(args.build, "app", "netwright-cli")
     # The best of three: on a shared VM a neighbour can slow any one measurement.
@@ -158,15 +166,25 @@ def main():
         for name in ([] if args.memory_only else args.models.split(",")):
             model, chw = torch_models.build(name)
             for batch in map(int, args.batches.split(",")):
-                out = subprocess.run([cli, "bench", os.path.join(ROOT, "presets", name + ".netw"), "--batch", str(batch),
-                                      "--threads", str(args.threads), "--runs", str(args.runs), "--warmup",
-                                      str(args.warmup), "--json"], check=True, capture_output=True, text=True).stdout
-                nw = json.loads(out)
                 x = torch.randn(batch, *chw)
-                pt = torch_ms(model, x, args.runs, args.warmup)
-                cv = opencv_ms(model, x, args.runs, args.warmup, args.threads, work)
-                rows.append([name, batch, nw["median_ms"], pt, nw["median_ms"] / pt, cv,
-                             nw["median_ms"] / cv if cv else None, nw["gflops"], 100 * nw["gflops"] / peak])
+                pt_run = torch_runner(model, x)
+                cv_run = opencv_runner(model, x, args.threads, work)
+                # Rounds alternate the three, so a slow spell of this shared machine hits all of them;
+                # each figure is the median over the rounds of the per-round medians.
+                nw_ms, pt_ms, cv_ms, gflops = [], [], [], 0.0
+                for _ in range(args.rounds):
+                    out = subprocess.run([cli, "bench", os.path.join(ROOT, "presets", name + ".netw"), "--batch",
+                                          str(batch), "--threads", str(args.threads), "--runs", str(args.runs),
+                                          "--warmup", str(args.warmup), "--json"],
+                                         check=True, capture_output=True, text=True).stdout
+                    nw_ms.append(json.loads(out)["median_ms"])
+                    pt_ms.append(pt_run(args.runs, args.warmup))
+                    if cv_run:
+                        cv_ms.append(cv_run(args.runs, args.warmup))
+                nw, pt = statistics.median(nw_ms), statistics.median(pt_ms)
+                cv = statistics.median(cv_ms) if cv_ms else None
+                gflops = json.loads(out)["gflops"] * json.loads(out)["median_ms"] / nw
+                rows.append([name, batch, nw, pt, nw / pt, cv, nw / cv if cv else None, gflops, 100 * gflops / peak])
                 print("  measured %s batch %d" % (name, batch), file=sys.stderr, flush=True)
 
     def cell(v):
