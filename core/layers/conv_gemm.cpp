@@ -67,6 +67,35 @@ inline Vec operator-(Vec a, Vec b) {
 }
 #endif
 
+// The even and odd elements of p[0, 2·kLanes) (strided convolutions, Winograd's tiles every other
+// column), and the inverse: even and odd interleaved into lo (elements 0…kLanes−1) and hi.
+inline void deinterleave(const float* p, Vec& even, Vec& odd) {
+#if defined(__AVX512F__)
+    const __m512i e = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i o = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const Vec a = vload(p), b = vload(p + kLanes);
+    even = _mm512_permutex2var_ps(a, e, b);
+    odd = _mm512_permutex2var_ps(a, o, b);
+#else
+    alignas(64) float e[kLanes], o[kLanes];
+    for (int64_t i = 0; i < kLanes; ++i) e[i] = p[2 * i], o[i] = p[2 * i + 1];
+    even = vload(e), odd = vload(o);
+#endif
+}
+inline void interleave(Vec even, Vec odd, Vec& lo, Vec& hi) {
+#if defined(__AVX512F__)
+    const __m512i l = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i h = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    lo = _mm512_permutex2var_ps(even, l, odd);
+    hi = _mm512_permutex2var_ps(even, h, odd);
+#else
+    alignas(64) float e[kLanes], o[kLanes], both[2 * kLanes];
+    vstore(e, even), vstore(o, odd);
+    for (int64_t i = 0; i < kLanes; ++i) both[2 * i] = e[i], both[2 * i + 1] = o[i];
+    lo = vload(both), hi = vload(both + kLanes);
+#endif
+}
+
 // Register block: MR output channels × NR output positions (16 accumulators on AVX-512).
 constexpr int64_t MR = 8, NR = 2 * kLanes;
 // Cache blocks: a KC × NC slice of the packed input (≈ 384 KB on AVX-512) stays in L2.
@@ -187,11 +216,20 @@ void packInput(const ConvGemmArgs& g, int64_t k0, int64_t kc, int64_t j0, int64_
                 for (int64_t t = 0; t < lo; ++t) dst[t] = 0.0f;
                 for (int64_t t = lo; t < hi; ++t) dst[t] = src[iw0 + t];
                 for (int64_t t = hi; t < s.len; ++t) dst[t] = 0.0f;
-            } else {
-                for (int64_t t = 0; t < s.len; ++t) {
-                    const int64_t iw = iw0 + t * g.win.sw;
-                    dst[t] = iw >= 0 && iw < g.W ? src[iw] : 0.0f;
-                }
+            } else {  // strided: columns t in [lo, hi) read iw0 + t·sw inside the row
+                const int64_t sw = g.win.sw;
+                const int64_t lo = std::min(iw0 >= 0 ? 0 : (sw - 1 - iw0) / sw, s.len);
+                const int64_t hi = std::clamp<int64_t>(g.W - iw0 <= 0 ? 0 : (g.W - iw0 + sw - 1) / sw, lo, s.len);
+                for (int64_t t = 0; t < lo; ++t) dst[t] = 0.0f;
+                int64_t t = lo;
+                if (sw == 2)  // the even elements of two vectors (ResNet's and AlexNet's strided stems)
+                    for (; t + kLanes <= hi && iw0 + 2 * (t + kLanes) <= g.W; t += kLanes) {
+                        Vec even, odd;
+                        deinterleave(src + iw0 + 2 * t, even, odd);
+                        vstore(dst + t, even);
+                    }
+                for (; t < hi; ++t) dst[t] = src[iw0 + t * sw];
+                for (t = hi; t < s.len; ++t) dst[t] = 0.0f;
             }
         }
         if (++kj == g.win.kw && (kj = 0, ++ki == g.win.kh)) ki = 0, ++ic;
@@ -290,13 +328,6 @@ void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
 
 namespace {
 constexpr int64_t kMinWinogradTiles = 32;  // fewer tiles leave the GEMMs' 32-column panels half empty
-
-// Reusable per-thread buffers: the transformed input and the GEMM results of a Winograd convolution.
-std::vector<float>& scratch(int which, size_t n) {
-    static thread_local std::vector<float> buffers[2];
-    if (buffers[which].size() < n) buffers[which].resize(n);
-    return buffers[which];
-}
 }  // namespace
 
 bool winogradSuits(const Window& win, int64_t groups, int64_t N, int64_t OH, int64_t OW) {
@@ -329,8 +360,8 @@ WinogradWeights packWinograd(const float* w, int64_t OC, int64_t IC) {
 
 namespace {
 
-// The transforms are written once for a scalar and for a SIMD vector of tiles (GCC's vector types
-// have + and −), so the bulk of a row runs kLanes tiles at a time and the tail one by one.
+// The output transform is written once for a scalar and for a SIMD vector of tiles (GCC's vector
+// types have + and −), so the bulk of a row runs kLanes tiles at a time and the tail one by one.
 template <typename T>
 inline T loadAs(const float* p) {
     if constexpr (std::is_same_v<T, float>) return *p;
@@ -350,31 +381,6 @@ template <typename T>
 inline T maxZero(T v) {
     if constexpr (std::is_same_v<T, float>) return std::max(v, 0.0f);
     else return vmax(v, vzero());
-}
-
-// V = Bᵀ d B for the tiles starting at `tw`; `even[i]`/`odd[i]` hold row i's even and odd columns, so
-// tile tw's columns 0…3 are even[tw], odd[tw], even[tw + 1], odd[tw + 1].
-template <typename T>
-inline void inputTiles(const float* const even[4], const float* const odd[4], int64_t tw, float* out, int64_t stride) {
-    T d[4][4], t[4][4];
-    for (int i = 0; i < 4; ++i) {
-        d[i][0] = loadAs<T>(even[i] + tw);
-        d[i][1] = loadAs<T>(odd[i] + tw);
-        d[i][2] = loadAs<T>(even[i] + tw + 1);
-        d[i][3] = loadAs<T>(odd[i] + tw + 1);
-    }
-    for (int j = 0; j < 4; ++j) {  // Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]
-        t[0][j] = d[0][j] - d[2][j];
-        t[1][j] = d[1][j] + d[2][j];
-        t[2][j] = d[2][j] - d[1][j];
-        t[3][j] = d[1][j] - d[3][j];
-    }
-    for (int i = 0; i < 4; ++i) {
-        storeAs(out + (i * 4 + 0) * stride + tw, t[i][0] - t[i][2]);
-        storeAs(out + (i * 4 + 1) * stride + tw, t[i][1] + t[i][2]);
-        storeAs(out + (i * 4 + 2) * stride + tw, t[i][2] - t[i][1]);
-        storeAs(out + (i * 4 + 3) * stride + tw, t[i][1] - t[i][3]);
-    }
 }
 
 // Y = Aᵀ m A (+ bias, ReLU) for the tiles starting at `tw`, Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]; the
@@ -397,98 +403,177 @@ inline void outputTiles(const float* in, int64_t stride, int64_t tw, float bias,
     }
 }
 
+
+// Calls f(n, th, tw0, len, offset) for the runs of tiles [t0, t1) (t = (n·tH + th)·tW + tw) that lie in
+// one tile row; `offset` is the run's first tile relative to t0.
+template <typename F>
+inline void forTileRuns(int64_t t0, int64_t t1, int64_t tH, int64_t tW, F&& f) {
+    for (int64_t t = t0; t < t1;) {
+        const int64_t row = t / tW, tw = t % tW, len = std::min(tW - tw, t1 - t);
+        f(row / tH, row % tH, tw, len, t - t0);
+        t += len;
+    }
+}
+
+// Per-thread scratch of at least n floats (which: 0 and 1 Winograd's V and M, 2 and 3 the transforms').
+std::vector<float>& scratch(int which, size_t n) {
+    static thread_local std::vector<float> buffers[4];
+    if (buffers[which].size() < n) buffers[which].resize(n);
+    return buffers[which];
+}
+
+// V_ξ[c][t − t0] = (Bᵀ d B)_ξ for channels [c0, c1) and tiles [t0, t1) of the zero-padded input; row c of
+// V_ξ starts at v + ξ·xiStride + c·ldv. Per run of tiles in a tile row: each of its 4 input rows is
+// copied with its padding, split into even and odd columns and transformed along the row (Z = d B) a
+// vector of tiles at a time; then the columns (V = Bᵀ Z).
+void winogradInput(const ConvGemmArgs& g, int64_t c0, int64_t c1, int64_t t0, int64_t t1, float* v, int64_t ldv,
+                   int64_t xiStride) {
+    const int64_t tH = (g.OH + 1) / 2, tW = (g.OW + 1) / 2, H = g.H, W = g.W;
+    const int64_t tWr = (tW + kLanes - 1) / kLanes * kLanes;
+    float* row = scratch(2, static_cast<size_t>(2 * tWr + 2)).data();
+    float* z = scratch(3, static_cast<size_t>(16 * tWr)).data();  // Z[i][j] at z + (4i + j)·tWr
+    for (int64_t c = c0; c < c1; ++c)
+        forTileRuns(t0, t1, tH, tW, [&](int64_t n, int64_t th, int64_t tw0, int64_t len, int64_t offset) {
+            const float* plane = g.x + (n * g.inChannels + c) * H * W;
+            const int64_t lenR = (len + kLanes - 1) / kLanes * kLanes, span = 2 * lenR + 2;
+            const int64_t col0 = 2 * tw0 - g.pad.left;  // input column of the run's first padded column
+            for (int64_t i = 0; i < 4; ++i) {
+                float* zi = z + 4 * i * tWr;
+                const int64_t ih = 2 * th + i - g.pad.top;
+                if (ih < 0 || ih >= H) {
+                    for (int64_t j = 0; j < 4; ++j) std::fill_n(zi + j * tWr, lenR, 0.0f);
+                    continue;
+                }
+                const int64_t lo = std::clamp<int64_t>(-col0, 0, span), hi = std::clamp<int64_t>(W - col0, lo, span);
+                std::fill_n(row, lo, 0.0f);
+                std::copy(plane + ih * W + col0 + lo, plane + ih * W + col0 + hi, row + lo);
+                std::fill(row + hi, row + span, 0.0f);
+                for (int64_t k = 0; k < lenR; k += kLanes) {  // d B, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]
+                    Vec d0, d1, d2, d3;
+                    deinterleave(row + 2 * k, d0, d1);
+                    deinterleave(row + 2 * k + 2, d2, d3);
+                    vstore(zi + k, d0 - d2);
+                    vstore(zi + tWr + k, d1 + d2);
+                    vstore(zi + 2 * tWr + k, d2 - d1);
+                    vstore(zi + 3 * tWr + k, d1 - d3);
+                }
+            }
+            float* out = v + c * ldv + offset;
+            for (int64_t j = 0; j < 4; ++j) {  // Bᵀ Z
+                const float* z0 = z + j * tWr;
+                const float *z1 = z0 + 4 * tWr, *z2 = z0 + 8 * tWr, *z3 = z0 + 12 * tWr;
+                float *o0 = out + j * xiStride, *o1 = out + (4 + j) * xiStride;
+                float *o2 = out + (8 + j) * xiStride, *o3 = out + (12 + j) * xiStride;
+                int64_t k = 0;
+                for (; k + kLanes <= len; k += kLanes) {
+                    const Vec a0 = vload(z0 + k), a1 = vload(z1 + k), a2 = vload(z2 + k), a3 = vload(z3 + k);
+                    vstore(o0 + k, a0 - a2);
+                    vstore(o1 + k, a1 + a2);
+                    vstore(o2 + k, a2 - a1);
+                    vstore(o3 + k, a1 - a3);
+                }
+                for (; k < len; ++k) {
+                    o0[k] = z0[k] - z2[k];
+                    o1[k] = z1[k] + z2[k];
+                    o2[k] = z2[k] - z1[k];
+                    o3[k] = z1[k] - z3[k];
+                }
+            }
+        });
+}
+
+// Y = Aᵀ M_ξ A (+ bias, residual, ReLU) for output channels [o0, o1) and tiles [t0, t1); row o of M_ξ
+// starts at m + ξ·xiStride + o·ldm.
+void winogradOutput(const ConvGemmArgs& g, int64_t o0, int64_t o1, int64_t t0, int64_t t1, const float* m,
+                    int64_t ldm, int64_t xiStride) {
+    const int64_t tH = (g.OH + 1) / 2, tW = (g.OW + 1) / 2;
+    float* rows[4];  // the two output rows' even and odd columns
+    rows[0] = scratch(2, static_cast<size_t>(4 * tW)).data();
+    for (int i = 1; i < 4; ++i) rows[i] = rows[i - 1] + tW;
+    const bool relu = g.relu && !g.accumulate;  // with a residual, the ReLU comes after the add
+    const Vec zero = vzero();
+    for (int64_t o = o0; o < o1; ++o)
+        forTileRuns(t0, t1, tH, tW, [&](int64_t n, int64_t th, int64_t tw0, int64_t len, int64_t offset) {
+            const float bias = g.bias ? g.bias[o] : 0.0f;
+            const float* in = m + o * ldm + offset;
+            int64_t tw = 0;
+            for (; tw + kLanes <= len; tw += kLanes) outputTiles<Vec>(in, xiStride, tw, bias, relu, rows);
+            // The rest as one more vector overlapping the last (the same values written twice).
+            if (tw < len && len >= kLanes) outputTiles<Vec>(in, xiStride, len - kLanes, bias, relu, rows);
+            else
+                for (; tw < len; ++tw) outputTiles<float>(in, xiStride, tw, bias, relu, rows);
+            float* yo = g.y + (n * g.outChannels + g.outOffset + o) * g.OH * g.OW;
+            const int64_t col0 = 2 * tw0, cols = std::min(2 * len, g.OW - col0);
+            for (int64_t i = 0; i < 2 && 2 * th + i < g.OH; ++i) {  // interleave the even and odd columns
+                float* dst = yo + (2 * th + i) * g.OW + col0;
+                const float* e = rows[2 * i];
+                const float* od = rows[2 * i + 1];
+                int64_t k = 0;
+                for (; 2 * (k + kLanes) <= cols; k += kLanes) {
+                    Vec lo, hi;
+                    interleave(vload(e + k), vload(od + k), lo, hi);
+                    if (g.accumulate) {
+                        lo = vadd(lo, vload(dst + 2 * k)), hi = vadd(hi, vload(dst + 2 * k + kLanes));
+                        if (g.relu) lo = vmax(lo, zero), hi = vmax(hi, zero);
+                    }
+                    vstore(dst + 2 * k, lo);
+                    vstore(dst + 2 * k + kLanes, hi);
+                }
+                for (int64_t c = 2 * k; c < cols; ++c) {
+                    float v = (c % 2 ? od : e)[c / 2];
+                    if (g.accumulate) v += dst[c], v = g.relu && v < 0 ? 0.0f : v;
+                    dst[c] = v;
+                }
+            }
+        });
+}
+
+// The 16 GEMMs M_ξ (OC × cnt) = U_ξ · V_ξ (IC × cnt) on this thread.
+void winogradProducts(const WinogradWeights& wts, const float* v, int64_t C, float* m, int64_t OC, int64_t cnt,
+                      int64_t xi0, int64_t xi1) {
+    for (int64_t xi = xi0; xi < xi1; ++xi)
+        convGemm(wts.parts[static_cast<size_t>(xi)], {v + xi * C * cnt, 1, C, 1, cnt, 0, Window{}, Pad4{},
+                                                      m + xi * OC * cnt, OC, 1, cnt, 0, nullptr, false});
+}
+
+// V and M of one chunk of tiles should stay in a core's L2 (1 MB here, on AMD Zen 4).
+constexpr int64_t kChunkFloats = int64_t{1} << 18;
+
 }  // namespace
 
 void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g) {
-    const int64_t C = g.inChannels, OC = g.outChannels, H = g.H, W = g.W;
-    const int64_t tH = (g.OH + 1) / 2, tW = (g.OW + 1) / 2, tiles = g.N * tH * tW;
-    const int64_t half = tW + 1 + kLanes;  // even or odd columns of a padded row, with slack for the vectors
-    std::vector<float>& V = scratch(0, static_cast<size_t>(16 * C * tiles));
-    std::vector<float>& M = scratch(1, static_cast<size_t>(16 * OC * tiles));
-    float* v = V.data();
-    float* m = M.data();
-    // Input transform: V_ξ[c][t] = (Bᵀ d B)_ξ for every 4×4 tile d (stride 2) of the zero-padded input.
-#pragma omp parallel
-    {
-        // One channel's padded plane (2·tH + 2 rows), each row split into its even and odd columns once.
-        const int64_t rowsP = 2 * tH + 2;
-        std::vector<float> split(static_cast<size_t>(rowsP * 2 * half), 0.0f);
-#pragma omp for collapse(2) schedule(static)
-        for (int64_t c = 0; c < C; ++c)
-            for (int64_t n = 0; n < g.N; ++n) {
-                const float* plane = g.x + (n * C + c) * H * W;
-                for (int64_t r = 0; r < rowsP; ++r) {
-                    float* e = split.data() + r * 2 * half;
-                    float* o = e + half;
-                    const int64_t ih = r - g.pad.top;
-                    if (ih < 0 || ih >= H) {
-                        std::fill_n(e, 2 * half, 0.0f);
-                        continue;
-                    }
-                    const float* src = plane + ih * W;
-                    for (int64_t k = 0; k < half; ++k) {  // padded column 2k is input column 2k − left
-                        const int64_t a = 2 * k - g.pad.left, b = a + 1;
-                        e[k] = a >= 0 && a < W ? src[a] : 0.0f;
-                        o[k] = b >= 0 && b < W ? src[b] : 0.0f;
-                    }
-                }
-                for (int64_t th = 0; th < tH; ++th) {
-                    const float* even[4];
-                    const float* odd[4];
-                    for (int i = 0; i < 4; ++i) {
-                        even[i] = split.data() + (2 * th + i) * 2 * half;
-                        odd[i] = even[i] + half;
-                    }
-                    float* out = v + c * tiles + (n * tH + th) * tW;
-                    int64_t tw = 0;
-                    for (; tw + kLanes <= tW; tw += kLanes) inputTiles<Vec>(even, odd, tw, out, C * tiles);
-                    // The rest as one more vector overlapping the last (the same values written twice).
-                    if (tw < tW && tW >= kLanes) inputTiles<Vec>(even, odd, tW - kLanes, out, C * tiles);
-                    else
-                        for (; tw < tW; ++tw) inputTiles<float>(even, odd, tw, out, C * tiles);
-                }
-            }
-    }
-    // 16 GEMMs M_ξ (OC × tiles) = U_ξ · V_ξ, one per thread at a time.
+    const int64_t C = g.inChannels, OC = g.outChannels;
+    const int64_t tiles = g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2);
+    const int64_t threads = omp_get_max_threads();
+    // Chunked: each thread transforms a chunk of tiles, multiplies and transforms it back while it is in
+    // L2, re-reading the transformed weights U per chunk. Whole layer: V and M go through memory once,
+    // U is read once. Chunks win when U is small beside the chunk's V and M (few channels, many tiles:
+    // ResNet's 56×56 and 28×28 stages at batch 8, whose V and M exceed L3).
+    const int64_t fit = std::max(NR, kChunkFloats / (16 * (C + OC)) / NR * NR);
+    if (2 * fit * (C + OC) > C * OC && tiles > fit) {
+        const int64_t perThread = ((tiles + threads - 1) / threads + NR - 1) / NR * NR;
+        const int64_t chunk = std::min(fit, perThread), chunks = (tiles + chunk - 1) / chunk;
 #pragma omp parallel for schedule(dynamic)
-    for (int64_t xi = 0; xi < 16; ++xi)
-        convGemm(wts.parts[static_cast<size_t>(xi)],
-                 {v + xi * C * tiles, 1, C, 1, tiles, 0, Window{}, Pad4{}, m + xi * OC * tiles, OC, 1, tiles, 0, nullptr, false});
-    // Output transform, bias and ReLU, then the two rows of each tile row interleaved into place.
+        for (int64_t q = 0; q < chunks; ++q) {
+            const int64_t t0 = q * chunk, t1 = std::min(tiles, t0 + chunk), cnt = t1 - t0;
+            float* v = scratch(0, static_cast<size_t>(16 * C * cnt)).data();
+            float* m = scratch(1, static_cast<size_t>(16 * OC * cnt)).data();
+            winogradInput(g, 0, C, t0, t1, v, cnt, C * cnt);
+            winogradProducts(wts, v, C, m, OC, cnt, 0, 16);
+            winogradOutput(g, 0, OC, t0, t1, m, cnt, OC * cnt);
+        }
+        return;
+    }
+    float* v = scratch(0, static_cast<size_t>(16 * C * tiles)).data();
+    float* m = scratch(1, static_cast<size_t>(16 * OC * tiles)).data();
 #pragma omp parallel
     {
-        std::vector<float> split(static_cast<size_t>(4 * half));
-        float* rows[4];
-        for (int i = 0; i < 4; ++i) rows[i] = split.data() + i * half;
-#pragma omp for collapse(2) schedule(static)
-        for (int64_t o = 0; o < OC; ++o)
-            for (int64_t n = 0; n < g.N; ++n) {
-                const float bias = g.bias ? g.bias[o] : 0.0f;
-                float* yo = g.y + (n * g.outChannels + g.outOffset + o) * g.OH * g.OW;
-                for (int64_t th = 0; th < tH; ++th) {
-                    const float* in = m + o * tiles + (n * tH + th) * tW;
-                    int64_t tw = 0;
-                    const bool relu = g.relu && !g.accumulate;  // with a residual, the ReLU comes after the add
-                    for (; tw + kLanes <= tW; tw += kLanes) outputTiles<Vec>(in, OC * tiles, tw, bias, relu, rows);
-                    if (tw < tW && tW >= kLanes) outputTiles<Vec>(in, OC * tiles, tW - kLanes, bias, relu, rows);
-                    else
-                        for (; tw < tW; ++tw) outputTiles<float>(in, OC * tiles, tw, bias, relu, rows);
-                    for (int64_t i = 0; i < 2 && 2 * th + i < g.OH; ++i) {
-                        float* dst = yo + (2 * th + i) * g.OW;
-                        const float* e = rows[2 * i];
-                        const float* od = rows[2 * i + 1];
-                        if (g.accumulate) {
-                            for (int64_t c = 0; c < g.OW; ++c) {
-                                const float v = dst[c] + (c % 2 ? od : e)[c / 2];
-                                dst[c] = g.relu && v < 0 ? 0.0f : v;
-                            }
-                            continue;
-                        }
-                        for (int64_t c = 0; c + 1 < g.OW; c += 2) dst[c] = e[c / 2], dst[c + 1] = od[c / 2];
-                        if (g.OW % 2) dst[g.OW - 1] = e[g.OW / 2];
-                    }
-                }
-            }
+        const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+        winogradInput(g, C * t / nt, C * (t + 1) / nt, 0, tiles, v, tiles, C * tiles);
+#pragma omp barrier
+#pragma omp for schedule(dynamic)
+        for (int64_t xi = 0; xi < 16; ++xi) winogradProducts(wts, v, C, m, OC, tiles, xi, xi + 1);
+        winogradOutput(g, OC * t / nt, OC * (t + 1) / nt, 0, tiles, m, tiles, OC * tiles);
     }
 }
 

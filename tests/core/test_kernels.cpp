@@ -108,6 +108,12 @@ TEST(Kernels, ConvolutionGemmBlockingEdges) {
     checkAgainstReference("DepthwiseConv2d", R"({"depth_multiplier": 3, "kernel_size": 3, "padding": 2, "dilation": 2})",
                           {2, 5, 11, 8}, rng);
     checkAgainstReference("SeparableConv2d", R"({"out_channels": 19, "padding": 1})", {2, 33, 19, 19}, rng);
+    // Strided rows long enough for the vector gather of every other column, padded at both ends.
+    checkAgainstReference("Conv2d", R"({"out_channels": 16, "kernel_size": 7, "stride": 2, "padding": 3})",
+                          {2, 3, 40, 70}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 8, "kernel_size": 3, "stride": 2})", {1, 4, 9, 67}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 8, "kernel_size": 5, "stride": 3, "padding": 2})",
+                          {1, 4, 20, 100}, rng);
 }
 
 // 3×3 stride-1 convolutions with enough output tiles take Winograd F(2×2, 3×3): odd and even sizes,
@@ -122,19 +128,26 @@ TEST(Kernels, WinogradConvolutionMatchesTheReference) {
     checkAgainstReference("Conv2d", R"({"out_channels": 5, "kernel_size": 3, "padding": 1})", {2, 3, 31, 38}, rng);
     checkAgainstReference("Conv2d", R"({"out_channels": 4, "kernel_size": 3, "padding": 1})", {1, 2, 32, 32}, rng);
     checkAgainstReference("Conv2d", R"({"out_channels": 3, "kernel_size": 3})", {1, 2, 40, 71}, rng);
+    // More tiles than fit in one core's L2 at these channel counts: chunks of tiles that end inside a
+    // tile row and span samples, each transformed, multiplied and transformed back on its own.
+    checkAgainstReference("Conv2d", R"({"out_channels": 64, "kernel_size": 3, "padding": 1})", {3, 64, 30, 30}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 24, "kernel_size": 3, "padding": 1})", {2, 40, 29, 31}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 40, "kernel_size": 3, "padding": 0})", {2, 24, 62, 60}, rng);
 }
 
 // A residual Add fused into the conv before it (the conv accumulates onto the shortcut, in its buffer
 // when nothing else reads it) computes what the unfused graph computes: keeping the conv's output
-// (a --dump) turns the fusion off, so both are run and compared, for the GEMM and Winograd paths.
+// (a --dump) turns the fusion off, so both are run and compared, for the GEMM and Winograd paths
+// (the whole-layer Winograd at 20×20, the chunked one at 72×72).
 TEST(Executor, ResidualAddFusedIntoTheConvolutionMatchesTheUnfusedGraph) {
-    for (const char* kernel : {"1", "3"}) {
-        SCOPED_TRACE(std::string("kernel ") + kernel);
+    for (const auto& [kernel, size] : {std::pair{"1", 20}, {"3", 20}, {"3", 72}}) {
+        SCOPED_TRACE(std::string("kernel ") + kernel + ", size " + std::to_string(size));
         Analyzed a = analyzeText(std::string(R"("nodes": [
-            {"id": "in", "kind": "Input", "attrs": {"channels": 8, "height": 20, "width": 20}},
+            {"id": "in", "kind": "Input", "attrs": {"channels": 8, "height": )") + std::to_string(size) +
+                                     R"(, "width": )" + std::to_string(size) + R"(}},
             {"id": "stem", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 3, "padding": 1}},
             {"id": "r0", "kind": "ReLU"},
-            {"id": "conv", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": )") + kernel +
+            {"id": "conv", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": )" + kernel +
                                      R"(, "padding": "same", "bias": false}},
             {"id": "bn", "kind": "BatchNorm2d"},
             {"id": "add", "kind": "Add"}, {"id": "relu", "kind": "ReLU"},
@@ -145,14 +158,14 @@ TEST(Executor, ResidualAddFusedIntoTheConvolutionMatchesTheUnfusedGraph) {
                     {"from": "r0", "to": "add", "to_port": "in1"}, {"from": "add", "to": "relu"},
                     {"from": "relu", "to": "conv2"}, {"from": "conv2", "to": "add2", "to_port": "in1"},
                     {"from": "relu", "to": "add2", "to_port": "in0"}])",
-                                 AnalyzeOptions{.inputShape = Shape{2, 8, 20, 20}});
+                                 AnalyzeOptions{.inputShape = Shape{2, 8, size, size}});
         ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
         TensorMap w = initWeights(a.flat, a.analysis, 3);
         std::mt19937 rng(9);
         for (auto& [name, t] : w)  // BN statistics that matter
             if (name.find("running") != std::string::npos || name.find("bn.") == 0)
                 for (float& v : t.data) v = std::uniform_real_distribution<float>(0.5f, 1.5f)(rng);
-        Tensor x = randomTensor({2, 8, 20, 20}, rng);
+        Tensor x = randomTensor({2, 8, size, size}, rng);
         RunOptions unfused;
         unfused.keep = {"conv", "bn", "conv2"};
         RunResult plain = run(a.flat, a.analysis, w, x, unfused);
