@@ -7,94 +7,13 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <type_traits>
 #include <vector>
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-#include <immintrin.h>
-#endif
+#include "simd.h"
 
 namespace nw::layers {
+using namespace simd;
 namespace {
-
-// The SIMD vector the micro-kernel computes with: AVX-512, AVX2 + FMA, or four plain floats.
-#if defined(__AVX512F__)
-using Vec = __m512;
-constexpr int64_t kLanes = 16;
-inline Vec vzero() { return _mm512_setzero_ps(); }
-inline Vec vload(const float* p) { return _mm512_loadu_ps(p); }
-inline Vec vset(float v) { return _mm512_set1_ps(v); }
-inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
-inline Vec vadd(Vec a, Vec b) { return _mm512_add_ps(a, b); }
-inline Vec vmax(Vec a, Vec b) { return _mm512_max_ps(a, b); }
-inline void vstore(float* p, Vec v) { _mm512_storeu_ps(p, v); }
-#elif defined(__AVX2__) && defined(__FMA__)
-using Vec = __m256;
-constexpr int64_t kLanes = 8;
-inline Vec vzero() { return _mm256_setzero_ps(); }
-inline Vec vload(const float* p) { return _mm256_loadu_ps(p); }
-inline Vec vset(float v) { return _mm256_set1_ps(v); }
-inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
-inline Vec vadd(Vec a, Vec b) { return _mm256_add_ps(a, b); }
-inline Vec vmax(Vec a, Vec b) { return _mm256_max_ps(a, b); }
-inline void vstore(float* p, Vec v) { _mm256_storeu_ps(p, v); }
-#else
-struct Vec {
-    float v[4];
-};
-constexpr int64_t kLanes = 4;
-inline Vec vzero() { return Vec{}; }
-inline Vec vload(const float* p) { return Vec{{p[0], p[1], p[2], p[3]}}; }
-inline Vec vset(float x) { return Vec{{x, x, x, x}}; }
-inline Vec vfma(Vec a, Vec b, Vec c) {
-    for (int i = 0; i < 4; ++i) c.v[i] += a.v[i] * b.v[i];
-    return c;
-}
-inline Vec vadd(Vec a, Vec b) {
-    for (int i = 0; i < 4; ++i) a.v[i] += b.v[i];
-    return a;
-}
-inline Vec vmax(Vec a, Vec b) {
-    for (int i = 0; i < 4; ++i) a.v[i] = std::max(a.v[i], b.v[i]);
-    return a;
-}
-inline void vstore(float* p, Vec v) { std::memcpy(p, v.v, sizeof v.v); }
-inline Vec operator+(Vec a, Vec b) { return vadd(a, b); }
-inline Vec operator-(Vec a, Vec b) {
-    for (int i = 0; i < 4; ++i) a.v[i] -= b.v[i];
-    return a;
-}
-#endif
-
-// The even and odd elements of p[0, 2·kLanes) (strided convolutions, Winograd's tiles every other
-// column), and the inverse: even and odd interleaved into lo (elements 0…kLanes−1) and hi.
-inline void deinterleave(const float* p, Vec& even, Vec& odd) {
-#if defined(__AVX512F__)
-    const __m512i e = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i o = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const Vec a = vload(p), b = vload(p + kLanes);
-    even = _mm512_permutex2var_ps(a, e, b);
-    odd = _mm512_permutex2var_ps(a, o, b);
-#else
-    alignas(64) float e[kLanes], o[kLanes];
-    for (int64_t i = 0; i < kLanes; ++i) e[i] = p[2 * i], o[i] = p[2 * i + 1];
-    even = vload(e), odd = vload(o);
-#endif
-}
-inline void interleave(Vec even, Vec odd, Vec& lo, Vec& hi) {
-#if defined(__AVX512F__)
-    const __m512i l = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i h = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    lo = _mm512_permutex2var_ps(even, l, odd);
-    hi = _mm512_permutex2var_ps(even, h, odd);
-#else
-    alignas(64) float e[kLanes], o[kLanes], both[2 * kLanes];
-    vstore(e, even), vstore(o, odd);
-    for (int64_t i = 0; i < kLanes; ++i) both[2 * i] = e[i], both[2 * i + 1] = o[i];
-    lo = vload(both), hi = vload(both + kLanes);
-#endif
-}
 
 // Register block: MR output channels × NR output positions (16 accumulators on AVX-512).
 constexpr int64_t MR = 8, NR = 2 * kLanes;
@@ -223,11 +142,8 @@ void packInput(const ConvGemmArgs& g, int64_t k0, int64_t kc, int64_t j0, int64_
                 for (int64_t t = 0; t < lo; ++t) dst[t] = 0.0f;
                 int64_t t = lo;
                 if (sw == 2)  // the even elements of two vectors (ResNet's and AlexNet's strided stems)
-                    for (; t + kLanes <= hi && iw0 + 2 * (t + kLanes) <= g.W; t += kLanes) {
-                        Vec even, odd;
-                        deinterleave(src + iw0 + 2 * t, even, odd);
-                        vstore(dst + t, even);
-                    }
+                    for (; t + kLanes <= hi && iw0 + 2 * (t + kLanes) <= g.W; t += kLanes)
+                        vstore(dst + t, evens(src + iw0 + 2 * t));
                 for (; t < hi; ++t) dst[t] = src[iw0 + t * sw];
                 for (t = hi; t < s.len; ++t) dst[t] = 0.0f;
             }
@@ -360,49 +276,23 @@ WinogradWeights packWinograd(const float* w, int64_t OC, int64_t IC) {
 
 namespace {
 
-// The output transform is written once for a scalar and for a SIMD vector of tiles (GCC's vector
-// types have + and −), so the bulk of a row runs kLanes tiles at a time and the tail one by one.
-template <typename T>
-inline T loadAs(const float* p) {
-    if constexpr (std::is_same_v<T, float>) return *p;
-    else return vload(p);
-}
-template <typename T>
-inline void storeAs(float* p, T v) {
-    if constexpr (std::is_same_v<T, float>) *p = v;
-    else vstore(p, v);
-}
-template <typename T>
-inline T splat(float v) {
-    if constexpr (std::is_same_v<T, float>) return v;
-    else return vset(v);
-}
-template <typename T>
-inline T maxZero(T v) {
-    if constexpr (std::is_same_v<T, float>) return std::max(v, 0.0f);
-    else return vmax(v, vzero());
-}
-
-// Y = Aᵀ m A (+ bias, ReLU) for the tiles starting at `tw`, Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]; the
+// Y = Aᵀ m A (+ bias, ReLU) for kLanes tiles starting at `tw`, Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]; the
 // two output rows' even and odd columns go to rows[0…3].
-template <typename T>
-inline void outputTiles(const float* in, int64_t stride, int64_t tw, float bias, bool relu, float* const rows[4]) {
-    T s[2][4];
+inline void outputTiles(const float* in, int64_t stride, int64_t tw, Vec bias, bool relu, float* const rows[4]) {
+    Vec s[2][4];
     for (int j = 0; j < 4; ++j) {
-        const T a0 = loadAs<T>(in + (0 * 4 + j) * stride + tw), a1 = loadAs<T>(in + (1 * 4 + j) * stride + tw);
-        const T a2 = loadAs<T>(in + (2 * 4 + j) * stride + tw), a3 = loadAs<T>(in + (3 * 4 + j) * stride + tw);
+        const Vec a0 = vload(in + (0 * 4 + j) * stride + tw), a1 = vload(in + (1 * 4 + j) * stride + tw);
+        const Vec a2 = vload(in + (2 * 4 + j) * stride + tw), a3 = vload(in + (3 * 4 + j) * stride + tw);
         s[0][j] = a0 + a1 + a2;
         s[1][j] = a1 - a2 - a3;
     }
-    const T b = splat<T>(bias);
     for (int i = 0; i < 2; ++i) {
-        T y0 = s[i][0] + s[i][1] + s[i][2] + b, y1 = s[i][1] - s[i][2] - s[i][3] + b;
-        if (relu) y0 = maxZero(y0), y1 = maxZero(y1);
-        storeAs(rows[2 * i] + tw, y0);
-        storeAs(rows[2 * i + 1] + tw, y1);
+        Vec y0 = s[i][0] + s[i][1] + s[i][2] + bias, y1 = s[i][1] - s[i][2] - s[i][3] + bias;
+        if (relu) y0 = vmax(y0, vzero()), y1 = vmax(y1, vzero());
+        vstore(rows[2 * i] + tw, y0);
+        vstore(rows[2 * i + 1] + tw, y1);
     }
 }
-
 
 // Calls f(n, th, tw0, len, offset) for the runs of tiles [t0, t1) (t = (n·tH + th)·tW + tw) that lie in
 // one tile row; `offset` is the run's first tile relative to t0.
@@ -464,65 +354,49 @@ void winogradInput(const ConvGemmArgs& g, int64_t c0, int64_t c1, int64_t t0, in
                 const float *z1 = z0 + 4 * tWr, *z2 = z0 + 8 * tWr, *z3 = z0 + 12 * tWr;
                 float *o0 = out + j * xiStride, *o1 = out + (4 + j) * xiStride;
                 float *o2 = out + (8 + j) * xiStride, *o3 = out + (12 + j) * xiStride;
-                int64_t k = 0;
-                for (; k + kLanes <= len; k += kLanes) {
+                for (int64_t k = 0; k < len; k += kLanes) {  // V's rows are packed: store no further than len
                     const Vec a0 = vload(z0 + k), a1 = vload(z1 + k), a2 = vload(z2 + k), a3 = vload(z3 + k);
-                    vstore(o0 + k, a0 - a2);
-                    vstore(o1 + k, a1 + a2);
-                    vstore(o2 + k, a2 - a1);
-                    vstore(o3 + k, a1 - a3);
-                }
-                for (; k < len; ++k) {
-                    o0[k] = z0[k] - z2[k];
-                    o1[k] = z1[k] + z2[k];
-                    o2[k] = z2[k] - z1[k];
-                    o3[k] = z1[k] - z3[k];
+                    vstoreUpTo(o0 + k, a0 - a2, len - k);
+                    vstoreUpTo(o1 + k, a1 + a2, len - k);
+                    vstoreUpTo(o2 + k, a2 - a1, len - k);
+                    vstoreUpTo(o3 + k, a1 - a3, len - k);
                 }
             }
         });
 }
 
 // Y = Aᵀ M_ξ A (+ bias, residual, ReLU) for output channels [o0, o1) and tiles [t0, t1); row o of M_ξ
-// starts at m + ξ·xiStride + o·ldm.
+// starts at m + ξ·xiStride + o·ldm, and M has kLanes floats of slack at its end (whole vectors are
+// read past a run's last tile).
 void winogradOutput(const ConvGemmArgs& g, int64_t o0, int64_t o1, int64_t t0, int64_t t1, const float* m,
                     int64_t ldm, int64_t xiStride) {
     const int64_t tH = (g.OH + 1) / 2, tW = (g.OW + 1) / 2;
+    const int64_t tWr = (tW + kLanes - 1) / kLanes * kLanes;
     float* rows[4];  // the two output rows' even and odd columns
-    rows[0] = scratch(2, static_cast<size_t>(4 * tW)).data();
-    for (int i = 1; i < 4; ++i) rows[i] = rows[i - 1] + tW;
+    rows[0] = scratch(2, static_cast<size_t>(4 * tWr)).data();
+    for (int i = 1; i < 4; ++i) rows[i] = rows[i - 1] + tWr;
     const bool relu = g.relu && !g.accumulate;  // with a residual, the ReLU comes after the add
     const Vec zero = vzero();
     for (int64_t o = o0; o < o1; ++o)
         forTileRuns(t0, t1, tH, tW, [&](int64_t n, int64_t th, int64_t tw0, int64_t len, int64_t offset) {
-            const float bias = g.bias ? g.bias[o] : 0.0f;
+            const Vec bias = vset(g.bias ? g.bias[o] : 0.0f);
             const float* in = m + o * ldm + offset;
-            int64_t tw = 0;
-            for (; tw + kLanes <= len; tw += kLanes) outputTiles<Vec>(in, xiStride, tw, bias, relu, rows);
-            // The rest as one more vector overlapping the last (the same values written twice).
-            if (tw < len && len >= kLanes) outputTiles<Vec>(in, xiStride, len - kLanes, bias, relu, rows);
-            else
-                for (; tw < len; ++tw) outputTiles<float>(in, xiStride, tw, bias, relu, rows);
+            for (int64_t tw = 0; tw < len; tw += kLanes) outputTiles(in, xiStride, tw, bias, relu, rows);
             float* yo = g.y + (n * g.outChannels + g.outOffset + o) * g.OH * g.OW;
             const int64_t col0 = 2 * tw0, cols = std::min(2 * len, g.OW - col0);
             for (int64_t i = 0; i < 2 && 2 * th + i < g.OH; ++i) {  // interleave the even and odd columns
                 float* dst = yo + (2 * th + i) * g.OW + col0;
-                const float* e = rows[2 * i];
-                const float* od = rows[2 * i + 1];
-                int64_t k = 0;
-                for (; 2 * (k + kLanes) <= cols; k += kLanes) {
+                for (int64_t k = 0; 2 * k < cols; k += kLanes) {
+                    const int64_t left = cols - 2 * k;
                     Vec lo, hi;
-                    interleave(vload(e + k), vload(od + k), lo, hi);
+                    interleave(vload(rows[2 * i] + k), vload(rows[2 * i + 1] + k), lo, hi);
+                    float* d = dst + 2 * k;
                     if (g.accumulate) {
-                        lo = vadd(lo, vload(dst + 2 * k)), hi = vadd(hi, vload(dst + 2 * k + kLanes));
+                        lo = vadd(lo, vloadUpTo(d, left)), hi = vadd(hi, vloadUpTo(d + kLanes, left - kLanes));
                         if (g.relu) lo = vmax(lo, zero), hi = vmax(hi, zero);
                     }
-                    vstore(dst + 2 * k, lo);
-                    vstore(dst + 2 * k + kLanes, hi);
-                }
-                for (int64_t c = 2 * k; c < cols; ++c) {
-                    float v = (c % 2 ? od : e)[c / 2];
-                    if (g.accumulate) v += dst[c], v = g.relu && v < 0 ? 0.0f : v;
-                    dst[c] = v;
+                    vstoreUpTo(d, lo, left);
+                    vstoreUpTo(d + kLanes, hi, left - kLanes);
                 }
             }
         });
@@ -557,7 +431,7 @@ void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g) {
         for (int64_t q = 0; q < chunks; ++q) {
             const int64_t t0 = q * chunk, t1 = std::min(tiles, t0 + chunk), cnt = t1 - t0;
             float* v = scratch(0, static_cast<size_t>(16 * C * cnt)).data();
-            float* m = scratch(1, static_cast<size_t>(16 * OC * cnt)).data();
+            float* m = scratch(1, static_cast<size_t>(16 * OC * cnt + kLanes)).data();
             winogradInput(g, 0, C, t0, t1, v, cnt, C * cnt);
             winogradProducts(wts, v, C, m, OC, cnt, 0, 16);
             winogradOutput(g, 0, OC, t0, t1, m, cnt, OC * cnt);
@@ -565,7 +439,7 @@ void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g) {
         return;
     }
     float* v = scratch(0, static_cast<size_t>(16 * C * tiles)).data();
-    float* m = scratch(1, static_cast<size_t>(16 * OC * tiles)).data();
+    float* m = scratch(1, static_cast<size_t>(16 * OC * tiles + kLanes)).data();
 #pragma omp parallel
     {
         const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();

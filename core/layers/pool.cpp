@@ -1,13 +1,16 @@
 // Pooling: MaxPool2d, AvgPool2d (PyTorch semantics incl. ceil_mode), AdaptiveAvgPool2d, GlobalAvgPool.
+#include <algorithm>
+#include <limits>
+#include <tuple>
+#include <vector>
+
+#include "../tensor.h"
 #include "common.h"
 #include "kinds.h"
-#include <limits>
-#include "../tensor.h"
-
-#include <algorithm>
-#include <tuple>
+#include "simd.h"
 
 namespace nw::layers {
+using namespace simd;
 namespace {
 
 Window poolWindow(const NodeAttrs& a, const Shape&) {
@@ -98,8 +101,10 @@ float meanWindow(const float* xi, int64_t H, int64_t W, int64_t oh, int64_t ow, 
     return count > 0 ? sum / static_cast<float>(count) : 0.0f;
 }
 
-// Max pooling by rows: each output row starts at −∞ and takes the maximum with a shifted (strided)
-// input row per window tap, so the inner loop vectorises; `maxWindow` is its plain reference.
+// Max pooling, separably: per output row, the maximum over the window's input rows (contiguous, one
+// vector op per element and row) into a row padded with −∞, then the maximum over the window's
+// columns of that row (shifted vectors; every other element for stride 2). `maxWindow` is its plain
+// reference.
 void maxPoolRows(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
     Tensor& y = k.out;
@@ -107,24 +112,43 @@ void maxPoolRows(const KernelArgs& k) {
     const Pad4 p = resolvePadding(k.attrs, w, x.shape[2], x.shape[3]);
     const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
     const int64_t planes = x.shape[0] * x.shape[1];
-#pragma omp parallel for schedule(static) if (planes * OH * OW * w.kh * w.kw >= kParallelWork)
-    for (int64_t c = 0; c < planes; ++c) {
-        const float* xi = x.ptr() + c * H * W;
-        for (int64_t oh = 0; oh < OH; ++oh) {
-            float* row = y.ptr() + (c * OH + oh) * OW;
-            std::fill_n(row, OW, -std::numeric_limits<float>::infinity());
-            for (int64_t i = 0; i < w.kh; ++i) {
-                const int64_t ih = oh * w.sh - p.top + i * w.dh;
-                if (ih < 0 || ih >= H) continue;
-                const float* xr = xi + ih * W;
-                for (int64_t j = 0; j < w.kw; ++j) {
-                    const int64_t off = j * w.dw - p.left;  // input column = ow · stride + off
-                    const int64_t lo = off < 0 ? (-off + w.sw - 1) / w.sw : 0;
-                    const int64_t hi = std::min(OW, W - 1 - off < 0 ? 0 : (W - 1 - off) / w.sw + 1);
-                    if (w.sw == 1)
-                        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = std::max(row[ow], xr[ow + off]);
+    constexpr float kLow = -std::numeric_limits<float>::infinity();
+    // Padded row: p.left −∞, the W columns, −∞ to past the last window (ceil_mode) plus two vectors.
+    const int64_t span = std::max(p.left + W, (OW - 1) * w.sw + (w.kw - 1) * w.dw + 1) + 2 * w.sw * kLanes;
+#pragma omp parallel if (planes * OH * OW * w.kh * w.kw >= kParallelWork)
+    {
+        std::vector<float> padded(static_cast<size_t>(span), kLow);
+        float* cols = padded.data() + p.left;
+#pragma omp for schedule(static)
+        for (int64_t c = 0; c < planes; ++c) {
+            const float* xi = x.ptr() + c * H * W;
+            for (int64_t oh = 0; oh < OH; ++oh) {
+                bool any = false;
+                for (int64_t i = 0; i < w.kh; ++i) {
+                    const int64_t ih = oh * w.sh - p.top + i * w.dh;
+                    if (ih < 0 || ih >= H) continue;
+                    const float* xr = xi + ih * W;
+                    if (!any) std::copy(xr, xr + W, cols);
                     else
-                        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = std::max(row[ow], xr[ow * w.sw + off]);
+                        for (int64_t t = 0; t < W; ++t) cols[t] = std::max(cols[t], xr[t]);
+                    any = true;
+                }
+                if (!any) std::fill_n(cols, W, kLow);
+                float* row = y.ptr() + (c * OH + oh) * OW;
+                int64_t ow = 0;
+                if (w.sw <= 2)  // the last vector may be partial: the padded row has room to read past
+                    for (; ow < OW; ow += kLanes) {
+                        Vec m = vset(kLow);
+                        for (int64_t j = 0; j < w.kw; ++j) {
+                            const float* base = padded.data() + j * w.dw + ow * w.sw;
+                            m = vmax(m, w.sw == 1 ? vload(base) : evens(base));
+                        }
+                        vstoreUpTo(row + ow, m, OW - ow);
+                    }
+                for (; ow < OW; ++ow) {
+                    float m = kLow;
+                    for (int64_t j = 0; j < w.kw; ++j) m = std::max(m, padded[static_cast<size_t>(ow * w.sw + j * w.dw)]);
+                    row[ow] = m;
                 }
             }
         }
