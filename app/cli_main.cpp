@@ -367,7 +367,7 @@ int cmdBench(const Args& a) {
         return 1;
     }
     std::vector<double> ms;
-    std::map<std::string, double> kindMs;  // --profile: mean time per layer kind over the measured runs
+    std::map<std::string, double> kindMs, nodeMs;  // --profile: mean time per layer kind and per node
     for (int64_t i = 0; i < a.warmup + a.runs; ++i) {
         auto t0 = std::chrono::steady_clock::now();
         nw::RunResult out = plan.run(input);
@@ -378,8 +378,10 @@ int cmdBench(const Args& a) {
         }
         if (i < a.warmup) continue;
         ms.push_back(elapsed);
-        for (const auto& [node, t] : out.nodeMs)
+        for (const auto& [node, t] : out.nodeMs) {
             kindMs[r->net.flat.nodes[static_cast<size_t>(r->net.flat.find(node))].kind->name] += t / static_cast<double>(a.runs);
+            nodeMs[node] += t / static_cast<double>(a.runs);
+        }
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
@@ -400,6 +402,16 @@ int cmdBench(const Args& a) {
         for (const auto& [kind, t] : kindMs) byTime.emplace_back(t, kind);
         std::sort(byTime.rbegin(), byTime.rend());
         for (const auto& [t, kind] : byTime) std::printf("  %9.3f ms  %s\n", t, kind.c_str());
+        byTime.clear();
+        for (const auto& [node, t] : nodeMs) byTime.emplace_back(t, node);
+        std::sort(byTime.rbegin(), byTime.rend());
+        std::printf("slowest layers:\n");
+        for (size_t i = 0; i < std::min<size_t>(10, byTime.size()); ++i) {
+            const auto& [t, node] = byTime[i];
+            const auto& counts = r->net.analysis.nodes[static_cast<size_t>(r->net.flat.find(node))].counts;
+            std::printf("  %9.3f ms  %6.2f GFLOP/s  %s\n", t,
+                        2.0 * static_cast<double>(counts.macs) * static_cast<double>(a.batch) / (t * 1e6), node.c_str());
+        }
     }
     return 0;
 }
