@@ -173,6 +173,81 @@ void storeTile(const ConvGemmArgs& g, const float* tile, int64_t m0, int64_t row
     }
 }
 
+// Per-thread scratch of at least n floats (which: 0 and 1 Winograd's V and M, 2 and 3 its
+// transforms', 4 the padded input of convWide).
+std::vector<float>& scratch(int which, size_t n) {
+    static thread_local std::vector<float> buffers[5];
+    if (buffers[which].size() < n) buffers[which].resize(n);
+    return buffers[which];
+}
+
+// A small stride-1 convolution without im2col (LeNet's: packing the im2col costs more than the
+// multiplies when there are few output channels). Each input channel is copied into a zero-padded
+// plane read as one long row, so kernel tap (i, j) of output position q (in the padded width Wp) reads
+// element q + i·dh·Wp + j·dw: the micro-kernel's B vectors are plain loads at a per-tap offset, and
+// the columns past OW in each padded row are computed and dropped.
+void convWide(const PackedMatrix& a, const ConvGemmArgs& g) {
+    const int64_t M = a.rows, K = a.cols, taps = g.win.kh * g.win.kw, C = K / taps;
+    const int64_t Hp = g.OH + (g.win.kh - 1) * g.win.dh, Wp = g.OW + (g.win.kw - 1) * g.win.dw;
+    const int64_t P = g.OH * g.OW, span = (g.OH - 1) * Wp + g.OW, mPanels = (M + MR - 1) / MR, padded = mPanels * MR;
+    // The padded input, NR floats of slack for the last vectors; per input row of K, its offset.
+    std::vector<float>& planes = scratch(4, static_cast<size_t>(C * Hp * Wp + NR));
+    std::vector<int64_t> offsets(static_cast<size_t>(K));
+    for (int64_t k = 0; k < K; ++k)
+        offsets[static_cast<size_t>(k)] = k / taps * Hp * Wp + k % taps / g.win.kw * g.win.dh * Wp + k % g.win.kw * g.win.dw;
+    alignas(64) float tile[MR * NR];
+    for (int64_t n = 0; n < g.N; ++n) {
+        std::fill(planes.begin(), planes.end(), 0.0f);
+        for (int64_t c = 0; c < C; ++c)
+            for (int64_t h = 0; h < g.H; ++h) {
+                const int64_t hp = h + g.pad.top;
+                if (hp >= Hp) break;
+                const float* src = g.x + ((n * g.inChannels + g.channelOffset + c) * g.H + h) * g.W;
+                const int64_t lo = std::max<int64_t>(0, -g.pad.left), hi = std::min(g.W, Wp - g.pad.left);
+                if (hp >= 0 && lo < hi) std::copy(src + lo, src + hi, planes.data() + (c * Hp + hp) * Wp + g.pad.left + lo);
+            }
+        for (int64_t mp = 0; mp < mPanels; ++mp)
+            for (int64_t q0 = 0; q0 < span; q0 += NR) {
+                Vec acc[MR][2];
+                for (int64_t r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = vzero();
+                for (int64_t k0 = 0; k0 < K; k0 += KC) {
+                    const int64_t kc = std::min(KC, K - k0);
+                    const float* ap = a.data.get() + k0 * padded + mp * MR * kc;
+                    for (int64_t k = 0; k < kc; ++k, ap += MR) {
+                        const float* b = planes.data() + offsets[static_cast<size_t>(k0 + k)] + q0;
+                        const Vec b0 = vload(b), b1 = vload(b + kLanes);
+#pragma GCC unroll 8
+                        for (int64_t r = 0; r < MR; ++r) {
+                            const Vec ar = vset(ap[r]);
+                            acc[r][0] = vfma(ar, b0, acc[r][0]);
+                            acc[r][1] = vfma(ar, b1, acc[r][1]);
+                        }
+                    }
+                }
+                for (int64_t r = 0; r < MR; ++r) vstore(tile + r * NR, acc[r][0]), vstore(tile + r * NR + kLanes, acc[r][1]);
+                // Scatter the padded-width positions that are outputs: runs within one padded row.
+                for (int64_t q = q0; q < std::min(q0 + NR, span);) {
+                    const int64_t oh = q / Wp, ow = q % Wp, len = std::min({g.OW - ow, q0 + NR - q, span - q});
+                    if (len <= 0) {
+                        q += Wp - ow;
+                        continue;
+                    }
+                    for (int64_t r = 0; r < MR && mp * MR + r < M; ++r) {
+                        const int64_t m = mp * MR + r;
+                        const float bias = g.bias ? g.bias[m] : 0.0f;
+                        float* y = g.y + (n * g.outChannels + g.outOffset + m) * P + oh * g.OW + ow;
+                        const float* t = tile + r * NR + (q - q0);
+                        for (int64_t i = 0; i < len; ++i) {
+                            const float v = t[i] + bias + (g.accumulate ? y[i] : 0.0f);
+                            y[i] = g.relu && v < 0 ? 0.0f : v;
+                        }
+                    }
+                    q += len;
+                }
+            }
+    }
+}
+
 }  // namespace
 
 PackedMatrix packWeights(const float* w, int64_t rows, int64_t cols) {
@@ -198,6 +273,7 @@ void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
     const int64_t mPanels = (M + MR - 1) / MR, padded = mPanels * MR;
     // Inside Winograd's loop, or for a tiny GEMM (LeNet's, faster than a fork/join): this thread only.
     const bool alone = omp_in_parallel() || M * K * NT < kSharedGemmWork;
+    if (alone && g.win.kh * g.win.kw > 1 && g.win.sh == 1 && g.win.sw == 1) return convWide(a, g);
     const int64_t threads = alone ? 1 : omp_get_max_threads();
     // Blocks of columns for the threads; when there are fewer blocks than threads, the threads also
     // split the output channels (each packs the same input block).
@@ -305,12 +381,6 @@ inline void forTileRuns(int64_t t0, int64_t t1, int64_t tH, int64_t tW, F&& f) {
     }
 }
 
-// Per-thread scratch of at least n floats (which: 0 and 1 Winograd's V and M, 2 and 3 the transforms').
-std::vector<float>& scratch(int which, size_t n) {
-    static thread_local std::vector<float> buffers[4];
-    if (buffers[which].size() < n) buffers[which].resize(n);
-    return buffers[which];
-}
 
 // V_ξ[c][t − t0] = (Bᵀ d B)_ξ for channels [c0, c1) and tiles [t0, t1) of the zero-padded input; row c of
 // V_ξ starts at v + ξ·xiStride + c·ldv. Per run of tiles in a tile row: each of its 4 input rows is

@@ -108,6 +108,13 @@ TEST(Kernels, ConvolutionGemmBlockingEdges) {
     checkAgainstReference("DepthwiseConv2d", R"({"depth_multiplier": 3, "kernel_size": 3, "padding": 2, "dilation": 2})",
                           {2, 5, 11, 8}, rng);
     checkAgainstReference("SeparableConv2d", R"({"out_channels": 19, "padding": 1})", {2, 33, 19, 19}, rng);
+    // Small stride-1 convolutions run direct on a padded plane read as one row (no im2col): padding,
+    // dilation, groups, output channels past a register block, K over one KC block, several samples.
+    checkAgainstReference("Conv2d", R"({"out_channels": 6, "kernel_size": 5})", {1, 1, 32, 32}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 11, "kernel_size": 3, "padding": [2, 1], "dilation": 2})",
+                          {2, 3, 9, 13}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 4, "kernel_size": 5, "padding": 2, "groups": 2})", {2, 30, 4, 5}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": [1, 3], "padding": [0, 1]})", {3, 2, 7, 40}, rng);
     // Strided rows long enough for the vector gather of every other column, padded at both ends.
     checkAgainstReference("Conv2d", R"({"out_channels": 16, "kernel_size": 7, "stride": 2, "padding": 3})",
                           {2, 3, 40, 70}, rng);
