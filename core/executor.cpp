@@ -455,7 +455,9 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
         if (st.requested[i] && value[i]) result.kept.emplace(graph.nodes[i].name, *value[i]);
     if (st.outputSource >= 0) {
         const auto src = static_cast<size_t>(st.outputSource);
-        result.output = outputs[src].data.empty() ? *value[src] : std::move(outputs[src]);
+        // A copy: the buffer stays in the pool (it may be a large one the output was given).
+        result.output.shape = value[src]->shape;
+        result.output.data.assign(value[src]->data.begin(), value[src]->data.end());
         result.outputNode = graph.nodes[src].name;
         if (!allFinite(result.output)) result.error = "the output contains NaN or infinite values (overflow in a layer?)";
     }

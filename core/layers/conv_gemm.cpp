@@ -277,8 +277,9 @@ void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
     const int64_t threads = alone ? 1 : omp_get_max_threads();
     // Blocks of columns for the threads; when there are fewer blocks than threads, the threads also
     // split the output channels (each packs the same input block).
+    // Few blocks are split evenly (392 columns are 224 + 168, not 384 + 8).
     int64_t nc = NC, nBlocks = (NT + nc - 1) / nc;
-    if (nBlocks % threads != 0 && nBlocks < 4 * threads) {
+    if (nBlocks < 4 * threads) {
         const int64_t want = (nBlocks + threads - 1) / threads * threads;
         nc = std::max<int64_t>(NR, ((NT + want - 1) / want + NR - 1) / NR * NR);
         nBlocks = (NT + nc - 1) / nc;
