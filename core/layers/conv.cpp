@@ -5,10 +5,12 @@
 #include <optional>
 
 #include "conv_gemm.h"
+#include "simd.h"
 
 #include "../tensor.h"
 
 namespace nw::layers {
+using namespace simd;
 namespace {
 
 Window convWindow(const NodeAttrs& a, const Shape&) {
@@ -112,10 +114,10 @@ void convolveGemm(const Tensor& x, const PackedConv& w, const float* b, Tensor& 
 }
 
 // Depthwise convolution (groups = C_in, C_out = C_in × multiplier). Stride 1: each channel is copied
-// into a zero-padded plane, and every kernel tap becomes one long multiply-add over the plane read as
-// a single row ("wide" output rows of the padded width; the extra columns are dropped), so the loops
-// vectorise even on 7×7 or 19×19 maps. Other strides: per output row, a scaled, shifted input row
-// is added for each tap.
+// into a zero-padded plane read as one long row, so a vector of outputs takes its taps as plain vector
+// loads at fixed offsets, summed in a register; this vectorises even on 7×7 or 19×19 maps. Other
+// strides: per output row, a scaled, shifted input row is added for each tap.
+constexpr int64_t kDepthwiseBlock = 4;
 void depthwise(const Tensor& x, const float* w, const float* b, Tensor& y, const Window& win, const Pad4& p, bool relu) {
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
     const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3], mult = OC / C;
@@ -123,7 +125,10 @@ void depthwise(const Tensor& x, const float* w, const float* b, Tensor& y, const
     const int64_t Hp = H + p.top + p.bottom, Wp = W + p.left + p.right;
 #pragma omp parallel if (N * OC * OH * OW * win.kh * win.kw >= kParallelWork)
     {
-        std::vector<float> padded(wide ? static_cast<size_t>(Hp * Wp) : 0), rows(wide ? static_cast<size_t>(OH * Wp) : 0);
+        // Slack for the last block of vectors, which may read and write past the plane.
+        const int64_t slack = kDepthwiseBlock * kLanes;
+        std::vector<float> padded(wide ? static_cast<size_t>(Hp * Wp + slack) : 0),
+            rows(wide ? static_cast<size_t>(OH * Wp + slack) : 0);
         int64_t plane = -1;  // the input plane `padded` holds
 #pragma omp for collapse(2) schedule(static)
         for (int64_t n = 0; n < N; ++n)
@@ -136,23 +141,26 @@ void depthwise(const Tensor& x, const float* w, const float* b, Tensor& y, const
                     if (plane != n * C + oc / mult) {  // shared by the channel's multiplier outputs
                         plane = n * C + oc / mult;
                         std::fill(padded.begin(), padded.end(), 0.0f);
-                        for (int64_t h = 0; h < H; ++h)
-                            std::copy_n(xi + h * W, W, padded.data() + (h + p.top) * Wp + p.left);
+                        for (int64_t h = 0; h < H; ++h) copyShort(xi + h * W, W, padded.data() + (h + p.top) * Wp + p.left);
                     }
+                    // The plane read as one row: output q (in the padded width) is Σ w_ij · padded[q + i·dh·Wp
+                    // + j·dw]; a vector of q at a time, its taps summed in a register. The columns past
+                    // OW in each row are computed and dropped.
+                    // Four vectors at a time: four independent chains of multiply-adds hide their latency.
                     const int64_t span = (OH - 1) * Wp + OW;
-                    float* acc = rows.data();
-                    std::fill_n(acc, span, bias);
-                    for (int64_t i = 0; i < win.kh; ++i)
-                        for (int64_t j = 0; j < win.kw; ++j) {
-                            const float wv = wk[i * win.kw + j];
-                            const float* src = padded.data() + i * win.dh * Wp + j * win.dw;
-                            for (int64_t t = 0; t < span; ++t) acc[t] += wv * src[t];
-                        }
-                    for (int64_t oh = 0; oh < OH; ++oh)
-                        for (int64_t ow = 0; ow < OW; ++ow) {
-                            const float v = acc[oh * Wp + ow];
-                            yo[oh * OW + ow] = relu && v < 0 ? 0.0f : v;
-                        }
+                    for (int64_t q = 0; q < span; q += kDepthwiseBlock * kLanes) {
+                        Vec acc[kDepthwiseBlock];
+                        for (Vec& a : acc) a = vset(bias);
+                        for (int64_t i = 0; i < win.kh; ++i)
+                            for (int64_t j = 0; j < win.kw; ++j) {
+                                const Vec wv = vset(wk[i * win.kw + j]);
+                                const float* src = padded.data() + q + i * win.dh * Wp + j * win.dw;
+                                for (int64_t v = 0; v < kDepthwiseBlock; ++v) acc[v] = vfma(wv, vload(src + v * kLanes), acc[v]);
+                            }
+                        for (int64_t v = 0; v < kDepthwiseBlock; ++v)
+                            vstore(rows.data() + q + v * kLanes, relu ? vmax(acc[v], vzero()) : acc[v]);
+                    }
+                    for (int64_t oh = 0; oh < OH; ++oh) copyShort(rows.data() + oh * Wp, OW, yo + oh * OW);
                     continue;
                 }
                 for (int64_t oh = 0; oh < OH; ++oh) {

@@ -158,6 +158,21 @@ void maxPoolRows(const KernelArgs& k) {
 // Mean over each H×W plane (GlobalAvgPool, and AdaptiveAvgPool2d's windows).
 void adaptiveMean(const Tensor& x, Tensor& y, int64_t OH, int64_t OW) {
     const int64_t H = x.shape[2], W = x.shape[3], planes = x.shape[0] * x.shape[1];
+    if (OH == 1 && OW == 1) {  // global: each plane summed a vector at a time (the networks' heads)
+        const int64_t n = H * W;
+#pragma omp parallel for schedule(static) if (planes * n >= kParallelWork)
+        for (int64_t c = 0; c < planes; ++c) {
+            const float* xi = x.ptr() + c * n;
+            Vec acc = vzero();
+            for (int64_t k = 0; k < n; k += kLanes) acc = vadd(acc, vloadUpTo(xi + k, n - k));
+            alignas(64) float lanes[kLanes];
+            vstore(lanes, acc);
+            double sum = 0;
+            for (float v : lanes) sum += v;
+            y.ptr()[c] = static_cast<float>(sum / static_cast<double>(n));
+        }
+        return;
+    }
 #pragma omp parallel for schedule(static) if (planes * H * W >= kParallelWork)
     for (int64_t c = 0; c < planes; ++c) {
         const float* xi = x.ptr() + c * H * W;

@@ -97,6 +97,32 @@ TEST(Kernels, MaxPoolingMatchesItsReferenceOnRandomShapes) {
     }
 }
 
+// Global average pooling sums a vector of each plane at a time, the plane's tail masked: plane sizes
+// below, at and past a vector, against means computed here in double precision.
+TEST(Kernels, GlobalAveragePoolingIsThePlaneMean) {
+    std::mt19937 rng(3);
+    for (const char* kind : {"GlobalAvgPool", "AdaptiveAvgPool2d"})
+        for (const Shape& shape : {Shape{2, 5, 3, 3}, Shape{1, 4, 4, 4}, Shape{3, 7, 19, 19}, Shape{1, 300, 10, 10}}) {
+            SCOPED_TRACE(std::string(kind) + " on " + formatShape(shape));
+            Analyzed a = analyzeText(std::string(R"("nodes": [{"id": "in", "kind": "Input"}, {"id": "n", "kind": ")") + kind +
+                                         R"("}], "edges": [{"from": "in", "to": "n"}])",
+                                     AnalyzeOptions{.inputShape = shape});
+            ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+            const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("n"))];
+            Tensor x = randomTensor(shape, rng), y(a.node("n").outputs[0]);
+            std::vector<const Tensor*> ins{&x};
+            NodeAttrs view = node.view();
+            node.kind->forward(KernelArgs{view, ins, {}, y});
+            const int64_t plane = shape[2] * shape[3];
+            ASSERT_EQ(y.numel(), shape[0] * shape[1]);
+            for (int64_t c = 0; c < y.numel(); ++c) {
+                double sum = 0;
+                for (int64_t i = 0; i < plane; ++i) sum += x.data[static_cast<size_t>(c * plane + i)];
+                EXPECT_NEAR(y.data[static_cast<size_t>(c)], sum / static_cast<double>(plane), 1e-6) << "plane " << c;
+            }
+        }
+}
+
 // Shapes past the GEMM's blocking: K over one KC block (2 blocks), output channels not a multiple of
 // the micro-kernel's rows, output positions over several column blocks and spanning samples.
 TEST(Kernels, ConvolutionGemmBlockingEdges) {
