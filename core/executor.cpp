@@ -242,6 +242,16 @@ struct Plan::State {
         t = Tensor();
     }
 
+    // Floats of scratch a node's kernel asks for (LayerKind::workspace).
+    int64_t workspace(size_t idx) const {
+        const FlatNode& node = graph.nodes[idx];
+        if (!node.kind->workspace || node.inputs.empty() || node.inputs[0].node < 0 || analysis.nodes[idx].outputs.empty())
+            return 0;
+        const PortRef& in = node.inputs[0];
+        return node.kind->workspace(node.view(), analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port)),
+                                    analysis.nodes[idx].outputs[0]);
+    }
+
     // A node's weights as its kernel takes them: batch-norm folded in where the plan did that.
     std::vector<const Tensor*> nodeWeights(size_t idx) const {
         if (auto folded = rewrites.weights.find(idx); folded != rewrites.weights.end()) return folded->second;
@@ -324,7 +334,7 @@ void Plan::prepare() {
         auto idx = static_cast<size_t>(order[p]);
         for (const Shape& s : analysis.nodes[idx].outputs) bytes[idx] += *checkedProduct(s) * 4;
         live += bytes[idx];
-        st.peak = std::max(st.peak, live);
+        st.peak = std::max(st.peak, live + 4 * st.workspace(idx));
         for (const PortRef& in : graph.nodes[idx].inputs) {
             auto src = static_cast<size_t>(in.node);
             if (st.lastUse[src] == p && !st.keep[src]) live -= bytes[src];
@@ -435,8 +445,11 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
             }
             value[idx] = &outputs[idx];
             NodeAttrs attrs = node.view();
+            Tensor workspace;
+            if (const int64_t floats = st.workspace(idx)) workspace = st.acquire(Shape{floats});
             node.kind->forward(KernelArgs{attrs, inputTensors, st.kernelWeights[idx], outputs[idx], rewrites.relu[idx] != 0,
-                                          st.prepared[idx].get(), residual >= 0});
+                                          st.prepared[idx].get(), residual >= 0, workspace.data.empty() ? nullptr : workspace.ptr()});
+            st.release(workspace);
         }
         if (st.options.profile)
             result.nodeMs.emplace_back(node.name, std::chrono::duration<double, std::milli>(

@@ -98,6 +98,9 @@ struct KernelArgs {
     // `out` already holds a tensor the result is added to, before the ReLU: a residual Add the
     // executor fused into this Conv2d (groups = 1 only).
     bool accumulate = false;
+    // LayerKind::workspace floats for the forward pass, from the plan's buffers (null when the
+    // kernel is called without a plan: it then allocates its own).
+    float* workspace = nullptr;
 };
 
 struct LayerKind {
@@ -129,6 +132,9 @@ struct LayerKind {
     // Bias-role tensors from KernelArgs::weights, so a plan that owns the weights frees the others.
     std::unique_ptr<Prepared> (*prepare)(const NodeAttrs&, const Shape& in, const std::vector<const Tensor*>& weights) =
         nullptr;
+    // Floats of scratch `forward` needs beside its output (a separable conv's depthwise result), for
+    // the input and output shapes with their batch; the plan counts them in its memory peak.
+    int64_t (*workspace)(const NodeAttrs&, const Shape& in, const Shape& out) = nullptr;
     // A plain-loop version for tests to check a fast `forward` against; null when `forward` is plain.
     void (*reference)(const KernelArgs&) = nullptr;
 

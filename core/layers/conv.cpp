@@ -99,8 +99,16 @@ Shape convOutputShape(const Shape& in, int64_t outChannels, const Window& w, con
             (in[3] + p.left + p.right - w.dw * (w.kw - 1) - 1) / w.sw + 1};
 }
 
+// A feature map held elsewhere (a plan's workspace): what the kernels below read of a Tensor.
+struct MapView {
+    Shape shape;
+    float* data;
+    float* ptr() const { return data; }
+};
+
 // Convolution as GEMM per group: Y_g (ocg × N·OH·OW) = W_g (ocg × icg·kh·kw) · im2col(X_g).
-void convolveGemm(const Tensor& x, const PackedConv& w, const float* b, Tensor& y, const Window& win, const Pad4& p,
+template <typename Map>
+void convolveGemm(const Map& x, const PackedConv& w, const float* b, Tensor& y, const Window& win, const Pad4& p,
                   bool relu, bool accumulate = false) {
     if (w.winograd)
         return convWinograd(*w.winograd, {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, win, p, y.ptr(),
@@ -118,7 +126,8 @@ void convolveGemm(const Tensor& x, const PackedConv& w, const float* b, Tensor& 
 // loads at fixed offsets, summed in a register; this vectorises even on 7×7 or 19×19 maps. Other
 // strides: per output row, a scaled, shifted input row is added for each tap.
 constexpr int64_t kDepthwiseBlock = 4;
-void depthwise(const Tensor& x, const float* w, const float* b, Tensor& y, const Window& win, const Pad4& p, bool relu) {
+template <typename Map>
+void depthwise(const Tensor& x, const float* w, const float* b, Map& y, const Window& win, const Pad4& p, bool relu) {
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
     const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3], mult = OC / C;
     const bool wide = win.sh == 1 && win.sw == 1;
@@ -333,18 +342,20 @@ LayerKind separableConv2d() {
         std::unique_ptr<Prepared> local;
         const auto* packed = static_cast<const PackedConv*>(k.prepared);
         if (!packed) packed = static_cast<const PackedConv*>((local = prepareSeparable(k.attrs, x.shape, k.weights)).get());
-        // The depthwise result, in a buffer this thread keeps: allocating and zeroing it per run cost
-        // Xception's entry flow (11 MB at 147×147) a tenth of its time. Its data may be longer than
-        // its shape; the kernels read the shape.
-        static thread_local Tensor mid;
-        mid.shape = {x.shape[0], packed->depthwise.shape[0], k.out.shape[2], k.out.shape[3]};
-        const auto need = static_cast<size_t>(mid.shape[0] * mid.shape[1] * mid.shape[2] * mid.shape[3]);
-        if (mid.data.size() < need) mid.data.resize(need);
+        // The depthwise result goes to the workspace the plan gives (allocating and zeroing it per run
+        // cost Xception's entry flow, 11 MB at 147×147, a tenth of its time).
+        const Shape midShape{x.shape[0], packed->depthwise.shape[0], k.out.shape[2], k.out.shape[3]};
+        Tensor own;
+        if (!k.workspace) own = Tensor(midShape);
+        MapView mid{midShape, k.workspace ? k.workspace : own.ptr()};
         depthwise(x, packed->depthwise.ptr(), nullptr, mid, win, p, false);
         // [depthwise, pointwise] or [depthwise, pointwise, bias]: a folded batch-norm adds the bias.
         convolveGemm(mid, *packed, k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, Window{}, Pad4{}, k.relu);
     };
     k.prepare = prepareSeparable;
+    k.workspace = [](const NodeAttrs& a, const Shape& in, const Shape& out) {  // the depthwise result
+        return out[0] * in[1] * a.i("depth_multiplier") * out[2] * out[3];
+    };
     k.foldsBatchNorm = k.fusesRelu = true;
     k.reference = [](const KernelArgs& k) {
         const Tensor& x = *k.inputs[0];

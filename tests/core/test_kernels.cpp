@@ -248,6 +248,33 @@ TEST(Executor, RefusesBadInputsAndPlansOverBudget) {
               std::string::npos);
 }
 
+// A separable convolution's depthwise result is scratch the plan provides from its buffers: it counts
+// in the memory peak (and so in the budget), and the result equals the kind's reference kernel.
+TEST(Executor, SeparableWorkspaceCountsInThePeakAndTheBudget) {
+    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 4, "height": 16, "width": 16}},
+        {"id": "sep", "kind": "SeparableConv2d", "attrs": {"out_channels": 8, "depth_multiplier": 2, "padding": 1, "bias": true}}],
+        "edges": [{"from": "in", "to": "sep"}])");
+    ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+    TensorMap w = initWeights(a.flat, a.analysis, 5);
+    std::mt19937 rng(4);
+    const Tensor x = randomTensor({1, 4, 16, 16}, rng);
+    Plan plan(a.flat, a.analysis, TensorMap(w));
+    // input 4×16×16, output 8×16×16, depthwise result 8×16×16 (4 channels × 2), float32
+    EXPECT_EQ(plan.peakActivationBytes(), (4 + 8 + 8) * 16 * 16 * 4);
+    const RunResult first = plan.run(x), second = plan.run(x);
+    ASSERT_TRUE(first.error.empty()) << first.error;
+    const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("sep"))];
+    Tensor expected(a.node("sep").outputs[0]);
+    std::vector<const Tensor*> ins{&x}, ws{&w.at("sep.depthwise.weight"), &w.at("sep.pointwise.weight"), &w.at("sep.pointwise.bias")};
+    NodeAttrs view = node.view();
+    node.kind->reference(KernelArgs{view, ins, ws, expected});
+    EXPECT_LT(maxRelDiff(first.output, expected), 1e-5f);
+    EXPECT_LT(maxRelDiff(second.output, expected), 1e-5f);
+    RunOptions tight;
+    tight.memoryBudgetBytes = (4 + 8 + 4) * 16 * 16 * 4;  // room for the activations, not the workspace
+    EXPECT_NE(run(a.flat, a.analysis, w, x, tight).error.find("more than the budget"), std::string::npos);
+}
+
 TEST(Executor, FreesActivationsAfterTheirLastUse) {
     Analyzed a = analyzePreset("resnet18");
     TensorMap w = initWeights(a.flat, a.analysis);
