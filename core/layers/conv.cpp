@@ -109,10 +109,10 @@ struct MapView {
 // Convolution as GEMM per group: Y_g (ocg × N·OH·OW) = W_g (ocg × icg·kh·kw) · im2col(X_g).
 template <typename Map>
 void convolveGemm(const Map& x, const PackedConv& w, const float* b, Tensor& y, const Window& win, const Pad4& p,
-                  bool relu, bool accumulate = false) {
+                  bool relu, bool accumulate = false, float* workspace = nullptr) {
     if (w.winograd)
         return convWinograd(*w.winograd, {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, win, p, y.ptr(),
-                                          y.shape[1], y.shape[2], y.shape[3], 0, b, relu, accumulate});
+                                          y.shape[1], y.shape[2], y.shape[3], 0, b, relu, accumulate}, workspace);
     const auto groups = static_cast<int64_t>(w.groups.size());
     const int64_t icg = x.shape[1] / groups, ocg = y.shape[1] / groups;
     for (int64_t g = 0; g < groups; ++g)
@@ -207,7 +207,14 @@ void convForward(const KernelArgs& k, int64_t groups) {
     std::unique_ptr<PackedConv> local;  // packed here when no plan prepared it (tests, one-off runs)
     const auto* packed = static_cast<const PackedConv*>(k.prepared);
     if (!packed) packed = (local = packConv(*k.weights[0], groups, win, k.out.shape)).get();
-    convolveGemm(x, *packed, b, k.out, win, p, k.relu, k.accumulate);
+    convolveGemm(x, *packed, b, k.out, win, p, k.relu, k.accumulate, k.workspace);
+}
+
+// Winograd's whole-layer scratch, where the layer takes that path.
+int64_t convWorkspace(const NodeAttrs& a, const Shape& in, const Shape& out) {
+    return winogradSuits(convWindow(a, in), a.i("groups"), out[0], out[2], out[3])
+               ? winogradWorkspace(in[1], out[1], out[0], out[2], out[3])
+               : 0;
 }
 
 std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const std::vector<const Tensor*>& w) {
@@ -260,6 +267,7 @@ LayerKind conv2d() {
     k.window = convWindow;
     k.forward = [](const KernelArgs& k) { convForward(k, k.attrs.i("groups")); };
     k.prepare = prepareConv;
+    k.workspace = convWorkspace;
     k.reference = [](const KernelArgs& k) { convReference(k, k.attrs.i("groups")); };
     k.foldsBatchNorm = k.fusesRelu = true;
     return k;

@@ -173,8 +173,8 @@ void storeTile(const ConvGemmArgs& g, const float* tile, int64_t m0, int64_t row
     }
 }
 
-// Per-thread scratch of at least n floats (which: 0 and 1 Winograd's V and M, 2 and 3 its
-// transforms', 4 the padded input of convWide).
+// Per-thread scratch of at least n floats (which: 0 and 1 a Winograd chunk's V and M, 2 and 3 the
+// transforms' rows, 4 the padded input of convWide).
 std::vector<float>& scratch(int which, size_t n) {
     static thread_local std::vector<float> buffers[5];
     if (buffers[which].size() < n) buffers[which].resize(n);
@@ -486,18 +486,31 @@ constexpr int64_t kChunkFloats = int64_t{1} << 18;
 
 }  // namespace
 
-void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g) {
-    const int64_t C = g.inChannels, OC = g.outChannels;
-    const int64_t tiles = g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2);
-    const int64_t threads = omp_get_max_threads();
+namespace {
+// The tiles per chunk whose V and M fit kChunkFloats, and whether to work in chunks: when re-reading
+// the transformed weights U per chunk costs less than V and M's round trip through memory (few
+// channels, many tiles: ResNet's 56×56 and 28×28 stages at batch 8, whose V and M exceed L3).
+int64_t chunkTiles(int64_t C, int64_t OC) { return std::max(NR, kChunkFloats / (16 * (C + OC)) / NR * NR); }
+bool chunked(int64_t C, int64_t OC, int64_t tiles) {
+    const int64_t fit = chunkTiles(C, OC);
+    return 2 * fit * (C + OC) > C * OC && tiles > fit;
+}
+int64_t winogradTiles(int64_t N, int64_t OH, int64_t OW) { return N * ((OH + 1) / 2) * ((OW + 1) / 2); }
+}  // namespace
+
+int64_t winogradWorkspace(int64_t C, int64_t OC, int64_t N, int64_t OH, int64_t OW) {
+    const int64_t tiles = winogradTiles(N, OH, OW);
+    return chunked(C, OC, tiles) ? 0 : 16 * (C + OC) * tiles + kLanes;  // V, then M with slack
+}
+
+void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g, float* workspace) {
+    const int64_t C = g.inChannels, OC = g.outChannels, tiles = winogradTiles(g.N, g.OH, g.OW);
     // Chunked: each thread transforms a chunk of tiles, multiplies and transforms it back while it is in
-    // L2, re-reading the transformed weights U per chunk. Whole layer: V and M go through memory once,
-    // U is read once. Chunks win when U is small beside the chunk's V and M (few channels, many tiles:
-    // ResNet's 56×56 and 28×28 stages at batch 8, whose V and M exceed L3).
-    const int64_t fit = std::max(NR, kChunkFloats / (16 * (C + OC)) / NR * NR);
-    if (2 * fit * (C + OC) > C * OC && tiles > fit) {
+    // L2. Whole layer: V and M go through memory once, U is read once.
+    if (chunked(C, OC, tiles)) {
+        const int64_t threads = omp_get_max_threads();
         const int64_t perThread = ((tiles + threads - 1) / threads + NR - 1) / NR * NR;
-        const int64_t chunk = std::min(fit, perThread), chunks = (tiles + chunk - 1) / chunk;
+        const int64_t chunk = std::min(chunkTiles(C, OC), perThread), chunks = (tiles + chunk - 1) / chunk;
 #pragma omp parallel for schedule(dynamic)
         for (int64_t q = 0; q < chunks; ++q) {
             const int64_t t0 = q * chunk, t1 = std::min(tiles, t0 + chunk), cnt = t1 - t0;
@@ -509,8 +522,13 @@ void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g) {
         }
         return;
     }
-    float* v = scratch(0, static_cast<size_t>(16 * C * tiles)).data();
-    float* m = scratch(1, static_cast<size_t>(16 * OC * tiles + kLanes)).data();
+    std::vector<float> own;
+    if (!workspace) {
+        own.resize(static_cast<size_t>(winogradWorkspace(C, OC, g.N, g.OH, g.OW)));
+        workspace = own.data();
+    }
+    float* v = workspace;
+    float* m = workspace + 16 * C * tiles;
 #pragma omp parallel
     {
         const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();

@@ -43,6 +43,10 @@ struct WinogradWeights {
 };
 WinogradWeights packWinograd(const float* weights, int64_t outChannels, int64_t inChannels);
 bool winogradSuits(const Window& win, int64_t groups, int64_t N, int64_t OH, int64_t OW);
-void convWinograd(const WinogradWeights& weights, const ConvGemmArgs& args);
+// Floats of scratch convWinograd needs from its caller to transform the whole layer at once: 0 when it
+// works in per-thread chunks of tiles that fit in L2 (few channels, many tiles).
+int64_t winogradWorkspace(int64_t inChannels, int64_t outChannels, int64_t N, int64_t OH, int64_t OW);
+// `workspace`: winogradWorkspace(...) floats, or null to allocate them here.
+void convWinograd(const WinogradWeights& weights, const ConvGemmArgs& args, float* workspace = nullptr);
 
 }  // namespace nw::layers

@@ -248,9 +248,30 @@ TEST(Executor, RefusesBadInputsAndPlansOverBudget) {
               std::string::npos);
 }
 
-// A separable convolution's depthwise result is scratch the plan provides from its buffers: it counts
-// in the memory peak (and so in the budget), and the result equals the kind's reference kernel.
-TEST(Executor, SeparableWorkspaceCountsInThePeakAndTheBudget) {
+// Scratch a kernel declares (a separable convolution's depthwise result, a whole-layer Winograd's
+// transformed input and products) comes from the plan's buffers: it counts in the memory peak (and so
+// in the budget), and the results equal the kinds' reference kernels.
+TEST(Executor, KernelWorkspaceCountsInThePeakAndTheBudget) {
+    {
+        Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 16, "height": 20, "width": 20}},
+            {"id": "conv", "kind": "Conv2d", "attrs": {"out_channels": 16, "padding": 1}}], "edges": [{"from": "in", "to": "conv"}])");
+        ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+        TensorMap w = initWeights(a.flat, a.analysis, 5);
+        Plan plan(a.flat, a.analysis, TensorMap(w));
+        // input and output 16×20×20; Winograd's V and M for 10×10 tiles, 16 + 16 channels, 16 each
+        const int64_t workspace = 16 * (16 + 16) * 100;
+        EXPECT_GE(plan.peakActivationBytes(), (2 * 16 * 400 + workspace) * 4);
+        EXPECT_LT(plan.peakActivationBytes(), (2 * 16 * 400 + workspace) * 4 + 1024);
+        std::mt19937 rng(8);
+        const Tensor x = randomTensor({1, 16, 20, 20}, rng);
+        const RunResult r = plan.run(x);
+        const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("conv"))];
+        Tensor expected(a.node("conv").outputs[0]);
+        std::vector<const Tensor*> ins{&x}, ws{&w.at("conv.weight"), &w.at("conv.bias")};
+        NodeAttrs view = node.view();
+        node.kind->reference(KernelArgs{view, ins, ws, expected});
+        EXPECT_LT(maxRelDiff(r.output, expected), 1e-5f);
+    }
     Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 4, "height": 16, "width": 16}},
         {"id": "sep", "kind": "SeparableConv2d", "attrs": {"out_channels": 8, "depth_multiplier": 2, "padding": 1, "bias": true}}],
         "edges": [{"from": "in", "to": "sep"}])");
