@@ -29,6 +29,17 @@ float* alignedFloats(int64_t n) {
     return static_cast<float*>(std::aligned_alloc(64, std::max<size_t>(bytes, 64)));
 }
 
+// One step k of the register block: acc += a[0…MR) (broadcast) × b[0…NR).
+inline void rankOneUpdate(Vec (&acc)[MR][2], const float* a, const float* b) {
+    const Vec b0 = vload(b), b1 = vload(b + kLanes);
+#pragma GCC unroll 8
+    for (int64_t r = 0; r < MR; ++r) {
+        const Vec ar = vset(a[r]);
+        acc[r][0] = vfma(ar, b0, acc[r][0]);
+        acc[r][1] = vfma(ar, b1, acc[r][1]);
+    }
+}
+
 // acc = A panel (kc × MR) · B panel (kc × NR); then stored to c (rows `ldc` apart): added to what is
 // there when `accumulate`, plus the bias and ReLU when given.
 inline void microKernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
@@ -36,15 +47,7 @@ inline void microKernel(int64_t kc, const float* a, const float* b, float* c, in
     Vec acc[MR][2];
 #pragma GCC unroll 8
     for (int64_t r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = vzero();
-    for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
-        const Vec b0 = vload(b), b1 = vload(b + kLanes);
-#pragma GCC unroll 8
-        for (int64_t r = 0; r < MR; ++r) {
-            const Vec ar = vset(a[r]);
-            acc[r][0] = vfma(ar, b0, acc[r][0]);
-            acc[r][1] = vfma(ar, b1, acc[r][1]);
-        }
-    }
+    for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) rankOneUpdate(acc, a, b);
     const Vec zero = vzero();
 #pragma GCC unroll 8
     for (int64_t r = 0; r < MR; ++r) {
@@ -213,16 +216,8 @@ void convWide(const PackedMatrix& a, const ConvGemmArgs& g) {
                 for (int64_t k0 = 0; k0 < K; k0 += KC) {
                     const int64_t kc = std::min(KC, K - k0);
                     const float* ap = a.data.get() + k0 * padded + mp * MR * kc;
-                    for (int64_t k = 0; k < kc; ++k, ap += MR) {
-                        const float* b = planes.data() + offsets[static_cast<size_t>(k0 + k)] + q0;
-                        const Vec b0 = vload(b), b1 = vload(b + kLanes);
-#pragma GCC unroll 8
-                        for (int64_t r = 0; r < MR; ++r) {
-                            const Vec ar = vset(ap[r]);
-                            acc[r][0] = vfma(ar, b0, acc[r][0]);
-                            acc[r][1] = vfma(ar, b1, acc[r][1]);
-                        }
-                    }
+                    for (int64_t k = 0; k < kc; ++k, ap += MR)
+                        rankOneUpdate(acc, ap, planes.data() + offsets[static_cast<size_t>(k0 + k)] + q0);
                 }
                 for (int64_t r = 0; r < MR; ++r) vstore(tile + r * NR, acc[r][0]), vstore(tile + r * NR + kLanes, acc[r][1]);
                 // Scatter the padded-width positions that are outputs: runs within one padded row.
