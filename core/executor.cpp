@@ -215,6 +215,7 @@ struct Plan::State {
     Rewrites rewrites;
     std::vector<std::unique_ptr<Prepared>> prepared;  // per node, from LayerKind::prepare
     std::vector<std::vector<const Tensor*>> kernelWeights;  // per node, looked up once per plan
+    std::vector<int64_t> workspaceFloats;  // per node: scratch its kernel asks for (LayerKind::workspace)
     // Activation storage kept between runs, so a run neither allocates (page faults) nor clears it;
     // kernels write every element of their output.
     mutable std::mutex poolMutex;
@@ -242,7 +243,7 @@ struct Plan::State {
         t = Tensor();
     }
 
-    // Floats of scratch a node's kernel asks for (LayerKind::workspace).
+    // Floats of scratch a node's kernel asks for (LayerKind::workspace), for workspaceFloats.
     int64_t workspace(size_t idx) const {
         const FlatNode& node = graph.nodes[idx];
         if (!node.kind->workspace || node.inputs.empty() || node.inputs[0].node < 0 || analysis.nodes[idx].outputs.empty())
@@ -330,11 +331,13 @@ void Plan::prepare() {
     // Refuse before allocating when the live activations would exceed the budget.
     int64_t live = 0;
     std::vector<int64_t> bytes(n, 0);
+    st.workspaceFloats.assign(n, 0);
     for (size_t p = 0; p < order.size(); ++p) {
         auto idx = static_cast<size_t>(order[p]);
         for (const Shape& s : analysis.nodes[idx].outputs) bytes[idx] += *checkedProduct(s) * 4;
         live += bytes[idx];
-        st.peak = std::max(st.peak, live + 4 * st.workspace(idx));
+        st.workspaceFloats[idx] = st.workspace(idx);
+        st.peak = std::max(st.peak, live + 4 * st.workspaceFloats[idx]);
         for (const PortRef& in : graph.nodes[idx].inputs) {
             auto src = static_cast<size_t>(in.node);
             if (st.lastUse[src] == p && !st.keep[src]) live -= bytes[src];
@@ -446,7 +449,7 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
             value[idx] = &outputs[idx];
             NodeAttrs attrs = node.view();
             Tensor workspace;
-            if (const int64_t floats = st.workspace(idx)) workspace = st.acquire(Shape{floats});
+            if (const int64_t floats = st.workspaceFloats[idx]) workspace = st.acquire(Shape{floats});
             node.kind->forward(KernelArgs{attrs, inputTensors, st.kernelWeights[idx], outputs[idx], rewrites.relu[idx] != 0,
                                           st.prepared[idx].get(), residual >= 0, workspace.data.empty() ? nullptr : workspace.ptr()});
             st.release(workspace);
