@@ -15,6 +15,7 @@
 #include "analysis.h"
 #include "compare.h"
 #include "executor.h"
+#include "files.h"
 #include "image.h"
 #include "layout.h"
 #include "netw_format.h"
@@ -43,6 +44,10 @@ commands:
                                          executor latency: median, min, max ms and GFLOP/s;
                                          --profile adds the mean time per layer kind
 
+run and bench take --memory-budget SIZE (16G, 512M; default NETWRIGHT_MEMORY_BUDGET, else 80 % of
+the memory): a network whose weights, packed weights and activations need more is refused at once.
+--threads is 1 to 256.
+
 every command takes --json for machine-readable output.
 exit status: 0 success, 1 invalid input (diagnostics printed), 2 usage error.
 )";
@@ -57,6 +62,7 @@ struct Args {
     std::string weights, image, dumpDir = ".";
     std::vector<std::string> dumps;
     int64_t top = 5, batch = 1, threads = 0, runs = 10, warmup = 2;
+    int64_t memoryBudget = nw::defaultMemoryBudget();
     uint64_t seed = 0;
     bool profile = false;
 };
@@ -64,6 +70,26 @@ struct Args {
 int usage(const std::string& why) {
     std::fprintf(stderr, "netwright-cli: %s\n\n%s", why.c_str(), kUsage);
     return 2;
+}
+
+// A failure of a command that runs the network (run, bench, layout): with --json an object with
+// "error" (and the diagnostics) on stdout, else the message on stderr. Returns exit status 1.
+int failure(const Args& a, const std::string& message, const std::vector<nw::Diagnostic>& diagnostics = {}) {
+    if (a.json) {
+        nlohmann::ordered_json j{{"error", message}};
+        if (!diagnostics.empty()) j["diagnostics"] = nw::diagnosticsJson(diagnostics);
+        std::cout << j.dump(2) << "\n";
+    } else {
+        if (!message.empty()) std::cerr << "netwright-cli: " << message << "\n";
+        std::cerr << nw::diagnosticsText(diagnostics);
+    }
+    return 1;
+}
+
+// summary, validate and compare report diagnostics as their result, on stdout; the commands that
+// run something report why they cannot on stderr (failure()).
+bool reportsDiagnostics(const Args& a) {
+    return a.command == "summary" || a.command == "validate" || a.command == "compare";
 }
 
 std::optional<nw::Shape> parseShape(const std::string& text) {
@@ -89,11 +115,11 @@ struct Loaded {
 };
 
 // Loads and analyses FILE; prints load errors and returns nullopt when it cannot be read.
-std::optional<Loaded> load(const std::string& path, const nw::AnalyzeOptions& options, bool json) {
+std::optional<Loaded> load(const std::string& path, const nw::AnalyzeOptions& options, bool json, bool toStdout) {
     nw::LoadResult r = nw::loadNetw(path);
     if (!r.document) {
-        if (json) std::cout << nlohmann::ordered_json{{"diagnostics", nw::diagnosticsJson(r.errors)}}.dump(2) << "\n";
-        else std::cerr << nw::diagnosticsText(r.errors);
+        if (json) std::cout << nlohmann::ordered_json{{"error", "cannot read " + path}, {"diagnostics", nw::diagnosticsJson(r.errors)}}.dump(2) << "\n";
+        else (toStdout ? std::cout : std::cerr) << nw::diagnosticsText(r.errors);
         return std::nullopt;
     }
     Loaded l{std::move(*r.document), {}, {}};
@@ -109,7 +135,7 @@ int cmdSummary(const Args& a, bool diagnosticsOnly) {
         options.inputShape = parseShape(a.inputShape);
         if (!options.inputShape) return usage("--input-shape wants N,C,H,W or N,F with positive integers");
     }
-    auto l = load(a.positional[0], options, a.json);
+    auto l = load(a.positional[0], options, a.json, true);
     if (!l) return 1;
     std::string name = l->doc.name.empty() ? a.positional[0] : l->doc.name;
     bool ok = l->analysis.errorCount() == 0;
@@ -128,17 +154,11 @@ int cmdLayout(const Args& a) {
     if (a.positional.size() != 1 || a.output.empty()) return usage("layout takes FILE -o OUT.netw");
     if (a.direction != "TB" && a.direction != "LR") return usage("--direction is TB or LR");
     nw::LoadResult r = nw::loadNetw(a.positional[0]);
-    if (!r.document) {
-        std::cerr << nw::diagnosticsText(r.errors);
-        return 1;
-    }
+    if (!r.document) return failure(a, "cannot read " + a.positional[0], r.errors);
     nw::LayoutOptions options;
     options.direction = a.direction == "TB" ? nw::LayoutDirection::TopToBottom : nw::LayoutDirection::LeftToRight;
     nw::LayoutResult lr = nw::layoutDocument(*r.document, options);
-    if (std::string err = nw::saveNetwAtomic(*r.document, a.output); !err.empty()) {
-        std::cerr << "netwright-cli: " << err << "\n";
-        return 1;
-    }
+    if (std::string err = nw::saveNetwAtomic(*r.document, a.output); !err.empty()) return failure(a, err);
     if (a.json)
         std::cout << nlohmann::ordered_json{{"output", a.output}, {"nodes", r.document->graph.nodes.size()},
                                             {"graphviz", lr.usedGraphviz}, {"warning", lr.warning}}
@@ -154,10 +174,10 @@ int cmdCompare(const Args& a) {
     bool byNodes = !a.nodes.empty();
     if (byNodes ? (a.positional.size() != 1 || a.nodes.size() != 2) : a.positional.size() != 2)
         return usage("compare takes A.netw B.netw, or FILE --nodes X Y");
-    auto la = load(a.positional[0], {}, a.json);
+    auto la = load(a.positional[0], {}, a.json, true);
     if (!la) return 1;
     std::optional<Loaded> lb;
-    if (!byNodes && !(lb = load(a.positional[1], {}, a.json))) return 1;
+    if (!byNodes && !(lb = load(a.positional[1], {}, a.json, true))) return 1;
     const Loaded& second = byNodes ? *la : *lb;
     nw::Selection sa{byNodes ? a.nodes[0] : a.positional[0], &la->flat, &la->analysis, byNodes ? a.nodes[0] : ""};
     nw::Selection sb{byNodes ? a.nodes[1] : a.positional[1], &second.flat, &second.analysis, byNodes ? a.nodes[1] : ""};
@@ -206,18 +226,29 @@ std::optional<Runnable> loadRunnable(const Args& a, const nw::Shape& inputShape,
     nw::AnalyzeOptions options;
     if (!inputShape.empty()) options.inputShape = inputShape;
     options.inputShapes = inputShapes;
-    auto l = load(a.positional[0], options, a.json);
+    auto l = load(a.positional[0], options, a.json, false);
     if (!l) return std::nullopt;
     if (l->analysis.errorCount() > 0) {
-        std::cerr << nw::diagnosticsText(l->analysis.diagnostics);
+        failure(a, a.positional[0] + " has " + std::to_string(l->analysis.errorCount()) + " error(s)", l->analysis.diagnostics);
+        return std::nullopt;
+    }
+    // Refused before the weights are made or read, so a network too large for the machine is told so
+    // at once instead of being killed for lack of memory.
+    if (std::string e = nw::checkMemory(nw::memoryNeeds(l->flat, l->analysis, a.dumps), a.memoryBudget); !e.empty()) {
+        failure(a, e);
         return std::nullopt;
     }
     Runnable r{std::move(*l), {}};
     if (a.weights.empty()) r.weights = nw::initWeights(r.net.flat, r.net.analysis, a.seed);
     else {
-        nw::TensorMapResult w = nw::readSafetensors(a.weights);
-        if (!w.error.empty()) {
-            std::cerr << "netwright-cli: " << w.error << "\n";
+        nw::WeightsResult w = nw::loadWeights(r.net.flat, r.net.analysis, a.weights);
+        if (!w.error.empty() || !w.problems.empty()) {
+            std::string message = w.error;
+            if (message.empty()) {
+                message = a.weights + " does not fit the network:";
+                for (const auto& p : w.problems) message += "\n  " + p;
+            }
+            failure(a, message);
             return std::nullopt;
         }
         r.weights = std::move(w.tensors);
@@ -240,30 +271,25 @@ int cmdRun(const Args& a) {
         size_t eq = spec.find('=');
         std::string name = eq == std::string::npos ? "" : spec.substr(0, eq);
         if ((name.empty()) != (a.inputs.size() == 1)) return usage("give --input NAME=X.npy for each Input node");
-        nw::TensorResult in = nw::readNpy(eq == std::string::npos ? spec : spec.substr(eq + 1));
-        if (!in.error.empty()) {
-            std::cerr << "netwright-cli: " << in.error << "\n";
-            return 1;
-        }
+        const std::string file = eq == std::string::npos ? spec : spec.substr(eq + 1);
+        nw::TensorResult in = nw::readNpy(file);
+        if (!in.error.empty()) return failure(a, in.error);
+        if (in.tensor.shape.empty())
+            return failure(a, file + ": holds an array of shape " + nw::formatShape(in.tensor.shape) +
+                                  "; an input has at least one dimension");
         if (in.tensor.shape.size() == 3) in.tensor.shape.insert(in.tensor.shape.begin(), 1);  // one sample
         if (!name.empty()) shapes[name] = in.tensor.shape;
         inputs.emplace(name, std::move(in.tensor));
     }
     if (!a.image.empty()) {  // prepared as the file's Input node says
-        auto net = load(a.positional[0], {}, a.json);
+        auto net = load(a.positional[0], {}, a.json, false);
         if (!net) return 1;
         const nw::FlatNode* in = nullptr;
         for (const nw::FlatNode& node : net->flat.nodes)
             if (node.kind->name == "Input") in = &node;
-        if (!in) {
-            std::cerr << "netwright-cli: the network has no Input node\n";
-            return 1;
-        }
+        if (!in) return failure(a, a.positional[0] + ": the network has no Input node");
         nw::ImageResult img = nw::loadImage(a.image, in->view());
-        if (!img.error.empty()) {
-            std::cerr << "netwright-cli: " << img.error << "\n";
-            return 1;
-        }
+        if (!img.error.empty()) return failure(a, img.error);
         inputs.emplace("", std::move(img.tensor));
     }
     const nw::Shape single = inputs.count("") ? inputs.at("").shape : nw::Shape{};
@@ -272,22 +298,14 @@ int cmdRun(const Args& a) {
     nw::RunOptions options;
     options.keep = a.dumps;
     options.profile = a.profile;
+    options.memoryBudgetBytes = a.memoryBudget;
     const nw::Plan plan(r->net.flat, r->net.analysis, std::move(r->weights), options);
     nw::RunResult out = inputs.count("") ? plan.run(inputs.at("")) : plan.run(inputs);
-    if (!out.error.empty()) {
-        std::cerr << "netwright-cli: " << out.error << "\n";
-        return 1;
-    }
+    if (!out.error.empty()) return failure(a, out.error);
     if (!a.output.empty())
-        if (std::string e = nw::writeNpy(a.output, out.output); !e.empty()) {
-            std::cerr << "netwright-cli: " << e << "\n";
-            return 1;
-        }
+        if (std::string e = nw::writeNpy(a.output, out.output); !e.empty()) return failure(a, e);
     for (const auto& [name, t] : out.kept)
-        if (std::string e = nw::writeNpy(a.dumpDir + "/" + safeFileName(name) + ".npy", t); !e.empty()) {
-            std::cerr << "netwright-cli: " << e << "\n";
-            return 1;
-        }
+        if (std::string e = nw::writeNpy(a.dumpDir + "/" + safeFileName(name) + ".npy", t); !e.empty()) return failure(a, e);
     // Class names from the Output node's `labels`.
     std::vector<std::string> labels;
     for (const nw::FlatNode& node : r->net.flat.nodes)
@@ -345,13 +363,10 @@ int cmdBench(const Args& a) {
     if (a.positional.size() != 1) return usage("bench takes one FILE");
     if (a.batch < 1 || a.runs < 1 || a.warmup < 0) return usage("--batch and --runs must be positive");
     // The file's input shape with the requested batch.
-    auto probe = load(a.positional[0], {}, a.json);
+    auto probe = load(a.positional[0], {}, a.json, false);
     if (!probe) return 1;
     nw::Shape shape = probe->analysis.inputShape;
-    if (shape.empty()) {
-        std::cerr << nw::diagnosticsText(probe->analysis.diagnostics);
-        return 1;
-    }
+    if (shape.empty()) return failure(a, a.positional[0] + ": no input shape to bench with", probe->analysis.diagnostics);
     shape[0] = a.batch;
     auto r = loadRunnable(a, shape);
     if (!r) return 1;
@@ -361,21 +376,16 @@ int cmdBench(const Args& a) {
     for (float& v : input.data) v = normal(rng);
     nw::RunOptions options;
     options.profile = a.profile;
+    options.memoryBudgetBytes = a.memoryBudget;
     const nw::Plan plan(r->net.flat, r->net.analysis, r->weights, options);  // once: inference runs reuse it
-    if (!plan.error().empty()) {
-        std::cerr << "netwright-cli: " << plan.error() << "\n";
-        return 1;
-    }
+    if (!plan.error().empty()) return failure(a, plan.error());
     std::vector<double> ms;
     std::map<std::string, double> kindMs, nodeMs;  // --profile: mean time per layer kind and per node
     for (int64_t i = 0; i < a.warmup + a.runs; ++i) {
         auto t0 = std::chrono::steady_clock::now();
         nw::RunResult out = plan.run(input);
         double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        if (!out.error.empty()) {
-            std::cerr << "netwright-cli: " << out.error << "\n";
-            return 1;
-        }
+        if (!out.error.empty()) return failure(a, out.error);
         if (i < a.warmup) continue;
         ms.push_back(elapsed);
         for (const auto& [node, t] : out.nodeMs) {
@@ -416,6 +426,8 @@ int cmdBench(const Args& a) {
     return 0;
 }
 
+constexpr int64_t kMaxThreads = 256;
+
 // A positive integer option value, or nullopt.
 std::optional<int64_t> positiveInt(const std::string& text) {
     if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
@@ -452,11 +464,22 @@ int main(int argc, char** argv) {
             else if (arg == "--weights") a.weights = v;
             else if (arg == "--dump") a.dumps.push_back(v);
             else a.dumpDir = v;
+        } else if (arg == "--memory-budget") {
+            std::string v;
+            auto bytes = value(v) ? nw::parseByteSize(v) : std::nullopt;
+            if (!bytes) return usage("--memory-budget needs a size such as 16G, 512M or a number of bytes");
+            a.memoryBudget = *bytes;
         } else if (arg == "--top" || arg == "--batch" || arg == "--threads" || arg == "--runs" || arg == "--warmup" ||
                    arg == "--seed") {
             std::string v;
             auto n = value(v) ? positiveInt(v) : std::nullopt;
             if (!n) return usage(arg + " needs a non-negative integer");
+            // Bounds that keep a typo from hanging or crashing the run: OpenMP cannot start 10^5
+            // threads, and a million timed runs is already hours.
+            const std::map<std::string, int64_t> most{{"--threads", kMaxThreads}, {"--runs", 1'000'000}, {"--warmup", 1'000'000},
+                                                      {"--top", 1'000'000'000}, {"--batch", 1'000'000'000}};
+            if (auto m = most.find(arg); m != most.end() && *n > m->second)
+                return usage(arg + " is at most " + nw::formatInt(m->second) + ", got " + v);
             if (arg == "--top") a.top = *n;
             else if (arg == "--batch") a.batch = *n;
             else if (arg == "--threads") a.threads = *n;
@@ -478,9 +501,11 @@ int main(int argc, char** argv) {
         if (a.command == "layout") return cmdLayout(a);
         if (a.command == "compare") return cmdCompare(a);
         if (a.command == "kinds") return cmdKinds(a);
+    } catch (const std::bad_alloc&) {
+        return failure(a, "out of memory; the memory budget is " + nw::formatBytes(static_cast<uint64_t>(a.memoryBudget)) +
+                              " — lower it with --memory-budget SIZE so such a network is refused up front");
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "netwright-cli: internal error: %s\n", e.what());
-        return 1;
+        return failure(a, std::string("internal error: ") + e.what());
     }
     return usage("unknown command '" + a.command + "'");
 }

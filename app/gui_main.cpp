@@ -5,10 +5,13 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QTimer>
 #include <cstdio>
 #include <string>
 
+#include "application.h"
+#include "crash_recovery.h"
 #include "graph_view.h"
 #include "main_window.h"
 #include "run_panel.h"
@@ -20,7 +23,7 @@ constexpr const char* kUsage =
 }
 
 int main(int argc, char** argv) {
-    QApplication app(argc, argv);
+    nw::ui::Application app(argc, argv);
     QApplication::setApplicationName("Netwright");
     QApplication::setOrganizationName("Netwright");
     std::string file, screenshot, expand, module, image, select;
@@ -81,13 +84,28 @@ int main(int argc, char** argv) {
     if (!select.empty()) window.canvas()->focusNode(select);
     QTimer::singleShot(0, &window, [&window, select] {
         if (select.empty()) window.canvas()->fit();
-        // A crash left unsaved edits behind: offer them back.
-        if (QFileInfo::exists(QString::fromStdString(nw::ui::MainWindow::recoveryFile())) &&
-            QMessageBox::question(&window, QObject::tr("Restore unsaved changes?"),
-                                  QObject::tr("Netwright closed without saving your last changes. Restore them?")) ==
-                QMessageBox::Yes) {
-            if (std::string error = window.restoreRecovery(); !error.empty())
-                QMessageBox::warning(&window, QObject::tr("Cannot restore"), QString::fromStdString(error));
+        // A crash left unsaved edits behind: offer each back (the first in this window, others in
+        // windows of their own); Later keeps it for the next start.
+        bool first = true;
+        for (auto& slot : nw::ui::RecoverySlot::orphans()) {
+            const QString origin = QString::fromStdString(slot->origin());
+            QMessageBox ask(QMessageBox::Question, QObject::tr("Restore unsaved changes?"),
+                            QObject::tr("Netwright closed without saving your last changes to %1. Restore them?")
+                                .arg(origin.isEmpty() ? QObject::tr("an untitled network") : origin),
+                            QMessageBox::Yes | QMessageBox::Discard | QMessageBox::Ignore, &window);
+            ask.button(QMessageBox::Ignore)->setText(QObject::tr("Later"));
+            const int answer = ask.exec();
+            if (answer == QMessageBox::Discard) slot->remove();
+            if (answer != QMessageBox::Yes) continue;
+            nw::ui::MainWindow* target = &window;
+            if (!first) {
+                target = new nw::ui::MainWindow;
+                target->setAttribute(Qt::WA_DeleteOnClose);
+                target->show();
+            }
+            first = false;
+            if (std::string error = target->restoreRecovery(std::move(slot)); !error.empty())
+                QMessageBox::warning(target, QObject::tr("Cannot restore"), QString::fromStdString(error));
         }
     });
     return QApplication::exec();

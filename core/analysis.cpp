@@ -12,11 +12,6 @@ std::string Field::text() const {
     return s + " step " + j;
 }
 
-static int64_t saturatingAdd(int64_t a, int64_t b) {
-    auto r = checkedAdd(a, b);
-    return r ? *r : std::numeric_limits<int64_t>::max();
-}
-
 Counts& Counts::operator+=(const Counts& o) {
     params = saturatingAdd(params, o.params);
     trainable = saturatingAdd(trainable, o.trainable);
@@ -241,6 +236,14 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
     }
     if (!anyInput && !g.nodes.empty())
         a.diagnostics.push_back({Severity::Error, "", "", "the graph has no Input node"});
+    // A run returns one tensor: what feeds the first Output node. Further Output nodes are never returned.
+    std::vector<std::string> outputs;
+    for (int i : a.order)
+        if (g.nodes[static_cast<size_t>(i)].kind->name == "Output") outputs.push_back(g.nodes[static_cast<size_t>(i)].name);
+    for (size_t i = 1; i < outputs.size(); ++i)
+        a.diagnostics.push_back({Severity::Warning, outputs[i], "",
+                                 "the graph has " + std::to_string(outputs.size()) + " Output nodes; a run returns only what feeds the first, '" +
+                                     outputs[0] + "', never this one"});
 
     // The network's output: what feeds the first Output node, else the last computed tensor.
     if (outputNode >= 0) {

@@ -10,17 +10,70 @@
 #include <mutex>
 #include <random>
 
+#include "files.h"
+
 namespace nw {
 
 namespace {
 
-std::string weightName(const FlatNode& node, const WeightSpec& spec) { return node.name + "." + spec.name; }
+// When each node's output is needed: run-order positions, last readers, reader counts, and the
+// node whose output is the network's (what feeds the first Output node, else the last node run).
+struct Lifetimes {
+    std::vector<size_t> position, lastUse;
+    std::vector<int> consumers;
+    int outputSource = -1;
+};
 
-// By the exponent bits, an integer OR-reduction that vectorises (std::isfinite in a loop does not).
-bool allFinite(const Tensor& t) {
-    uint32_t nonFinite = 0;
-    for (float v : t.data) nonFinite |= static_cast<uint32_t>((std::bit_cast<uint32_t>(v) & 0x7f800000u) == 0x7f800000u);
-    return nonFinite == 0;
+Lifetimes lifetimes(const FlatGraph& graph, const Analysis& analysis) {
+    const size_t n = graph.nodes.size();
+    const auto& order = analysis.order;
+    Lifetimes l{std::vector<size_t>(n, 0), std::vector<size_t>(n, 0), std::vector<int>(n, 0), -1};
+    for (size_t p = 0; p < order.size(); ++p) l.position[static_cast<size_t>(order[p])] = p;
+    for (int idx : order)
+        for (const PortRef& in : graph.nodes[static_cast<size_t>(idx)].inputs) {
+            auto src = static_cast<size_t>(in.node);
+            l.lastUse[src] = std::max(l.lastUse[src], l.position[static_cast<size_t>(idx)]);
+            ++l.consumers[src];
+        }
+    l.outputSource = order.empty() ? -1 : order.back();
+    for (int idx : order) {
+        const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
+        if (node.kind->outputs.empty() && !node.inputs.empty()) {
+            l.outputSource = node.inputs[0].node;
+            break;
+        }
+    }
+    return l;
+}
+
+// Floats of scratch a node's kernel asks for (LayerKind::workspace).
+int64_t nodeWorkspace(const FlatGraph& graph, const Analysis& analysis, size_t idx) {
+    const FlatNode& node = graph.nodes[idx];
+    if (!node.kind->workspace || node.inputs.empty() || node.inputs[0].node < 0 || analysis.nodes[idx].outputs.empty())
+        return 0;
+    const PortRef& in = node.inputs[0];
+    return node.kind->workspace(node.view(), analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port)),
+                                analysis.nodes[idx].outputs[0]);
+}
+
+// The largest sum of live activations (plus the running node's scratch) over the run order.
+int64_t activationPeak(const FlatGraph& graph, const Analysis& analysis, const Lifetimes& life,
+                       const std::vector<char>& keep, const std::vector<int64_t>& workspaceFloats) {
+    int64_t live = 0, peak = 0;
+    std::vector<int64_t> bytes(graph.nodes.size(), 0);
+    const auto& order = analysis.order;
+    for (size_t p = 0; p < order.size(); ++p) {
+        auto idx = static_cast<size_t>(order[p]);
+        for (const Shape& s : analysis.nodes[idx].outputs)
+            bytes[idx] = saturatingAdd(bytes[idx], saturatingMul(checkedProduct(s).value_or(INT64_MAX), 4));
+        live = saturatingAdd(live, bytes[idx]);
+        peak = std::max(peak, saturatingAdd(live, saturatingMul(4, workspaceFloats[idx])));
+        for (const PortRef& in : graph.nodes[idx].inputs) {
+            auto src = static_cast<size_t>(in.node);
+            if (life.lastUse[src] == p && !keep[src]) live -= bytes[src];
+        }
+    }
+    return peak;
 }
 
 // Inference-time rewrites of the graph, decided once per plan: a BatchNorm2d whose input comes only
@@ -130,75 +183,34 @@ Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const Te
 
 }  // namespace
 
-std::vector<std::string> checkWeights(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights) {
-    std::vector<std::string> problems;
-    size_t expected = 0;
-    std::vector<std::string> missing;
+MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const std::vector<std::string>& keep) {
+    MemoryNeeds needs;
+    needs.weights = weightBytes(analysis);
     for (size_t i = 0; i < graph.nodes.size(); ++i)
-        for (const WeightSpec& spec : analysis.nodes[i].weights) {
-            ++expected;
-            std::string name = weightName(graph.nodes[i], spec);
-            auto it = weights.find(name);
-            if (it == weights.end()) missing.push_back(name + " " + formatShape(spec.shape));
-            else if (it->second.shape != spec.shape)
-                problems.push_back(name + " has shape " + formatShape(it->second.shape) + ", the graph needs " +
-                                   formatShape(spec.shape));
-            else if (!allFinite(it->second))
-                problems.push_back(name + " contains NaN or infinite values");
-        }
-    for (const auto& m : missing) problems.push_back("missing " + m);
-    if (weights.size() + missing.size() > expected) {
-        std::vector<std::string> known;
-        for (size_t i = 0; i < graph.nodes.size(); ++i)
-            for (const WeightSpec& spec : analysis.nodes[i].weights) known.push_back(weightName(graph.nodes[i], spec));
-        std::sort(known.begin(), known.end());
-        for (const auto& [name, t] : weights)
-            if (!std::binary_search(known.begin(), known.end(), name))
-                problems.push_back("unexpected " + name + " " + formatShape(t.shape) + " (no such layer parameter)");
-    }
-    return problems;
+        if (graph.nodes[i].kind->prepare)
+            for (const WeightSpec& spec : analysis.nodes[i].weights)
+                if (spec.role == WeightRole::Weight)
+                    needs.packed = saturatingAdd(needs.packed, saturatingMul(checkedProduct(spec.shape).value_or(INT64_MAX), 8));
+    if (analysis.errorCount() > 0) return needs;  // shapes may be missing
+    const Lifetimes life = lifetimes(graph, analysis);
+    std::vector<char> kept(graph.nodes.size(), 0);
+    for (const auto& name : keep)
+        if (int i = graph.find(name); i >= 0) kept[static_cast<size_t>(i)] = 1;
+    if (life.outputSource >= 0) kept[static_cast<size_t>(life.outputSource)] = 1;
+    std::vector<int64_t> workspace(graph.nodes.size(), 0);
+    for (int idx : analysis.order) workspace[static_cast<size_t>(idx)] = nodeWorkspace(graph, analysis, static_cast<size_t>(idx));
+    needs.activations = activationPeak(graph, analysis, life, kept, workspace);
+    return needs;
 }
 
-TensorMap initWeights(const FlatGraph& graph, const Analysis& analysis, uint64_t seed) {
-    TensorMap out;
-    for (size_t i = 0; i < graph.nodes.size(); ++i) {
-        const auto& specs = analysis.nodes[i].weights;
-        // Biases share the fan-in of their layer's (first) weight, as in PyTorch.
-        int64_t fanIn = 1;
-        for (const WeightSpec& s : specs)
-            if (s.role == WeightRole::Weight) {
-                fanIn = 1;
-                for (size_t d = 1; d < s.shape.size(); ++d) fanIn *= s.shape[d];
-                break;
-            }
-        for (const WeightSpec& spec : specs) {
-            std::string name = weightName(graph.nodes[i], spec);
-            Tensor t(spec.shape);
-            std::mt19937_64 rng(seed ^ std::hash<std::string>{}(name));
-            switch (spec.role) {
-                case WeightRole::Weight:
-                case WeightRole::Bias: {
-                    int64_t fan = fanIn;
-                    if (spec.role == WeightRole::Weight) {
-                        fan = 1;
-                        for (size_t d = 1; d < spec.shape.size(); ++d) fan *= spec.shape[d];
-                    }
-                    const float bound = 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fan, 1)));
-                    std::uniform_real_distribution<float> u(-bound, bound);
-                    for (float& v : t.data) v = u(rng);
-                    break;
-                }
-                case WeightRole::NormAffine:
-                case WeightRole::NormStatistic: {
-                    const bool one = spec.name.ends_with("weight") || spec.name.ends_with("running_var");
-                    std::fill(t.data.begin(), t.data.end(), one ? 1.0f : 0.0f);
-                    break;
-                }
-            }
-            out.emplace(std::move(name), std::move(t));
-        }
-    }
-    return out;
+std::string checkMemory(const MemoryNeeds& needs, int64_t budget) {
+    if (needs.total() <= budget) return {};
+    auto both = [](int64_t bytes) { return formatInt(bytes) + " bytes (" + formatBytes(static_cast<uint64_t>(bytes)) + ")"; };
+    return "running needs " + both(needs.total()) + " — weights " + formatBytes(static_cast<uint64_t>(needs.weights)) +
+           ", packed weights up to " + formatBytes(static_cast<uint64_t>(needs.packed)) + ", activations and scratch " +
+           formatBytes(static_cast<uint64_t>(needs.activations)) + " — more than the budget of " + both(budget) +
+           "; use a smaller batch, input or network, or raise the budget (--memory-budget SIZE, or the environment "
+           "variable NETWRIGHT_MEMORY_BUDGET, e.g. 32G)";
 }
 
 struct Plan::State {
@@ -243,16 +255,6 @@ struct Plan::State {
         t = Tensor();
     }
 
-    // Floats of scratch a node's kernel asks for (LayerKind::workspace), for workspaceFloats.
-    int64_t workspace(size_t idx) const {
-        const FlatNode& node = graph.nodes[idx];
-        if (!node.kind->workspace || node.inputs.empty() || node.inputs[0].node < 0 || analysis.nodes[idx].outputs.empty())
-            return 0;
-        const PortRef& in = node.inputs[0];
-        return node.kind->workspace(node.view(), analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port)),
-                                    analysis.nodes[idx].outputs[0]);
-    }
-
     // A node's weights as its kernel takes them: batch-norm folded in where the plan did that.
     std::vector<const Tensor*> nodeWeights(size_t idx) const {
         if (auto folded = rewrites.weights.find(idx); folded != rewrites.weights.end()) return folded->second;
@@ -289,6 +291,11 @@ void Plan::prepare() {
         st.error = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before running";
         return;
     }
+    // Refused before anything large is allocated (the caller checks memoryNeeds before making weights).
+    if (std::string e = checkMemory(memoryNeeds(graph, analysis, options.keep), options.memoryBudgetBytes); !e.empty()) {
+        st.error = e;
+        return;
+    }
     if (auto problems = checkWeights(graph, analysis, weights); !problems.empty()) {
         st.error = "the weights do not fit the graph:";
         for (const auto& p : problems) st.error += "\n  " + p;
@@ -296,26 +303,10 @@ void Plan::prepare() {
     }
     const size_t n = graph.nodes.size();
     const auto& order = analysis.order;
-    // Lifetimes: a node's output lives until the last node (in run order) that reads it.
-    std::vector<size_t> position(n, 0);
-    st.lastUse.assign(n, 0);
-    for (size_t p = 0; p < order.size(); ++p) position[static_cast<size_t>(order[p])] = p;
-    std::vector<int> consumers(n, 0);
-    for (int idx : order)
-        for (const PortRef& in : graph.nodes[static_cast<size_t>(idx)].inputs) {
-            auto src = static_cast<size_t>(in.node);
-            st.lastUse[src] = std::max(st.lastUse[src], position[static_cast<size_t>(idx)]);
-            ++consumers[src];
-        }
-    // The network's output: what feeds the first Output node, else the last node run.
-    st.outputSource = order.empty() ? -1 : order.back();
-    for (int idx : order) {
-        const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
-        if (node.kind->outputs.empty() && !node.inputs.empty()) {
-            st.outputSource = node.inputs[0].node;
-            break;
-        }
-    }
+    const Lifetimes life = lifetimes(graph, analysis);
+    st.lastUse = life.lastUse;
+    const std::vector<int>& consumers = life.consumers;
+    st.outputSource = life.outputSource;
     st.keep.assign(n, 0);
     st.requested.assign(n, 0);
     for (const auto& name : options.keep) {
@@ -327,27 +318,9 @@ void Plan::prepare() {
         st.keep[static_cast<size_t>(i)] = st.requested[static_cast<size_t>(i)] = 1;
     }
     if (st.outputSource >= 0) st.keep[static_cast<size_t>(st.outputSource)] = 1;
-
-    // Refuse before allocating when the live activations would exceed the budget.
-    int64_t live = 0;
-    std::vector<int64_t> bytes(n, 0);
     st.workspaceFloats.assign(n, 0);
-    for (size_t p = 0; p < order.size(); ++p) {
-        auto idx = static_cast<size_t>(order[p]);
-        for (const Shape& s : analysis.nodes[idx].outputs) bytes[idx] += *checkedProduct(s) * 4;
-        live += bytes[idx];
-        st.workspaceFloats[idx] = st.workspace(idx);
-        st.peak = std::max(st.peak, live + 4 * st.workspaceFloats[idx]);
-        for (const PortRef& in : graph.nodes[idx].inputs) {
-            auto src = static_cast<size_t>(in.node);
-            if (st.lastUse[src] == p && !st.keep[src]) live -= bytes[src];
-        }
-    }
-    if (st.peak > options.memoryBudgetBytes) {
-        st.error = "running needs " + formatInt(st.peak) + " bytes of activations at once, more than the budget of " +
-                   formatInt(options.memoryBudgetBytes) + " bytes; use a smaller batch or input";
-        return;
-    }
+    for (int idx : order) st.workspaceFloats[static_cast<size_t>(idx)] = nodeWorkspace(graph, analysis, static_cast<size_t>(idx));
+    st.peak = activationPeak(graph, analysis, life, st.keep, st.workspaceFloats);
     const bool owned = st.weights == &st.owned;
     st.rewrites = planRewrites(graph, analysis, weights, owned ? &st.owned : nullptr, consumers, st.keep);
     // Packed weights; a plan that owns the weights frees the raw kernels the packed ones replace.

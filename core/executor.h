@@ -9,21 +9,25 @@
 
 #include "analysis.h"
 #include "tensor_io.h"
+#include "weights.h"
 
 namespace nw {
 
-// Every problem with a weight set, all at once: missing, unexpected and mis-shaped tensors by name
-// and shape, and non-finite values. Empty when the weights fit the graph.
-std::vector<std::string> checkWeights(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights);
-
-// Deterministic weights for any design: PyTorch's default initialisation (uniform ±1/√fan_in for conv
-// and dense weights and biases; batch-norm γ = 1, β = 0, mean 0, variance 1), seeded per tensor name
-// so adding a layer does not change the others.
-TensorMap initWeights(const FlatGraph& graph, const Analysis& analysis, uint64_t seed = 0);
+// What running a graph takes, in bytes, known before anything is allocated: the weights, the packed
+// copies the plan makes of convolution kernels (at most twice their size: Winograd's 16/9 and the
+// panels' padding), and the peak of live activations plus the largest kernel scratch.
+struct MemoryNeeds {
+    int64_t weights = 0, packed = 0, activations = 0;
+    int64_t total() const { return saturatingAdd(saturatingAdd(weights, packed), activations); }
+};
+MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const std::vector<std::string>& keep = {});
+// Why `needs` does not fit `budget` (the figures, and how to raise the budget), or empty.
+std::string checkMemory(const MemoryNeeds& needs, int64_t budget);
 
 struct RunOptions {
     std::vector<std::string> keep;  // nodes whose outputs to return (feature maps, --dump)
-    int64_t memoryBudgetBytes = int64_t{8} << 30;  // refuse plans whose activations need more
+    // Refuse plans that need more (weights, packed weights, activations and scratch together).
+    int64_t memoryBudgetBytes = defaultMemoryBudget();
     bool profile = false;                          // time every node
     // Called after each node with (nodes done, nodes in all); returning false stops the run, which
     // then reports "cancelled". For progress bars and a Cancel button.

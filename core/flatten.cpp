@@ -1,5 +1,7 @@
 #include "flatten.h"
 
+#include <unordered_map>
+
 #include <optional>
 #include <string_view>
 
@@ -92,9 +94,34 @@ public:
 
     FlatGraph run() {
         Env env;
+        if (doc_.graph.nodes.empty()) error("", "", "the graph is empty: add an Input node and the layers after it");
+        // A module named like a layer kind would never be used: the kind wins wherever it is named.
+        for (const ModuleDef& m : doc_.modules)
+            if (registry_.find(m.name))
+                error(m.name, "", "module '" + m.name + "' has the name of a built-in layer kind, which is used wherever '" +
+                                      m.name + "' is named; rename the module");
         work_.reserve(doc_.graph.nodes.size());  // exact for documents without modules
         expandGraph(doc_.graph, "", env, nullptr, "");
         return compact();
+    }
+
+    // Layers are named by their paths (`layer1.0.conv1`), and so are their weights: two paths that
+    // read the same (a top-level node `b.0` and node `0` of instance `b`) would share weights.
+    void reportNameClashes(const FlatGraph& g) {
+        std::unordered_map<std::string_view, size_t> seen;
+        seen.reserve(g.nodes.size());
+        for (size_t i = 0; i < g.nodes.size(); ++i) {
+            auto [it, fresh] = seen.emplace(g.nodes[i].name, i);
+            if (fresh) continue;
+            const FlatNode& first = g.nodes[it->second];
+            const FlatNode& second = g.nodes[i];
+            auto from = [](const FlatNode& n) {
+                return n.origin == n.name ? "top-level node '" + n.origin + "'" : "a layer of '" + n.origin + "'";
+            };
+            diags_.push_back({Severity::Error, second.name, "",
+                              "two layers are both named '" + second.name + "' (" + from(first) + " and " + from(second) +
+                                  "); layers and their weights are named by these paths, so rename one of them"});
+        }
     }
 
 private:
@@ -415,6 +442,7 @@ private:
                 if (in.node >= 0) in.node = newIndex[static_cast<size_t>(in.node)];
             }
         }
+        reportNameClashes(out);
         out.diagnostics = std::move(diags_);
         return out;
     }

@@ -78,6 +78,38 @@ std::vector<float> resample(const std::vector<float>& src, int64_t w, int64_t h,
     return out;
 }
 
+constexpr size_t kMaxImageFileBytes = size_t{1} << 30;
+
+uint32_t bigEndian32(std::string_view b, size_t at) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(b[at])) << 24 |
+           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16 |
+           static_cast<uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8 | static_cast<unsigned char>(b[at + 3]);
+}
+
+// The format by its magic bytes, and a PNG's size from its header: stb_image refuses a PNG over its
+// own size limit with "unknown image type", which would hide the real cause.
+struct ImageFormat {
+    const char* name = nullptr;  // null: not an image format we know
+    int64_t width = 0, height = 0;
+};
+ImageFormat imageFormat(std::string_view b) {
+    auto starts = [&](std::string_view magic) { return b.substr(0, magic.size()) == magic; };
+    if (starts("\x89PNG\r\n\x1a\n")) {
+        ImageFormat f{"PNG"};
+        if (b.size() >= 24 && b.substr(12, 4) == "IHDR") f.width = bigEndian32(b, 16), f.height = bigEndian32(b, 20);
+        return f;
+    }
+    if (starts("\xff\xd8\xff")) return {"JPEG"};
+    if (starts("BM")) return {"BMP"};
+    if (starts("GIF87a") || starts("GIF89a")) return {"a GIF image"};
+    if (starts("8BPS")) return {"a Photoshop image"};
+    if (starts("#?RADIANCE") || starts("#?RGBE")) return {"an HDR image"};
+    if (b.size() > 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7') return {"a PNM image"};
+    if (starts("RIFF") && b.size() >= 12 && b.substr(8, 4) == "WEBP") return {"a WebP image"};
+    if (starts("II*") || starts("MM\0*")) return {"a TIFF image"};
+    return {};
+}
+
 }  // namespace
 
 ImageResult decodeImage(std::string_view bytes, const std::string& where, const NodeAttrs& input) {
@@ -86,13 +118,25 @@ ImageResult decodeImage(std::string_view bytes, const std::string& where, const 
     if ((C != 1 && C != 3) || H <= 0 || W <= 0)
         return fail("the network's Input is " + std::to_string(C) + "×" + std::to_string(H) + "×" + std::to_string(W) +
                     "; images need 1 (grayscale) or 3 (RGB) channels and a height and width");
-    if (bytes.size() > (size_t{1} << 31)) return fail("file too large for an image");
+    if (bytes.size() > kMaxImageFileBytes) return fail("file too large for an image");
+    // stb_image reads more formats (GIF, PSD, TGA, HDR, PNM); Netwright takes the three it documents.
+    const ImageFormat format = imageFormat(bytes);
+    const std::string name = format.name ? format.name : "";
+    if (name != "PNG" && name != "JPEG" && name != "BMP")
+        return fail(std::string("not a PNG, JPEG or BMP image") +
+                    (format.name ? std::string(" (it is ") + format.name + "; convert it to PNG)" : ""));
+    // 32 megapixels (a 6,000 × 5,000 photo) keeps the float buffers under half a gigabyte each.
+    const int64_t kMaxPixels = int64_t{1} << 25;
+    auto tooLarge = [&](int64_t w, int64_t h) {
+        return fail(std::to_string(w) + "×" + std::to_string(h) + " pixels is too large (at most " + formatInt(kMaxPixels) +
+                    " pixels)");
+    };
+    if (format.width * format.height > kMaxPixels) return tooLarge(format.width, format.height);
     int w = 0, h = 0, fileChannels = 0;
     if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h,
                                &fileChannels))
-        return fail(std::string("not a readable PNG, JPEG or BMP image (") + stbi_failure_reason() + ")");
-    // 32 megapixels (a 6,000 × 5,000 photo) keeps the float buffers under half a gigabyte each.
-    if (int64_t{w} * h > (int64_t{1} << 25)) return fail(std::to_string(w) + "×" + std::to_string(h) + " pixels is too large");
+        return fail("not a readable " + std::string(format.name) + " image (" + stbi_failure_reason() + ")");
+    if (int64_t{w} * h > kMaxPixels) return tooLarge(w, h);
     // Decoded as RGB; grayscale is then PIL's luma (ITU-R 601-2), so results match torchvision's Grayscale.
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
         stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h,
@@ -137,7 +181,7 @@ ImageResult decodeImage(std::string_view bytes, const std::string& where, const 
 
 ImageResult loadImage(const std::string& path, const NodeAttrs& input) {
     std::string bytes;
-    if (std::string error = readFile(path, bytes); !error.empty()) return {{}, path + ": " + error};
+    if (std::string error = readFile(path, bytes, kMaxImageFileBytes); !error.empty()) return {{}, path + ": " + error};
     return decodeImage(bytes, path, input);
 }
 

@@ -1,4 +1,5 @@
-// Image files as network inputs: PNG, JPEG and BMP (decoded by stb_image), prepared the way the
+// Image files as network inputs: PNG, JPEG and BMP only (decoded by stb_image; other formats it
+// could read — GIF, TGA, PSD, HDR, PNM — are refused by name), prepared the way the
 // Input node says — grayscale or RGB from `channels`, resize (shorter side, then centre crop, as
 // torchvision's Resize + CenterCrop; or straight to height × width), and `normalize`.
 #pragma once

@@ -1,6 +1,7 @@
 #include "netw_format.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,16 @@ std::optional<size_t> tooDeepAt(std::string_view text) {
         } else if (c == '}' || c == ']') --depth;
     }
     return std::nullopt;
+}
+
+// "line 3, column 5" of byte `at` of `text`.
+std::string lineColumn(std::string_view text, size_t at) {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < at && i < text.size(); ++i) {
+        if (text[i] == '\n') ++line, column = 1;
+        else ++column;
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
 // Reads the JSON tree into a Document, collecting every problem with its JSON place.
@@ -124,9 +135,11 @@ public:
                     if (auto v = integer(*r, at + "/repeat")) node.repeat = *v;
                 node.repeatAttrs = attrs(n, "repeat_attrs", at);
                 if (const Json* p = member(n, "pos", at, Json::value_t::array, false)) {
-                    if (p->size() == 2 && (*p)[0].is_number() && (*p)[1].is_number())
+                    // Within ±10⁹: a canvas further out than that is no place to draw (or lay out) a node.
+                    auto coordinate = [](const Json& v) { return v.is_number() && std::abs(v.get<double>()) <= 1e9; };
+                    if (p->size() == 2 && coordinate((*p)[0]) && coordinate((*p)[1]))
                         node.pos = Point{(*p)[0].get<double>(), (*p)[1].get<double>()};
-                    else fail(at + "/pos", "pos must be [x, y]");
+                    else fail(at + "/pos", "pos must be [x, y], numbers within ±1,000,000,000");
                 }
                 g.nodes.push_back(std::move(node));
             }
@@ -193,6 +206,15 @@ LoadResult parseNetw(std::string_view text) {
         // nlohmann's text: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
         auto p = what.find("parse error");
         return fail("byte " + std::to_string(e.byte), "not valid JSON: " + (p == std::string::npos ? what : what.substr(p)));
+    } catch (const Json::exception& e) {
+        // A number beyond a double (1e400) is out_of_range.406: "number overflow parsing '1e400'".
+        std::string what = e.what();
+        auto p = what.find("] ");
+        std::string at;
+        if (auto q = what.find('\''); q != std::string::npos)
+            if (auto b = text.find(what.substr(q + 1, what.find('\'', q + 1) - q - 1)); b != std::string_view::npos)
+                at = lineColumn(text, b);
+        return fail(at, "not valid JSON: " + (p == std::string::npos ? what : what.substr(p + 2)));
     }
     if (!root.is_object()) return fail("/", "a .netw file is a JSON object");
     auto format = root.find("format");
@@ -229,7 +251,7 @@ LoadResult parseNetw(std::string_view text) {
 
 LoadResult loadNetw(const std::string& path) {
     std::string text;
-    if (std::string error = readFile(path, text); !error.empty()) {
+    if (std::string error = readFile(path, text, kMaxFileBytes); !error.empty()) {
         LoadResult r;
         r.errors.push_back({Severity::Error, path, "", error});
         return r;

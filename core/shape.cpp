@@ -24,7 +24,11 @@ std::optional<int64_t> checkedProduct(const Shape& dims) {
     return p;
 }
 
+int64_t saturatingAdd(int64_t a, int64_t b) { return checkedAdd(a, b).value_or(INT64_MAX); }
+int64_t saturatingMul(int64_t a, int64_t b) { return checkedMul(a, b).value_or(INT64_MAX); }
+
 std::string formatShape(const Shape& s) {
+    if (s.empty()) return "() (a scalar)";
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
         if (i) out += "×";

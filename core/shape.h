@@ -14,8 +14,11 @@ using Shape = std::vector<int64_t>;
 std::optional<int64_t> checkedMul(int64_t a, int64_t b);
 std::optional<int64_t> checkedAdd(int64_t a, int64_t b);
 std::optional<int64_t> checkedProduct(const Shape& dims);
+// Clamped to INT64_MAX instead of overflowing: for sums of sizes compared with a budget.
+int64_t saturatingAdd(int64_t a, int64_t b);
+int64_t saturatingMul(int64_t a, int64_t b);
 
-// "1×64×112×112"
+// "1×64×112×112"; "() (a scalar)" for no dimensions
 std::string formatShape(const Shape& s);
 // "1408 = 88×4×4" style factorisation of a flattened size from its source dims.
 std::string formatInt(int64_t v);  // thousands separators: 120,422,400

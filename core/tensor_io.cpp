@@ -85,19 +85,62 @@ namespace {
 // Reads `size` bytes at `offset` of the data section into `dst`; false on a read error.
 using ReadData = std::function<bool(uint64_t offset, uint64_t size, char* dst)>;
 
-// The header (the JSON after the 8-byte length) says what is where; `read` fetches the data, so a
-// file can be read straight into the tensors without holding all of it in memory twice.
+// The header (the JSON after the 8-byte length) says what is where; `read` fetches the data of the
+// tensors `wanted` accepts, so a file is read straight into the tensors it is needed for and
+// nothing else of it is read.
 TensorMapResult decodeSafetensors(std::string_view header, uint64_t dataSize, const ReadData& read,
-                                  const std::string& where) {
+                                  const std::string& where, const SafetensorsFilter& wanted) {
     TensorMapResult r;
     auto fail = [&](const std::string& msg) {
         r.tensors.clear();
         r.error = where + ": " + msg;
         return std::move(r);
     };
+    SafetensorsIndex index = indexSafetensorsHeader(header, dataSize);
+    if (!index.error.empty()) return fail(index.error);
+    std::vector<char> staging;
+    for (const auto& [name, e] : index.entries) {
+        if (wanted && !wanted(name, e)) {
+            r.skipped.emplace_back(name, e.shape);
+            continue;
+        }
+        const std::string at = "tensor '" + name + "'";
+        const int64_t size = dtypeSize(e.dtype);
+        if (!size) return fail(at + " has dtype " + e.dtype + "; Netwright reads F32, F16, BF16 and F64");
+        Tensor tensor(e.shape);
+        char* dst = reinterpret_cast<char*>(tensor.ptr());
+        if (size != 4) {  // converted through a staging buffer
+            staging.resize(e.end - e.begin);
+            dst = staging.data();
+        }
+        if (!read(e.begin, e.end - e.begin, dst)) return fail("cannot read " + at);
+        if (size != 4) convert(e.dtype, staging.data(), tensor.numel(), tensor.ptr());
+        r.tensors.emplace(name, std::move(tensor));
+    }
+    return r;
+}
+
+// Bytes per element of the dtypes a header may name (integers too, so their offsets are checked).
+int64_t anyDtypeSize(const std::string& dtype) {
+    if (int64_t s = dtypeSize(dtype)) return s;
+    if (dtype == "I64" || dtype == "U64") return 8;
+    if (dtype == "I32" || dtype == "U32") return 4;
+    if (dtype == "I16" || dtype == "U16") return 2;
+    if (dtype == "I8" || dtype == "U8" || dtype == "BOOL") return 1;
+    return 0;
+}
+
+}  // namespace
+
+SafetensorsIndex indexSafetensorsHeader(std::string_view header, uint64_t dataSize) {
+    SafetensorsIndex index;
+    auto fail = [&](const std::string& msg) {
+        index.entries.clear();
+        index.error = msg;
+        return std::move(index);
+    };
     nlohmann::json json = nlohmann::json::parse(header, nullptr, false);
     if (json.is_discarded() || !json.is_object()) return fail("the header is not a JSON object");
-    std::vector<char> staging;
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (it.key() == "__metadata__") continue;
         const std::string at = "tensor '" + it.key() + "'";
@@ -106,39 +149,30 @@ TensorMapResult decodeSafetensors(std::string_view header, uint64_t dataSize, co
             !t["shape"].is_array() || !t.contains("data_offsets") || !t["data_offsets"].is_array() ||
             t["data_offsets"].size() != 2)
             return fail(at + " needs dtype, shape and data_offsets [begin, end]");
-        std::string dtype = t["dtype"];
-        Shape shape;
+        SafetensorsEntry e;
+        e.dtype = t["dtype"];
         for (const auto& d : t["shape"]) {
             if (!d.is_number_integer() || d.get<int64_t>() < 0) return fail(at + " has a bad dimension in its shape");
-            shape.push_back(d.get<int64_t>());
+            e.shape.push_back(d.get<int64_t>());
         }
-        auto count = elementCount(shape);
-        if (!count) return fail(at + " is too large (" + formatShape(shape) + ")");
-        int64_t size = dtypeSize(dtype);
-        if (!size) return fail(at + " has dtype " + dtype + "; Netwright reads F32, F16, BF16 and F64");
+        auto count = elementCount(e.shape);
+        if (!count) return fail(at + " is too large (" + formatShape(e.shape) + ")");
+        int64_t size = anyDtypeSize(e.dtype);
+        if (!size) return fail(at + " has dtype " + e.dtype + "; Netwright reads F32, F16, BF16 and F64");
         const auto& off = t["data_offsets"];
         if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned()) return fail(at + " has bad data_offsets");
-        uint64_t begin = off[0], end = off[1];
-        if (begin > end || end > dataSize) return fail(at + " data_offsets run past the end of the file");
-        if (end - begin != static_cast<uint64_t>(*count * size))
-            return fail(at + " holds " + std::to_string(end - begin) + " bytes, but " + dtype + " " + formatShape(shape) +
-                        " needs " + std::to_string(*count * size));
-        Tensor tensor(shape);
-        char* dst = reinterpret_cast<char*>(tensor.ptr());
-        if (size != 4) {  // converted through a staging buffer
-            staging.resize(end - begin);
-            dst = staging.data();
-        }
-        if (!read(begin, end - begin, dst)) return fail("cannot read " + at);
-        if (size != 4) convert(dtype, staging.data(), *count, tensor.ptr());
-        r.tensors.emplace(it.key(), std::move(tensor));
+        e.begin = off[0];
+        e.end = off[1];
+        if (e.begin > e.end || e.end > dataSize) return fail(at + " data_offsets run past the end of the file");
+        if (e.end - e.begin != static_cast<uint64_t>(*count * size))
+            return fail(at + " holds " + std::to_string(e.end - e.begin) + " bytes, but " + e.dtype + " " +
+                        formatShape(e.shape) + " needs " + std::to_string(*count * size));
+        index.entries.emplace(it.key(), std::move(e));
     }
-    return r;
+    return index;
 }
 
-}  // namespace
-
-TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where) {
+TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where, const SafetensorsFilter& wanted) {
     if (bytes.size() < 8) return {{}, where + ": too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)"};
     uint64_t headerLen;
     std::memcpy(&headerLen, bytes.data(), 8);
@@ -151,29 +185,62 @@ TensorMapResult parseSafetensors(std::string_view bytes, const std::string& wher
                                  std::memcpy(dst, data.data() + offset, size);
                                  return true;
                              },
-                             where);
+                             where, wanted);
 }
 
-TensorMapResult readSafetensors(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) return {{}, path + ": cannot open: " + std::strerror(errno)};
-    const auto fileSize = static_cast<uint64_t>(in.tellg());
-    in.seekg(0);
-    uint64_t headerLen = 0;
-    if (fileSize < 8 || !in.read(reinterpret_cast<char*>(&headerLen), 8))
-        return {{}, path + ": too short for a safetensors file (" + std::to_string(fileSize) + " bytes)"};
-    if (headerLen > fileSize - 8 || headerLen > (uint64_t{100} << 20))
-        return {{}, path + ": header length " + std::to_string(headerLen) + " exceeds the file (" +
-                        std::to_string(fileSize) + " bytes)"};
-    std::string header(headerLen, '\0');
-    if (!in.read(header.data(), static_cast<std::streamsize>(headerLen))) return {{}, path + ": cannot read the header"};
-    const uint64_t dataAt = 8 + headerLen;
-    return decodeSafetensors(header, fileSize - dataAt,
+namespace {
+
+// An open safetensors file: its header read, its data not yet.
+struct SafetensorsFile {
+    std::ifstream in;
+    uint64_t fileSize = 0, dataAt = 0;
+    std::string header, error;
+
+    explicit SafetensorsFile(const std::string& path) {
+        if (std::string e = checkReadable(path, std::numeric_limits<uint64_t>::max(), &fileSize); !e.empty()) {
+            error = path + ": " + e;
+            return;
+        }
+        in.open(path, std::ios::binary);
+        if (!in) {
+            error = path + ": cannot open: " + std::strerror(errno);
+            return;
+        }
+        uint64_t headerLen = 0;
+        if (fileSize < 8 || !in.read(reinterpret_cast<char*>(&headerLen), 8)) {
+            error = path + ": too short for a safetensors file (" + std::to_string(fileSize) + " bytes)";
+            return;
+        }
+        if (headerLen > fileSize - 8 || headerLen > (uint64_t{100} << 20)) {
+            error = path + ": header length " + std::to_string(headerLen) + " exceeds the file (" +
+                    std::to_string(fileSize) + " bytes)";
+            return;
+        }
+        header.assign(headerLen, '\0');
+        if (!in.read(header.data(), static_cast<std::streamsize>(headerLen))) error = path + ": cannot read the header";
+        dataAt = 8 + headerLen;
+    }
+};
+
+}  // namespace
+
+SafetensorsIndex indexSafetensors(const std::string& path) {
+    SafetensorsFile f(path);
+    if (!f.error.empty()) return {{}, f.error};
+    SafetensorsIndex index = indexSafetensorsHeader(f.header, f.fileSize - f.dataAt);
+    if (!index.error.empty()) index.error = path + ": " + index.error;
+    return index;
+}
+
+TensorMapResult readSafetensors(const std::string& path, const SafetensorsFilter& wanted) {
+    SafetensorsFile f(path);
+    if (!f.error.empty()) return {{}, f.error};
+    return decodeSafetensors(f.header, f.fileSize - f.dataAt,
                              [&](uint64_t offset, uint64_t size, char* dst) {
-                                 in.seekg(static_cast<std::streamoff>(dataAt + offset));
-                                 return static_cast<bool>(in.read(dst, static_cast<std::streamsize>(size)));
+                                 f.in.seekg(static_cast<std::streamoff>(f.dataAt + offset));
+                                 return static_cast<bool>(f.in.read(dst, static_cast<std::streamsize>(size)));
                              },
-                             path);
+                             path, wanted);
 }
 
 std::string serializeSafetensors(const TensorMap& tensors) {
@@ -259,7 +326,8 @@ TensorResult parseNpy(std::string_view bytes, const std::string& where) {
 
 TensorResult readNpy(const std::string& path) {
     std::string bytes;
-    if (std::string error = readFile(path, bytes); !error.empty()) return {{}, path + ": " + error};
+    // The largest array parseNpy takes (2^34 float32 values) and its header.
+    if (std::string error = readFile(path, bytes, (uint64_t{4} << 34) + (1 << 20)); !error.empty()) return {{}, path + ": " + error};
     return parseNpy(bytes, path);
 }
 

@@ -1,7 +1,9 @@
 // Tensor files: safetensors (weights, contracts.md) and NumPy .npy (exact inputs and outputs).
 // Readers never trust the file: sizes, offsets and dtypes are checked and errors say where.
 #pragma once
+#include <functional>
 #include <map>
+#include <vector>
 #include <string>
 
 #include "tensor.h"
@@ -13,7 +15,21 @@ using TensorMap = std::map<std::string, Tensor, std::less<>>;
 struct TensorMapResult {
     TensorMap tensors;
     std::string error;  // empty on success
+    std::vector<std::pair<std::string, Shape>> skipped;  // declared in the file, not read (the filter said no)
 };
+
+// One tensor as a safetensors header declares it.
+struct SafetensorsEntry {
+    std::string dtype;
+    Shape shape;
+    uint64_t begin = 0, end = 0;  // data offsets
+};
+struct SafetensorsIndex {
+    std::map<std::string, SafetensorsEntry, std::less<>> entries;
+    std::string error;  // empty on success
+};
+// Which tensors of a file to read; the others are listed in TensorMapResult::skipped.
+using SafetensorsFilter = std::function<bool(const std::string& name, const SafetensorsEntry& entry)>;
 struct TensorResult {
     Tensor tensor;
     std::string error;
@@ -21,8 +37,13 @@ struct TensorResult {
 
 // safetensors: 8-byte little-endian header length, JSON header, raw little-endian data. F32 is read
 // as is; F16, BF16 and F64 are converted to float32.
-TensorMapResult readSafetensors(const std::string& path);
-TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where);
+// Reads only the tensors `wanted` accepts (all without a filter), seeking to each one's data.
+TensorMapResult readSafetensors(const std::string& path, const SafetensorsFilter& wanted = {});
+TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where, const SafetensorsFilter& wanted = {});
+// The header alone, every entry checked against the file's size: what a file holds, read in
+// microseconds whatever its size.
+SafetensorsIndex indexSafetensors(const std::string& path);
+SafetensorsIndex indexSafetensorsHeader(std::string_view header, uint64_t dataSize);
 // Written atomically, tensors in name order, dtype F32.
 std::string writeSafetensors(const std::string& path, const TensorMap& tensors);
 std::string serializeSafetensors(const TensorMap& tensors);

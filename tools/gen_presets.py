@@ -406,8 +406,9 @@ def bottleneck_demo():
     g.add("input", "Input", channels=192, height=28, width=28)
     g.add("direct", "Direct5x5", "input")
     g.add("bottleneck", "Bottleneck5x5", "input")
-    g.add("out_direct", "Output", "direct")
-    g.add("out_bottleneck", "Output", "bottleneck")
+    # Side by side into one Output (a run returns one tensor): channels 0–31 direct, 32–63 bottleneck.
+    g.add("both", "Concat", ["direct", "bottleneck"])
+    g.add("output", "Output", "both")
     return document("1×1 bottleneck demo", "GoogLeNet's motivation in numbers: on a 192×28×28 input, a 5×5 "
                     "convolution to 32 channels costs 5·5·28·28·192·32 = 120,422,400 multiply-accumulates; reducing to "
                     "16 channels with a 1×1 convolution first costs 28·28·192·16 + 5·5·28·28·16·32 = 12,443,648, about "

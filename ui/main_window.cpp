@@ -35,6 +35,7 @@
 
 #include "flatten.h"
 #include "edits.h"
+#include "crash_recovery.h"
 #include "graph_view.h"
 #include "inspector.h"
 #include "layout.h"
@@ -465,7 +466,14 @@ void MainWindow::filterPalette(const QString& text) {
     }
 }
 
-std::string MainWindow::openFile(const std::string& path, bool quiet) {
+std::string MainWindow::openFile(const std::string& path, bool quiet) { return loadFile(path, quiet, true); }
+
+// The absolute form of `path`: a relative path means a different file once the working directory changes.
+static std::string absolutePath(const std::string& path) {
+    return path.empty() ? path : QFileInfo(QString::fromStdString(path)).absoluteFilePath().toStdString();
+}
+
+std::string MainWindow::loadFile(const std::string& path, bool quiet, bool remember) {
     LoadResult r = loadNetw(path);
     if (!r.document) {
         std::string error = diagnosticsText(r.errors);
@@ -474,7 +482,7 @@ std::string MainWindow::openFile(const std::string& path, bool quiet) {
         return error;
     }
     doc_ = std::move(*r.document);
-    path_ = path;
+    path_ = absolutePath(path);
     scope_.clear();
     summary_->setRowCount(0);  // its columns are fitted to the new network
     undo_->clear();
@@ -485,14 +493,14 @@ std::string MainWindow::openFile(const std::string& path, bool quiet) {
     refresh();
     view_->fit();
     updateTitle();
-    if (path != recoveryFile()) rememberRecent(path);
+    if (remember) rememberRecent(path);
     run_->networkChanged();
     return {};
 }
 
 std::string MainWindow::saveFile(const std::string& path) {
     if (std::string error = saveNetwAtomic(doc_, path); !error.empty()) return error;
-    path_ = path;
+    path_ = absolutePath(path);
     undo_->setClean();
     recovered_ = false;
     removeRecovery();
@@ -704,31 +712,33 @@ void MainWindow::deleteSelection() {
     undo_->endMacro();
 }
 
-std::string MainWindow::recoveryFile() {
-    const char* env = std::getenv("NETWRIGHT_RECOVERY_DIR");
-    const QString dir = env ? QString(env) : QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/recovery";
-    return (dir + "/autosave.netw").toStdString();
-}
-
 void MainWindow::removeRecovery() {
-    QFile::remove(QString::fromStdString(recoveryFile()));
-    QFile::remove(QString::fromStdString(recoveryFile() + ".origin"));
+    if (recovery_) recovery_->remove();
 }
 
 void MainWindow::autosaveNow() {
     if (!isWindowModified()) return;
-    const std::string file = recoveryFile();
-    QDir().mkpath(QFileInfo(QString::fromStdString(file)).absolutePath());
-    // The document first, then where it came from: a crash between the two leaves a usable file.
-    if (writeFileAtomic(file, serializeNetw(doc_)).empty()) writeFileAtomic(file + ".origin", path_);
+    if (!recovery_) recovery_ = RecoverySlot::create();
+    if (std::string error = recovery_->write(serializeNetw(doc_), path_); !error.empty()) {
+        // Stays until the next autosave succeeds: the person must know their edits are unprotected.
+        statusBar()->showMessage(tr("Autosave failed: %1 — save your work to keep it").arg(QString::fromStdString(error)));
+        autosaveFailed_ = true;
+    } else if (autosaveFailed_) {
+        statusBar()->showMessage(tr("Autosave works again"), 5000);
+        autosaveFailed_ = false;
+    }
 }
 
-std::string MainWindow::restoreRecovery() {
-    const std::string file = recoveryFile();
-    std::string origin;
-    readFile(file + ".origin", origin);
-    if (std::string error = openFile(file, true); !error.empty()) return error;
-    path_ = origin;  // saving goes back to the file the edits belong to
+std::string MainWindow::restoreRecovery(std::unique_ptr<RecoverySlot> slot) {
+    if (!slot) {
+        auto orphans = RecoverySlot::orphans();
+        if (orphans.empty()) return "there is nothing to restore";
+        slot = std::move(orphans.front());
+    }
+    if (std::string error = loadFile(slot->documentPath(), true, false); !error.empty()) return error;
+    path_ = slot->origin();  // saving goes back to the file the edits belong to (absolute)
+    removeRecovery();
+    recovery_ = std::move(slot);  // this window's slot from now on
     recovered_ = true;
     updateTitle();
     return {};

@@ -2,10 +2,12 @@
 // Every change goes through a core Edit wrapped in one QUndoStack step.
 #pragma once
 #include <QMainWindow>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "analysis.h"
+#include "crash_recovery.h"
 #include "graph.h"
 
 class QListWidget;
@@ -63,14 +65,17 @@ public:
     void setDarkTheme(bool dark);
     std::string summaryCsv() const;  // the summary table as CSV, totals last
 
-    // Crash recovery: while there are unsaved edits, the document is written every minute to a
-    // recovery file (in NETWRIGHT_RECOVERY_DIR, else the local data directory); a clean save or
-    // close removes it. At start-up the app offers to restore what a crash left.
+    // Crash recovery (crash_recovery.h): while there are unsaved edits, the document is written every
+    // minute to this window's own recovery slot; a clean save or close removes it. A failed autosave
+    // says so in the status bar. At start-up the app offers back what a crash left.
     void autosaveNow();
-    static std::string recoveryFile();
-    // Opens the recovery file as unsaved edits of the file it came from; returns the error, or empty.
-    std::string restoreRecovery();
+    const RecoverySlot* recoverySlot() const { return recovery_.get(); }
+    // Opens an orphaned slot (the newest when none is given) as unsaved edits of the file it came
+    // from, which Save then writes; returns the error, or empty.
+    std::string restoreRecovery(std::unique_ptr<RecoverySlot> slot = nullptr);
     QTimer* autosaveTimer() const { return autosave_; }
+    // The file Save writes (absolute), or empty for an untitled network.
+    const std::string& filePath() const { return path_; }
 
     const Document& document() const { return doc_; }
     const Analysis& analysis() const { return analysis_; }
@@ -101,6 +106,8 @@ private:
     QUndoStack* undo_;
     QTimer* autosave_;
     bool recovered_ = false;  // holds restored edits not yet saved
+    std::unique_ptr<RecoverySlot> recovery_;  // made at the first autosave
+    bool autosaveFailed_ = false;
     RunPanel* run_ = nullptr;
     std::string scope_;  // the module being edited, or empty
     Document scoped_;    // moduleView(doc_, scope_), refreshed with every change
@@ -117,7 +124,8 @@ private:
     void refresh();
     void updateTitle();
     void closeEvent(QCloseEvent* event) override;
-    static void removeRecovery();
+    void removeRecovery();
+    std::string loadFile(const std::string& path, bool quiet, bool remember);
     void buildMenus();
     void buildPalette();
     void fillSummary();

@@ -38,8 +38,8 @@ const FlatNode* inputNode(const FlatGraph& flat) {
 
 // The whole run, on a worker thread: flatten and analyse a copy of the document, prepare the image,
 // plan with the weights, run keeping each top-level node's output.
-RunOutcome execute(Document doc, std::string image, std::shared_ptr<const TensorMap> weights,
-                   std::shared_ptr<std::atomic<bool>> cancel, std::shared_ptr<std::atomic<int>> progress) {
+RunOutcome executeUnguarded(const Document& doc, const std::string& image, const std::shared_ptr<const TensorMap>& weights,
+                            const std::shared_ptr<std::atomic<bool>>& cancel, const std::shared_ptr<std::atomic<int>>& progress) {
     RunOutcome out;
     const FlatGraph flat = flatten(doc);
     const Analysis analysis = analyze(flat);
@@ -71,6 +71,11 @@ RunOutcome execute(Document doc, std::string image, std::shared_ptr<const Tensor
         return !cancel->load();
     };
     const auto started = std::chrono::steady_clock::now();
+    // Refused before the weights are made: a network too large for the machine says so.
+    if (std::string e = checkMemory(memoryNeeds(flat, analysis, options.keep), options.memoryBudgetBytes); !e.empty()) {
+        out.error = e;
+        return out;
+    }
     std::unique_ptr<Plan> plan = weights ? std::make_unique<Plan>(flat, analysis, *weights, options)
                                          : std::make_unique<Plan>(flat, analysis, initWeights(flat, analysis), options);
     if (!plan->error().empty()) {
@@ -112,6 +117,21 @@ RunOutcome execute(Document doc, std::string image, std::shared_ptr<const Tensor
             const auto c = static_cast<size_t>(idx[static_cast<size_t>(i)]);
             out.top.push_back({c < labels.size() ? labels[c] : "class " + std::to_string(c), p[c]});
         }
+    }
+    return out;
+}
+
+// On the worker thread: an exception must not escape into QtConcurrent (it would abort the window).
+RunOutcome execute(Document doc, std::string image, std::shared_ptr<const TensorMap> weights,
+                   std::shared_ptr<std::atomic<bool>> cancel, std::shared_ptr<std::atomic<int>> progress) {
+    RunOutcome out;
+    try {
+        return executeUnguarded(doc, image, weights, cancel, progress);
+    } catch (const std::bad_alloc&) {
+        out.error = "out of memory while running; lower the memory budget (NETWRIGHT_MEMORY_BUDGET) so such a network "
+                    "is refused before it starts";
+    } catch (const std::exception& e) {
+        out.error = std::string("the run failed: ") + e.what();
     }
     return out;
 }
@@ -316,15 +336,16 @@ std::string RunPanel::loadWeights(const std::string& path) {
         status_->setText(tr("Random weights (PyTorch's default initialisation, seed 0)."));
         return {};
     }
-    TensorMapResult r = readSafetensors(path);
+    // Checked against the network now (from the file's header, before its data is read), so a
+    // mismatch is seen before a run.
+    const FlatGraph flat = flatten(window_->document());
+    const Analysis analysis = analyze(flat);
+    WeightsResult r = nw::loadWeights(flat, analysis, path);
     if (!r.error.empty()) {
         status_->setText(QString::fromStdString(r.error));
         return r.error;
     }
-    // Check them against the network now, so a mismatch is seen before a run.
-    const FlatGraph flat = flatten(window_->document());
-    const Analysis analysis = analyze(flat);
-    if (std::vector<std::string> problems = checkWeights(flat, analysis, r.tensors); !problems.empty()) {
+    if (const std::vector<std::string>& problems = r.problems; !problems.empty()) {
         std::string text = "these weights do not fit the network:";
         for (size_t i = 0; i < problems.size() && i < 12; ++i) text += "\n  " + problems[i];
         if (problems.size() > 12) text += "\n  … and " + std::to_string(problems.size() - 12) + " more";
