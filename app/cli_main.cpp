@@ -166,7 +166,8 @@ int cmdLayout(const Args& a) {
                   << "\n";
     else
         std::cout << "laid out " << r.document->graph.nodes.size() << " nodes with "
-                  << (lr.usedGraphviz ? "Graphviz dot" : "the layered fallback (" + lr.warning + ")") << " → " << a.output << "\n";
+                  << (lr.usedGraphviz ? "Graphviz dot" : "the layered layout" + (lr.warning.empty() ? "" : " (" + lr.warning + ")"))
+                  << " → " << a.output << "\n";
     return 0;
 }
 
@@ -284,6 +285,9 @@ int cmdRun(const Args& a) {
     if (!a.image.empty()) {  // prepared as the file's Input node says
         auto net = load(a.positional[0], {}, a.json, false);
         if (!net) return 1;
+        if (net->analysis.errorCount() > 0)
+            return failure(a, a.positional[0] + " has " + std::to_string(net->analysis.errorCount()) + " error(s)",
+                           net->analysis.diagnostics);
         const nw::FlatNode* in = nullptr;
         for (const nw::FlatNode& node : net->flat.nodes)
             if (node.kind->name == "Input") in = &node;
@@ -502,7 +506,7 @@ int main(int argc, char** argv) {
         if (a.command == "compare") return cmdCompare(a);
         if (a.command == "kinds") return cmdKinds(a);
     } catch (const std::bad_alloc&) {
-        return failure(a, "out of memory; the memory budget is " + nw::formatBytes(static_cast<uint64_t>(a.memoryBudget)) +
+        return failure(a, "out of memory; the memory budget is " + nw::formatBytes(a.memoryBudget) +
                               " — lower it with --memory-budget SIZE so such a network is refused up front");
     } catch (const std::exception& e) {
         return failure(a, std::string("internal error: ") + e.what());

@@ -205,10 +205,10 @@ MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const 
 
 std::string checkMemory(const MemoryNeeds& needs, int64_t budget) {
     if (needs.total() <= budget) return {};
-    auto both = [](int64_t bytes) { return formatInt(bytes) + " bytes (" + formatBytes(static_cast<uint64_t>(bytes)) + ")"; };
-    return "running needs " + both(needs.total()) + " — weights " + formatBytes(static_cast<uint64_t>(needs.weights)) +
-           ", packed weights up to " + formatBytes(static_cast<uint64_t>(needs.packed)) + ", activations and scratch " +
-           formatBytes(static_cast<uint64_t>(needs.activations)) + " — more than the budget of " + both(budget) +
+    auto both = [](int64_t bytes) { return formatInt(bytes) + " bytes (" + formatBytes(bytes) + ")"; };
+    return "running needs " + both(needs.total()) + " — weights " + formatBytes(needs.weights) +
+           ", packed weights up to " + formatBytes(needs.packed) + ", activations and scratch " +
+           formatBytes(needs.activations) + " — more than the budget of " + both(budget) +
            "; use a smaller batch, input or network, or raise the budget (--memory-budget SIZE, or the environment "
            "variable NETWRIGHT_MEMORY_BUDGET, e.g. 32G)";
 }

@@ -51,14 +51,13 @@ void removeStaleTemporaries(const std::string& dir, const std::string& name) {
 
 }  // namespace
 
-std::string formatBytes(uint64_t bytes) {
-    const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    if (bytes < 1024) return std::to_string(bytes) + " bytes";
+std::string formatBytes(int64_t bytes) {
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     double v = static_cast<double>(bytes);
     int u = 0;
     while (v >= 1024 && u < 6) v /= 1024, ++u;
     char buf[32];
-    std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, units[u]);
     return buf;
 }
 
@@ -69,7 +68,7 @@ std::string checkReadable(const std::string& path, uint64_t maxBytes, uint64_t* 
     if (!S_ISREG(st.st_mode)) return "is not a regular file (a device, FIFO or socket); give a file";
     const auto bytes = static_cast<uint64_t>(st.st_size);
     if (bytes > maxBytes)
-        return "is " + formatBytes(bytes) + ", more than the " + formatBytes(maxBytes) + " a file of this kind may have";
+        return "is " + formatBytes(static_cast<int64_t>(bytes)) + ", more than the " + formatBytes(static_cast<int64_t>(maxBytes)) + " a file of this kind may have";
     if (size) *size = bytes;
     return {};
 }
@@ -99,7 +98,7 @@ std::string readFile(const std::string& path, std::string& contents, uint64_t ma
         if (n == 0) break;
         if (out.size() + static_cast<size_t>(n) > maxBytes) {
             ::close(fd);
-            return "grew past the " + formatBytes(maxBytes) + " a file of this kind may have while it was read";
+            return "grew past the " + formatBytes(static_cast<int64_t>(maxBytes)) + " a file of this kind may have while it was read";
         }
         out.append(buf, static_cast<size_t>(n));
     }

@@ -21,7 +21,7 @@ std::string readFile(const std::string& path, std::string& contents, uint64_t ma
 // Returns an error message, or empty.
 std::string writeFileAtomic(const std::string& path, const std::string& contents);
 
-// "1.5 GiB", "312 bytes": for messages about sizes.
-std::string formatBytes(uint64_t bytes);
+// "18.4 KiB", "312 B": sizes for people.
+std::string formatBytes(int64_t bytes);
 
 }  // namespace nw

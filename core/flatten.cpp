@@ -443,6 +443,9 @@ private:
             }
         }
         reportNameClashes(out);
+        // A graph cut off at the expansion bound is no network: its millions of partial nodes would only
+        // cost memory (a summary of them runs to gigabytes). The diagnostic says what happened.
+        if (aborted_) out.nodes.clear();
         out.diagnostics = std::move(diags_);
         return out;
     }

@@ -142,7 +142,8 @@ ImageResult decodeImage(std::string_view bytes, const std::string& where, const 
         stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h,
                               &fileChannels, 3),
         stbi_image_free);
-    if (!pixels) return fail(std::string("cannot decode the image (") + stbi_failure_reason() + ")");
+    if (!pixels)
+        return fail("cannot decode the " + name + " image: it is truncated or corrupt (" + stbi_failure_reason() + ")");
 
     // Scale: the shorter side to `resize` keeping the aspect ratio, or straight to H×W.
     const int64_t resize = input.i("resize");

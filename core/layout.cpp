@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 
 extern "C" gvplugin_library_t gvplugin_dot_layout_LTX_library;
@@ -72,28 +73,34 @@ static std::optional<std::vector<Point>> runDot(const std::vector<LayoutNode>& n
 
 LayoutResult layoutGraph(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
                          const LayoutOptions& options) {
-    if (options.useGraphviz && !nodes.empty()) {
+    if (options.useGraphviz && !nodes.empty() && nodes.size() <= options.graphvizMaxNodes) {
         if (auto centers = runDot(nodes, edges, options)) return {std::move(*centers), true, {}};
         LayoutResult r = layeredLayout(nodes, edges, options);
-        r.warning = "Graphviz dot layout failed; used the layered fallback";
+        r.warning = "Graphviz dot layout failed; used the layered layout";
         return r;
     }
-    return layeredLayout(nodes, edges, options);
+    LayoutResult r = layeredLayout(nodes, edges, options);
+    if (options.useGraphviz && nodes.size() > options.graphvizMaxNodes)
+        r.warning = "Graphviz dot would take minutes on " + std::to_string(nodes.size()) + " nodes (more than " +
+                    std::to_string(options.graphvizMaxNodes) + ")";
+    return r;
 }
 
 LayoutResult layeredLayout(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
                            const LayoutOptions& options) {
-    std::unordered_map<std::string, size_t> index;
+    std::unordered_map<std::string_view, size_t> index;
+    index.reserve(nodes.size());
     for (size_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].id, i);
-    std::vector<std::vector<size_t>> succ(nodes.size());
+    std::vector<std::vector<size_t>> succ(nodes.size()), pred(nodes.size());
     std::vector<int> indegree(nodes.size(), 0);
     for (const auto& e : edges) {
         auto a = index.find(e.from), b = index.find(e.to);
         if (a == index.end() || b == index.end()) continue;
         succ[a->second].push_back(b->second);
+        pred[b->second].push_back(a->second);
         ++indegree[b->second];
     }
-    // Longest path from a source; nodes on cycles keep the rank they had reached.
+    // Rank = longest path from a source; nodes on cycles keep the rank they had reached.
     std::vector<size_t> rank(nodes.size(), 0), queue;
     for (size_t i = 0; i < nodes.size(); ++i)
         if (indegree[i] == 0) queue.push_back(i);
@@ -104,21 +111,51 @@ LayoutResult layeredLayout(const std::vector<LayoutNode>& nodes, const std::vect
         }
     size_t ranks = 0;
     for (size_t r : rank) ranks = std::max(ranks, r + 1);
-    std::vector<double> rankExtent(ranks, 0), rankCursor(ranks, 0);
-    bool tb = options.direction == LayoutDirection::TopToBottom;
-    for (size_t i = 0; i < nodes.size(); ++i)
-        rankExtent[rank[i]] = std::max(rankExtent[rank[i]], tb ? nodes[i].height : nodes[i].width);
+    std::vector<std::vector<size_t>> byRank(ranks);
+    for (size_t i = 0; i < nodes.size(); ++i) byRank[rank[i]].push_back(i);
+    const bool tb = options.direction == LayoutDirection::TopToBottom;
+    auto across = [&](size_t i) { return tb ? nodes[i].width : nodes[i].height; };
+    auto along = [&](size_t i) { return tb ? nodes[i].height : nodes[i].width; };
+    // Rank by rank, each node goes under the mean of its predecessors (a chain stays one straight
+    // column, a branch fans out below its source); nodes of a rank keep that order and their gaps.
+    std::vector<double> pos(nodes.size(), 0);
     LayoutResult result;
     result.centers.resize(nodes.size());
-    std::vector<double> rankStart(ranks, 0);
-    for (size_t r = 1; r < ranks; ++r) rankStart[r] = rankStart[r - 1] + rankExtent[r - 1] + options.rankGap;
-    for (size_t i = 0; i < nodes.size(); ++i) {
-        size_t r = rank[i];
-        double across = tb ? nodes[i].width : nodes[i].height;
-        double c = rankCursor[r] + across / 2;
-        rankCursor[r] += across + options.nodeGap;
-        double along = rankStart[r] + rankExtent[r] / 2;
-        result.centers[i] = tb ? Point{c, along} : Point{along, c};
+    double start = 0;
+    for (size_t r = 0; r < ranks; ++r) {
+        std::vector<size_t>& row = byRank[r];
+        std::vector<double> want(row.size());
+        for (size_t k = 0; k < row.size(); ++k) {
+            const auto& p = pred[row[k]];
+            double sum = 0;
+            size_t count = 0;
+            for (size_t q : p)
+                if (rank[q] < r) sum += pos[q], ++count;
+            want[k] = count ? sum / static_cast<double>(count) : static_cast<double>(k) * (across(row[k]) + options.nodeGap);
+        }
+        std::vector<size_t> order(row.size());
+        for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return want[a] < want[b]; });
+        // Left to right at the wanted places, pushed apart where they would overlap, then the row
+        // is centred on where its nodes wanted to be.
+        double cursor = -1e300, shift = 0, extent = 0;
+        std::vector<double> placed(row.size());
+        for (size_t k : order) {
+            const size_t i = row[k];
+            const double half = across(i) / 2;
+            placed[k] = std::max(want[k], cursor + half);
+            cursor = placed[k] + half + options.nodeGap;
+            shift += placed[k] - want[k];
+            extent = std::max(extent, along(i));
+        }
+        shift /= static_cast<double>(std::max<size_t>(row.size(), 1));
+        for (size_t k = 0; k < row.size(); ++k) {
+            const size_t i = row[k];
+            pos[i] = placed[k] - shift;
+            const double c = start + extent / 2;
+            result.centers[i] = tb ? Point{pos[i], c} : Point{c, pos[i]};
+        }
+        start += extent + options.rankGap;
     }
     return result;
 }

@@ -44,16 +44,6 @@ std::string TextTable::render() const {
     return out;
 }
 
-std::string formatBytes(int64_t bytes) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(bytes);
-    int u = 0;
-    while (v >= 1024 && u < 4) v /= 1024, ++u;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-    return buf;
-}
-
 std::string summaryTable(const std::string& name, const FlatGraph& g, const Analysis& a) {
     TextTable t({"Layer", "Kind", "Output shape", "Params", "MACs", "Memory", "Receptive field"});
     for (int i : a.order) {

@@ -1,5 +1,6 @@
 // Text and JSON renderings of an analysis: the CLI's output, and the summary the UI exports.
 #pragma once
+#include "files.h"  // formatBytes
 #include <string>
 #include <vector>
 
@@ -22,7 +23,6 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-std::string formatBytes(int64_t bytes);  // "18.4 KiB"
 
 std::string summaryTable(const std::string& name, const FlatGraph& g, const Analysis& a);
 std::string summaryJson(const std::string& name, const FlatGraph& g, const Analysis& a);

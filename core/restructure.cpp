@@ -359,8 +359,10 @@ Restructured pasteNodes(const Document& doc, const Document& clip, Point offset)
         Node copy = n;
         copy.id = freshId(out, n.id);
         copy.kind = renamedKind(n.kind);
+        // Kept within the canvas a file may hold (±10⁹), so what is pasted can be saved and opened again.
         const Point p = n.pos.value_or(Point{});
-        copy.pos = Point{p.x + offset.x, p.y + offset.y};
+        auto onCanvas = [](double v) { return std::clamp(v, -1e9, 1e9); };
+        copy.pos = Point{onCanvas(p.x + offset.x), onCanvas(p.y + offset.y)};
         ids[n.id] = copy.id;
         r.nodes.push_back(copy.id);
         out.graph.nodes.push_back(std::move(copy));

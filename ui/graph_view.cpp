@@ -7,7 +7,7 @@
 #include <QSvgGenerator>
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
-#include <QGraphicsSimpleTextItem>
+#include <QStyleOptionGraphicsItem>
 #include <QPainterPath>
 #include <QWheelEvent>
 #include <cmath>
@@ -19,7 +19,6 @@ namespace {
 constexpr double kWidth = kNodeWidth, kHeight = kNodeHeight;
 constexpr int kEdgeRole = 3;  // a wire's edge: from, fromPort, to, toPort
 constexpr int kIdRole = 0;           // QGraphicsItem::data key holding the node id
-constexpr int kPenRole = 1;          // ... the box's own outline, restored after highlighting
 
 QColor categoryColor(const std::string& category) {
     static const std::map<std::string, QColor> colors{
@@ -32,39 +31,219 @@ QColor categoryColor(const std::string& category) {
     return it == colors.end() ? QColor(0xf3, 0xf3, 0xf3) : it->second;
 }
 
-// A wire: easy to click (an 8-unit-wide hit area around the curve), highlighted when selected.
+// Level of detail by zoom (scene units per pixel): full text when readable, then kind colour and
+// name, then plain boxes, so a 100,000-node network fitted whole paints in milliseconds.
+constexpr double kLodName = 0.45, kLodBox = 0.15;
+
+// A node, drawn by itself (no child items: one item per node keeps a 100k-node scene light). The
+// texts are elided when painted, so only visible nodes pay for text layout.
+class NodeItem : public QGraphicsItem {
+public:
+    NodeItem(const QString& id, const NodeFacts& facts, int repeat, const QFont& font) : id_(id), font_(font) {
+        setFlags(ItemIsSelectable | ItemIsMovable);
+        setData(kIdRole, id);
+        fill_ = categoryColor(facts.category);
+        outline_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : facts.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55);
+        problems_ = facts.errors + facts.warnings;
+        badge_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00);
+        kindLine_ = QString::fromStdString(facts.kind + (repeat ? " ×" + std::to_string(repeat) : "") +
+                                           (facts.attrs.empty() ? "" : " · " + facts.attrs));
+        shape_ = QString::fromStdString(facts.shape);
+        counts_ = QString::fromStdString(facts.counts);
+        hasInput_ = facts.kind != "Input";
+        hasOutput_ = facts.kind != "Output";
+        if (!facts.problems.empty()) setToolTip(QString::fromStdString(facts.problems));
+    }
+    QRectF boundingRect() const override { return QRectF(-kWidth / 2 - 7, -kHeight / 2 - 9, kWidth + 14, kHeight + 18); }
+    QPainterPath shape() const override {
+        QPainterPath p;
+        p.addRect(-kWidth / 2, -kHeight / 2 - 6, kWidth, kHeight + 12);
+        return p;
+    }
+    void setHighlighted(bool on) {
+        highlighted_ = on;
+        update();
+    }
+    // Everything the node says, one line each (what a person reads on it, for tests and tooltips).
+    QString text() const { return id_ + "\n" + kindLine_ + "\n" + shape_ + (counts_.isEmpty() ? "" : "\n" + counts_); }
+
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) override {
+        const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+        const QRectF box(-kWidth / 2, -kHeight / 2, kWidth, kHeight);
+        QPen pen(outline_, problems_ ? 2.5 : 1.0);
+        if (highlighted_) pen = QPen(QColor(0x1a, 0x9a, 0x3a), 3);
+        if (isSelected()) pen = QPen(QColor(0x22, 0x66, 0xcc), 3);
+        painter->setBrush(fill_);
+        if (lod < kLodBox) {  // boxes only: the outline only where it says something
+            painter->setPen(problems_ || isSelected() || highlighted_ ? pen : QPen(Qt::NoPen));
+            painter->drawRect(box);
+            return;
+        }
+        painter->setPen(pen);
+        painter->drawRect(box);
+        const QColor ink(0x20, 0x20, 0x20);
+        QFont bold = font_;
+        bold.setBold(true);
+        if (lod < kLodName) {  // kind colour and name, large enough to read at this zoom
+            bold.setPointSizeF(font_.pointSizeF() * 1.8);
+            painter->setFont(bold);
+            painter->setPen(ink);
+            painter->drawText(box.adjusted(6, 4, -6, -4), Qt::AlignCenter,
+                              QFontMetricsF(bold).elidedText(id_, Qt::ElideRight, kWidth - 12));
+            return;
+        }
+        painter->setFont(bold);
+        painter->setPen(ink);
+        const QFontMetricsF boldMetrics(bold);
+        painter->drawText(QPointF(-kWidth / 2 + 6, -kHeight / 2 + 4 + boldMetrics.ascent()),
+                          boldMetrics.elidedText(id_, Qt::ElideRight, kWidth - 12));
+        QFont small = font_;
+        small.setPointSizeF(font_.pointSizeF() * 0.85);
+        painter->setFont(small);
+        const QFontMetricsF metrics(small);
+        double y = -kHeight / 2 + 21 + metrics.ascent();
+        for (const QString* line : {&kindLine_, &shape_, &counts_}) {
+            if (line->isEmpty()) continue;
+            painter->drawText(QPointF(-kWidth / 2 + 6, y), metrics.elidedText(*line, Qt::ElideRight, kWidth - 12));
+            y += metrics.lineSpacing();
+        }
+        // Ports: an input socket on top (if the kind takes any), the output below — drag from it to wire.
+        painter->setPen(QPen(QColor(0x55, 0x55, 0x55), 1));
+        if (hasInput_) {
+            painter->setBrush(Qt::white);
+            painter->drawEllipse(QRectF(-5, -kHeight / 2 - 5, 10, 10));
+        }
+        if (hasOutput_) {
+            painter->setBrush(QColor(0x55, 0x55, 0x55));
+            painter->drawEllipse(QRectF(-6, kHeight / 2 - 6, 12, 12));
+        }
+        if (problems_) {  // a badge in the corner: how many problems
+            const QRectF badge(kWidth / 2 - 18, -kHeight / 2 - 8, 22, 22);
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(badge_);
+            painter->drawEllipse(badge);
+            painter->setPen(Qt::white);
+            painter->setFont(font_);
+            painter->drawText(badge, Qt::AlignCenter, QString::number(problems_));
+        }
+    }
+
+private:
+    QString id_, kindLine_, shape_, counts_;
+    QFont font_;
+    QColor fill_, outline_, badge_;
+    int problems_ = 0;
+    bool hasInput_ = true, hasOutput_ = true, highlighted_ = false;
+};
+
+// A wire with its arrow head and (optionally) the shape it carries: easy to click (an 8-unit-wide
+// hit area around the curve), highlighted when selected; the label only where it can be read.
 class WireItem : public QGraphicsPathItem {
 public:
-    WireItem(const QPainterPath& path, const QPen& pen) : QGraphicsPathItem(path) { setPen(pen); }
+    WireItem(const QPainterPath& path, const QPen& pen, const QString& label, const QFont& font)
+        : QGraphicsPathItem(path), label_(label), font_(font) {
+        setPen(pen);
+        const QPointF b = path.currentPosition();
+        head_ << b << b + QPointF(-5, -9) << b + QPointF(5, -9);
+        if (!label_.isEmpty()) labelAt_ = path.pointAtPercent(0.5) + QPointF(6, QFontMetricsF(font).ascent() / 2 - 2);
+    }
+    QRectF boundingRect() const override {
+        QRectF r = QGraphicsPathItem::boundingRect().united(head_.boundingRect());
+        if (!label_.isEmpty()) r = r.united(QRectF(labelAt_ - QPointF(0, 14), QSizeF(QFontMetricsF(font_).horizontalAdvance(label_) + 4, 18)));
+        return r;
+    }
     QPainterPath shape() const override {
         QPainterPathStroker stroker;
         stroker.setWidth(8);
         return stroker.createStroke(path());
     }
-    void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) override {
         QPen p = pen();
         if (isSelected()) p = QPen(QColor(0x22, 0x66, 0xcc), 2.5);
         painter->setPen(p);
+        painter->setBrush(Qt::NoBrush);
         painter->drawPath(path());
-    }
-};
-
-// The overview: the same scene, fitted, with the main view's visible area outlined on top.
-class Minimap : public QGraphicsView {
-public:
-    Minimap(QGraphicsScene* scene, QGraphicsView* main) : QGraphicsView(scene, main), main_(main) {}
-
-protected:
-    void drawForeground(QPainter* painter, const QRectF&) override {
-        painter->setPen(QPen(QColor(0x22, 0x66, 0xcc), 0));
-        painter->setBrush(QColor(0x22, 0x66, 0xcc, 40));
-        painter->drawRect(main_->mapToScene(main_->viewport()->rect()).boundingRect());
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(pen().color());
+        painter->drawPolygon(head_);
+        if (!label_.isEmpty() && option->levelOfDetailFromTransform(painter->worldTransform()) >= kLodName) {
+            painter->setPen(pen().color().darker(120));
+            painter->setFont(font_);
+            painter->drawText(labelAt_, label_);
+        }
     }
 
 private:
-    QGraphicsView* main_;
+    QString label_;
+    QFont font_;
+    QPolygonF head_;
+    QPointF labelAt_;
 };
 
+}  // namespace
+
+// The overview: every node as a dot of its colour in an image made once per drawing (painting the
+// scene's items into it would cost a 100k-node network seconds on every scroll), with the main
+// view's visible area outlined on top. A click or drag there centres the main view.
+class Overview : public QWidget {
+public:
+    explicit Overview(GraphView* main) : QWidget(main), main_(main) {
+        setAttribute(Qt::WA_OpaquePaintEvent);
+        setCursor(Qt::PointingHandCursor);
+    }
+    void setScene(const QRectF& sceneRect, std::vector<std::pair<QPointF, QColor>> nodes) {
+        sceneRect_ = sceneRect;
+        nodes_ = std::move(nodes);
+        render();
+    }
+    void render() {
+        image_ = QImage(size().isEmpty() ? QSize(1, 1) : size(), QImage::Format_RGB32);
+        image_.fill(palette().color(QPalette::Base));
+        if (sceneRect_.isEmpty()) return update();
+        QPainter p(&image_);
+        p.setTransform(toOverview());
+        const double dot = std::max(1.0 / toOverview().m11(), kNodeHeight);  // at least a pixel
+        for (const auto& [c, color] : nodes_) p.fillRect(QRectF(c.x() - kNodeWidth / 2, c.y() - dot / 2, kNodeWidth, dot), color.darker(115));
+        update();
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override {
+        QPainter p(this);
+        p.drawImage(0, 0, image_);
+        p.setTransform(toOverview());
+        p.setPen(QPen(QColor(0x22, 0x66, 0xcc), 0));
+        p.setBrush(QColor(0x22, 0x66, 0xcc, 40));
+        p.drawRect(main_->mapToScene(main_->viewport()->rect()).boundingRect());
+        p.resetTransform();
+        p.setPen(palette().color(QPalette::Mid));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(rect().adjusted(0, 0, -1, -1));
+    }
+    void resizeEvent(QResizeEvent*) override { render(); }
+    void mousePressEvent(QMouseEvent* e) override { go(e->position()); }
+    void mouseMoveEvent(QMouseEvent* e) override {
+        if (e->buttons() & Qt::LeftButton) go(e->position());
+    }
+
+private:
+    GraphView* main_;
+    QRectF sceneRect_;
+    std::vector<std::pair<QPointF, QColor>> nodes_;
+    QImage image_;
+    // Scene → overview pixels: the whole scene fitted, centred, aspect kept.
+    QTransform toOverview() const {
+        const double s = std::min(width() / sceneRect_.width(), height() / sceneRect_.height());
+        const double dx = (width() - sceneRect_.width() * s) / 2, dy = (height() - sceneRect_.height() * s) / 2;
+        return QTransform(s, 0, 0, s, dx - sceneRect_.left() * s, dy - sceneRect_.top() * s);
+    }
+    void go(QPointF at) {
+        main_->centerOn(toOverview().inverted().map(at));
+        update();
+    }
+};
+
+namespace {
 }  // namespace
 
 GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
@@ -74,33 +253,16 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setBackgroundBrush(palette().color(QPalette::Base));
     setAcceptDrops(true);
-    // The minimap: the same scene, fitted into a corner; a click there centres the main view.
-    minimap_ = new Minimap(scene(), this);
+    // The minimap: the whole network in a corner; a click there centres the main view.
+    minimap_ = new Overview(this);
     minimap_->setObjectName("minimap");
-    minimap_->setInteractive(false);
-    minimap_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    minimap_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    minimap_->setFrameShape(QFrame::Box);
-    minimap_->setRenderHint(QPainter::Antialiasing);
-    minimap_->viewport()->installEventFilter(this);
     minimap_->setToolTip(tr("Overview: click to go there"));
     placeMinimap();
-}
-
-bool GraphView::eventFilter(QObject* watched, QEvent* event) {
-    if (watched == minimap_->viewport() && (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::MouseMove)) {
-        auto* mouse = static_cast<QMouseEvent*>(event);
-        if (mouse->buttons() & Qt::LeftButton) centerOn(minimap_->mapToScene(mouse->position().toPoint()));
-        return true;
-    }
-    return QGraphicsView::eventFilter(watched, event);
 }
 
 void GraphView::placeMinimap() {
     const int w = std::min(220, viewport()->width() / 4), h = std::min(160, viewport()->height() / 3);
     minimap_->setGeometry(viewport()->width() - w - 8, viewport()->height() - h - 8, w, h);
-    minimap_->fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
-    minimap_->viewport()->update();
 }
 
 void GraphView::resizeEvent(QResizeEvent* event) {
@@ -110,7 +272,7 @@ void GraphView::resizeEvent(QResizeEvent* event) {
 
 void GraphView::scrollContentsBy(int dx, int dy) {
     QGraphicsView::scrollContentsBy(dx, dy);
-    minimap_->viewport()->update();
+    minimap_->update();
 }
 
 void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>& facts) {
@@ -119,59 +281,21 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
     scene()->clear();
     items_.clear();
     highlighted_.clear();
+    pressedAt_.clear();
     wireLabelCount_ = 0;
     const QColor ink = palette().color(QPalette::Text);
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
+    // Placed before they join the scene: one index insertion per item instead of a move as well.
+    std::vector<QGraphicsItem*> made;
+    made.reserve(doc.graph.nodes.size() + doc.graph.edges.size());
+    const NodeFacts none;
     for (const Node& n : doc.graph.nodes) {
         const Point c = n.pos.value_or(Point{});
-        auto* box = new QGraphicsRectItem(-kWidth / 2, -kHeight / 2, kWidth, kHeight);
-        box->setPos(c.x, c.y);
-        box->setFlags(QGraphicsItem::ItemIsSelectable | QGraphicsItem::ItemIsMovable);
-        box->setData(kIdRole, QString::fromStdString(n.id));
         auto f = facts.find(n.id);
-        const NodeFacts info = f == facts.end() ? NodeFacts{} : f->second;
-        box->setBrush(categoryColor(info.category));
-        QPen pen(info.errors ? QColor(0xcc, 0x22, 0x22) : info.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55));
-        box->setData(kPenRole, pen);
-        pen.setWidthF(info.errors || info.warnings ? 2.5 : 1.0);
-        box->setPen(pen);
-        if (!info.problems.empty()) box->setToolTip(QString::fromStdString(info.problems));
-        auto* title = new QGraphicsSimpleTextItem(QString::fromStdString(n.id), box);
-        QFont bold = font();
-        bold.setBold(true);
-        title->setFont(bold);
-        title->setPos(-kWidth / 2 + 6, -kHeight / 2 + 4);
-        // Kind (and key attributes), output shape, and what the node costs.
-        const QFontMetrics metrics(small);
-        const QString kindLine = metrics.elidedText(
-            QString::fromStdString(info.kind + (n.repeat ? " ×" + std::to_string(n.repeat) : "") +
-                                   (info.attrs.empty() ? "" : " · " + info.attrs)),
-            Qt::ElideRight, static_cast<int>(kWidth - 12));
-        auto* detail = new QGraphicsSimpleTextItem(
-            kindLine + "\n" + QString::fromStdString(info.shape) +
-                (info.counts.empty() ? QString() : "\n" + metrics.elidedText(QString::fromStdString(info.counts), Qt::ElideRight,
-                                                                            static_cast<int>(kWidth - 12))),
-            box);
-        detail->setFont(small);
-        detail->setPos(-kWidth / 2 + 6, -kHeight / 2 + 21);
-        if (info.errors || info.warnings) {  // a badge in the corner: how many problems
-            auto* badge = new QGraphicsEllipseItem(kWidth / 2 - 18, -kHeight / 2 - 8, 22, 22, box);
-            badge->setBrush(info.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00));
-            badge->setPen(Qt::NoPen);
-            auto* count = new QGraphicsSimpleTextItem(QString::number(info.errors + info.warnings), badge);
-            count->setBrush(Qt::white);
-            count->setPos(kWidth / 2 - 11, -kHeight / 2 - 5);
-        }
-        // Ports: an input on top (if the kind takes any), the output below — drag from it to wire.
-        const bool isInput = info.kind == "Input", isOutput = info.kind == "Output";
-        if (!isInput) (new QGraphicsEllipseItem(-5, -kHeight / 2 - 5, 10, 10, box))->setBrush(Qt::white);  // a socket
-        if (!isOutput) {
-            auto* port = new QGraphicsEllipseItem(-6, kHeight / 2 - 6, 12, 12, box);
-            port->setBrush(QColor(0x55, 0x55, 0x55));
-            port->setToolTip(tr("Drag to another node to connect"));
-        }
-        scene()->addItem(box);
+        auto* box = new NodeItem(QString::fromStdString(n.id), f == facts.end() ? none : f->second, static_cast<int>(n.repeat), font());
+        box->setPos(c.x, c.y);
+        made.push_back(box);
         items_[n.id] = box;
     }
     for (const Edge& e : doc.graph.edges) {
@@ -181,29 +305,44 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
         QPainterPath path(a);
         const double bend = std::max(20.0, std::abs(b.y() - a.y()) / 2);
         path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
-        auto* wire = new WireItem(path, QPen(ink.lighter(150), 1.3));
-        scene()->addItem(wire);
+        auto shape = facts.find(e.from);
+        const QString label = wireLabels_ && shape != facts.end() && !shape->second.shape.empty()
+                                  ? QString::fromStdString(shape->second.shape)
+                                  : QString();
+        wireLabelCount_ += !label.isEmpty();
+        auto* wire = new WireItem(path, QPen(ink.lighter(150), 1.3), label, small);
         wire->setZValue(-1);
         wire->setFlag(QGraphicsItem::ItemIsSelectable);
         wire->setData(kEdgeRole, QStringList{QString::fromStdString(e.from), QString::fromStdString(e.fromPort),
                                              QString::fromStdString(e.to), QString::fromStdString(e.toPort)});
         wire->setToolTip(tr("%1 → %2: click and press Delete to disconnect")
                              .arg(QString::fromStdString(e.from), QString::fromStdString(e.to)));
-        auto shape = facts.find(e.from);
-        if (wireLabels_ && shape != facts.end() && !shape->second.shape.empty()) {
-            auto* label = scene()->addSimpleText(QString::fromStdString(shape->second.shape), small);
-            label->setBrush(ink.lighter(130));
-            label->setPos(path.pointAtPercent(0.5) + QPointF(6, -label->boundingRect().height() / 2));
-            label->setZValue(-1);
-            ++wireLabelCount_;
-        }
-        // Arrow head at the target.
-        QPolygonF head;
-        head << b << b + QPointF(-5, -9) << b + QPointF(5, -9);
-        scene()->addPolygon(head, QPen(Qt::NoPen), ink.lighter(150))->setZValue(-1);
+        made.push_back(wire);
     }
-    scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
+    // Qt's BSP index pays for itself on small scenes; on large ones building and climbing it costs
+    // seconds per paint (a 100k-node chain), while a linear scan of the items is milliseconds.
+    scene()->setItemIndexMethod(made.size() > 20'000 ? QGraphicsScene::NoIndex : QGraphicsScene::BspTreeIndex);
+    QRectF bounds;
+    for (QGraphicsItem* it : made) {
+        bounds |= it->mapRectToScene(it->boundingRect());
+        scene()->addItem(it);
+    }
+    scene()->setSceneRect(bounds.adjusted(-40, -40, 40, 40));
+    std::vector<std::pair<QPointF, QColor>> dots;
+    dots.reserve(doc.graph.nodes.size());
+    for (const Node& n : doc.graph.nodes) {
+        auto f = facts.find(n.id);
+        dots.emplace_back(items_[n.id]->pos(), categoryColor(f == facts.end() ? "" : f->second.category));
+    }
     placeMinimap();
+    minimap_->setScene(scene()->sceneRect(), std::move(dots));
+}
+
+QWidget* GraphView::minimap() const { return minimap_; }
+
+QString GraphView::nodeText(const std::string& id) const {
+    auto* node = dynamic_cast<NodeItem*>(item(id));
+    return node ? node->text() : QString();
 }
 
 void GraphView::setWireLabels(bool on) {
@@ -216,13 +355,13 @@ void GraphView::setWireLabels(bool on) {
 
 void GraphView::highlightTargets(bool on) {
     for (const std::string& id : highlighted_)
-        if (auto* box = dynamic_cast<QGraphicsRectItem*>(item(id))) box->setPen(box->data(kPenRole).value<QPen>());
+        if (auto* box = dynamic_cast<NodeItem*>(item(id))) box->setHighlighted(false);
     highlighted_.clear();
     if (!on || !whyNot) return;
     for (const auto& [id, it] : items_)
         if (id != wireFrom_ && whyNot(wireFrom_, id).empty())
-            if (auto* box = dynamic_cast<QGraphicsRectItem*>(it)) {
-                box->setPen(QPen(QColor(0x1a, 0x9a, 0x3a), 3));
+            if (auto* box = dynamic_cast<NodeItem*>(it)) {
+                box->setHighlighted(true);
                 highlighted_.push_back(id);
             }
 }
@@ -334,9 +473,12 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
             return;
         }
     }
-    pressedAt_.clear();
-    for (const auto& [nodeId, it] : items_) pressedAt_[nodeId] = it->pos();
     QGraphicsView::mousePressEvent(event);
+    // What a drag may move: the selection the press left (not every node: 100k of them would cost
+    // a press 30 ms).
+    pressedAt_.clear();
+    for (QGraphicsItem* it : scene()->selectedItems())
+        if (const QString nodeId = it->data(kIdRole).toString(); !nodeId.isEmpty()) pressedAt_[nodeId.toStdString()] = it->pos();
 }
 
 void GraphView::mouseMoveEvent(QMouseEvent* event) {
@@ -375,13 +517,11 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
     // A drag ends as one move of every node it carried.
     QStringList ids;
     QList<QPointF> positions;
-    for (const auto& [nodeId, it] : items_) {
-        auto before = pressedAt_.find(nodeId);
-        if (before != pressedAt_.end() && before->second != it->pos()) {
+    for (const auto& [nodeId, before] : pressedAt_)
+        if (QGraphicsItem* it = item(nodeId); it && before != it->pos()) {
             ids << QString::fromStdString(nodeId);
             positions << it->pos();
         }
-    }
     pressedAt_.clear();
     if (!ids.isEmpty()) emit nodesMoved(ids, positions);
 }
@@ -393,21 +533,23 @@ void GraphView::mouseDoubleClickEvent(QMouseEvent* event) {
 }
 
 void GraphView::fit() {
+    // The whole network, however large: level-of-detail drawing keeps a far zoom readable as boxes.
+    // Past 2 % a node would be under 4 pixels, so a huge network starts at its top at that zoom.
     fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
-    // A long network fitted whole would be unreadable: keep labels legible and start at the top.
-    constexpr double kMinScale = 0.8;
+    constexpr double kMinScale = 0.02;
     if (transform().m11() < kMinScale) {
         resetTransform();
         scale(kMinScale, kMinScale);
         const QRectF r = scene()->sceneRect();
         centerOn(r.center().x(), r.top() + viewport()->height() / (2 * kMinScale));
     }
+    minimap_->update();
 }
 
 void GraphView::wheelEvent(QWheelEvent* event) {
     const double factor = std::pow(1.0015, event->angleDelta().y());
     scale(factor, factor);
-    minimap_->viewport()->update();
+    minimap_->update();
 }
 
 }  // namespace nw::ui

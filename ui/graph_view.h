@@ -41,6 +41,7 @@ public:
     QPoint outputPortAt(const std::string& id) const;
     int nodeCount() const { return static_cast<int>(items_.size()); }
     QGraphicsItem* item(const std::string& id) const;
+    QString nodeText(const std::string& id) const;  // what node `id` says on the canvas, a line each
     void fit();
     // Wires labelled with the tensor shape they carry (View › Shapes on wires).
     void setWireLabels(bool on);
@@ -52,7 +53,7 @@ public:
     std::vector<std::string> highlightedTargets() const { return highlighted_; }
     // The whole drawing as SVG (File › Export canvas); false if the file cannot be written.
     bool exportSvg(const QString& path);
-    QGraphicsView* minimap() const { return minimap_; }
+    QWidget* minimap() const;
     // The MIME type of a layer kind dragged from the palette.
     static constexpr const char* kKindMime = "application/x-netwright-kind";
 
@@ -76,7 +77,6 @@ protected:
     void dropEvent(QDropEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void scrollContentsBy(int dx, int dy) override;
-    bool eventFilter(QObject* watched, QEvent* event) override;  // clicks on the minimap
 
 private:
     Document shown_;  // what is drawn (redrawn when the wire labels are toggled)
@@ -84,7 +84,7 @@ private:
     bool wireLabels_ = true;
     int wireLabelCount_ = 0;
     std::vector<std::string> highlighted_;
-    QGraphicsView* minimap_ = nullptr;
+    class Overview* minimap_ = nullptr;
     void placeMinimap();
     void highlightTargets(bool on);
     std::map<std::string, QGraphicsItem*> items_;

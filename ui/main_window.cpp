@@ -11,7 +11,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
-#include <QTableWidget>
+#include <QTableView>
+#include <QHeaderView>
 #include <QCloseEvent>
 #include <QStandardPaths>
 #include <QTimer>
@@ -37,6 +38,7 @@
 #include "edits.h"
 #include "crash_recovery.h"
 #include "graph_view.h"
+#include "summary_model.h"
 #include "inspector.h"
 #include "layout.h"
 #include "preset_dialog.h"
@@ -75,25 +77,8 @@ private:
 
 namespace {
 
-constexpr int kTotalRole = Qt::UserRole + 1;  // marks the summary's totals row, which sorting keeps last
 constexpr const char* kNetwMime = "application/x-netwright";
 constexpr const char* kOutputPrefix = "output:";  // ids of a module's outputs drawn as end nodes
-
-// Sorts numbers by value and keeps the totals row at the bottom in either order.
-class SummaryItem : public QTableWidgetItem {
-public:
-    using QTableWidgetItem::QTableWidgetItem;
-    bool operator<(const QTableWidgetItem& other) const override {
-        const bool total = data(kTotalRole).toBool(), otherTotal = other.data(kTotalRole).toBool();
-        if (total != otherTotal) {
-            const bool ascending = !tableWidget() || tableWidget()->horizontalHeader()->sortIndicatorOrder() == Qt::AscendingOrder;
-            return ascending ? otherTotal : total;
-        }
-        const QVariant a = data(Qt::UserRole), b = other.data(Qt::UserRole);
-        if (a.isValid() && b.isValid()) return a.toLongLong() < b.toLongLong();
-        return text() < other.text();
-    }
-};
 
 // The palette drags the layer kind's name, for the canvas to drop.
 class PaletteTree : public QTreeWidget {
@@ -189,19 +174,27 @@ MainWindow::MainWindow(QWidget* parent)
         if (const Node* n = shown().graph.find(id.toStdString()); n && doc_.findModule(n->kind)) openModule(n->kind);
     });
 
-    summary_ = new QTableWidget(0, 8);
-    summary_->setHorizontalHeaderLabels({tr("Layer"), tr("Kind"), tr("Output"), tr("Params"), tr("MACs"), tr("Memory"),
-                                         tr("Receptive field"), tr("#")});
+    summaryModel_ = new SummaryModel(this);
+    summary_ = new QTableView;
+    summary_->setObjectName("summaryTable");
+    summary_->setModel(summaryModel_);
+    summary_->setSortingEnabled(true);
     // Run order (column #) until the person sorts by another column; clicking # brings it back.
     summary_->horizontalHeader()->setSortIndicator(7, Qt::AscendingOrder);
     summary_->horizontalHeader()->setSortIndicatorShown(true);
     summary_->verticalHeader()->hide();
     summary_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    summary_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);  // rows are never measured one by one
     summary_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     summary_->setSelectionBehavior(QAbstractItemView::SelectRows);
     // Column widths from the contents when a network is opened (sampling rows), not on every edit:
     // measuring 500 rows × 8 columns of text each time would cost more than the 16 ms an edit has.
     summary_->horizontalHeader()->setResizeContentsPrecision(200);
+    // A row click selects and centres the node the layer belongs to.
+    connect(summary_, &QTableView::clicked, this, [this](const QModelIndex& index) {
+        const int i = flat_.find(summaryModel_->layerAt(index.row()));
+        if (i >= 0 && scope_.empty()) view_->focusNode(flat_.nodes[static_cast<size_t>(i)].origin);
+    });
     auto* summaryDock = new QDockWidget(tr("Summary"), this);
     summaryDock->setObjectName("summary");
     summaryDock->setWidget(summary_);
@@ -484,7 +477,7 @@ std::string MainWindow::loadFile(const std::string& path, bool quiet, bool remem
     doc_ = std::move(*r.document);
     path_ = absolutePath(path);
     scope_.clear();
-    summary_->setRowCount(0);  // its columns are fitted to the new network
+    summaryModel_->clear();  // emptied: its columns are fitted to the new network
     undo_->clear();
     recovered_ = false;
     bool placed = true;
@@ -887,105 +880,12 @@ void MainWindow::refresh() {
 }
 
 void MainWindow::fillSummary() {
-    // The rows as text and sort keys: layers in run order, then the totals.
-    struct Row {
-        QString cells[8];
-        std::optional<qlonglong> keys[8];
-    };
-    std::vector<Row> rows;
-    auto row = [&](const std::string& name, const std::string& kind, const std::string& shape, const Counts& c,
-                   const std::string& field, std::optional<int64_t> order) {
-        Row r;
-        r.cells[0] = QString::fromStdString(name);
-        r.cells[1] = QString::fromStdString(kind);
-        r.cells[2] = QString::fromStdString(shape);
-        r.cells[3] = QString::fromStdString(formatInt(c.params));
-        r.keys[3] = c.params;
-        r.cells[4] = QString::fromStdString(formatInt(c.macs));
-        r.keys[4] = c.macs;
-        r.cells[5] = QString::fromStdString(formatBytes(c.activation_bytes));
-        r.keys[5] = c.activation_bytes;
-        r.cells[6] = QString::fromStdString(field);
-        if (order) r.cells[7] = QString::fromStdString(formatInt(*order)), r.keys[7] = *order;
-        rows.push_back(std::move(r));
-    };
-    int64_t position = 0;
-    for (int idx : analysis_.order) {
-        const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
-        const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
-        const bool sink = node.kind->outputs.empty();  // Output: nothing of its own to show
-        row(node.name, node.kind->name, sink ? "—" : r.known && !r.outputs.empty() ? formatShape(r.outputs[0]) : "?",
-            r.counts, r.known && !sink ? r.field.text() : "", ++position);
-    }
-    row("Total", "", formatShape(analysis_.outputShape), analysis_.totals, "", std::nullopt);
-
-    summary_->setUpdatesEnabled(false);
-    // The same layers as shown (an attribute edit): change only the cells that differ, wherever
-    // sorting put their rows — rebuilding 500 rows of items is most of an edit's time otherwise.
-    std::map<QString, int> shownAt;
-    if (summary_->rowCount() == static_cast<int>(rows.size()))
-        for (int r = 0; r < summary_->rowCount(); ++r)
-            if (QTableWidgetItem* item = summary_->item(r, 0)) shownAt[item->text()] = r;
-    const bool same = shownAt.size() == rows.size() &&
-                      std::all_of(rows.begin(), rows.end(), [&](const Row& r) { return shownAt.count(r.cells[0]) > 0; });
-    if (same) {
-        summary_->setSortingEnabled(false);
-        for (const Row& r : rows) {
-            const int at = shownAt[r.cells[0]];
-            for (int c = 1; c < 8; ++c) {
-                QTableWidgetItem* item = summary_->item(at, c);
-                if (item->text() != r.cells[c]) item->setText(r.cells[c]);
-                if (r.keys[c] && item->data(Qt::UserRole).toLongLong() != *r.keys[c]) item->setData(Qt::UserRole, *r.keys[c]);
-            }
-        }
-        summary_->setSortingEnabled(true);
-        summary_->setUpdatesEnabled(true);
-        return;
-    }
-    const bool resize = summary_->rowCount() == 0;  // a new network: fit the columns to it
-    summary_->setSortingEnabled(false);
-    summary_->setRowCount(static_cast<int>(rows.size()));
-    QFont bold = summary_->font();
-    bold.setBold(true);
-    for (int r = 0; r < static_cast<int>(rows.size()); ++r)
-        for (int c = 0; c < 8; ++c) {
-            auto* item = new SummaryItem(rows[static_cast<size_t>(r)].cells[c]);
-            if (const auto& key = rows[static_cast<size_t>(r)].keys[c]) {
-                item->setData(Qt::UserRole, *key);
-                if (c != 5) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            }
-            if (r + 1 == static_cast<int>(rows.size())) {
-                item->setFont(bold);
-                item->setData(kTotalRole, true);
-            }
-            summary_->setItem(r, c, item);
-        }
-    summary_->setSortingEnabled(true);  // keeps the column the person sorted by
+    const bool resize = summaryModel_->rowCount() == 0;  // a new network: fit the columns to it
+    summaryModel_->setAnalysis(flat_, analysis_);
     if (resize) summary_->resizeColumnsToContents();
-    summary_->setUpdatesEnabled(true);
 }
 
-std::string MainWindow::summaryCsv() const {
-    auto quoted = [](QString v) {
-        v.replace("\"", "\"\"");
-        return v.contains(',') || v.contains('"') ? "\"" + v + "\"" : v;
-    };
-    QStringList lines;
-    QStringList header;
-    for (int c = 0; c < summary_->columnCount(); ++c) header << quoted(summary_->horizontalHeaderItem(c)->text());
-    lines << header.join(',');
-    for (int r = 0; r < summary_->rowCount(); ++r) {
-        QStringList cells;
-        for (int c = 0; c < summary_->columnCount(); ++c) {
-            const QTableWidgetItem* item = summary_->item(r, c);
-            // Numbers as plain integers, so spreadsheets read them.
-            cells << (!item ? QString() : item->data(Qt::UserRole).isValid() ? QString::number(item->data(Qt::UserRole).toLongLong())
-                                                                             : quoted(item->text()));
-        }
-        lines << cells.join(',');
-    }
-    return (lines.join('\n') + '\n').toStdString();
-}
+std::string MainWindow::summaryCsv() const { return summaryModel_->csv(); }
 
 void MainWindow::fillProblems() {
     problems_->clear();

@@ -13,7 +13,7 @@
 class QListWidget;
 class QUndoStack;
 class QTimer;
-class QTableWidget;
+class QTableView;
 class QTreeWidget;
 class QLineEdit;
 
@@ -27,6 +27,7 @@ class Edit;
 namespace nw::ui {
 
 class GraphView;
+class SummaryModel;
 class RunPanel;
 class Inspector;
 
@@ -81,7 +82,8 @@ public:
     const Analysis& analysis() const { return analysis_; }
     const FlatGraph& flat() const { return flat_; }
     GraphView* canvas() const { return view_; }
-    QTableWidget* summary() const { return summary_; }
+    QTableView* summary() const { return summary_; }
+    SummaryModel* summaryModel() const { return summaryModel_; }
     QListWidget* problems() const { return problems_; }
     QTreeWidget* palette() const { return palette_; }
     QLineEdit* paletteFilter() const { return filter_; }
@@ -98,7 +100,8 @@ private:
     Analysis analysis_;
     std::string path_;
     GraphView* view_;
-    QTableWidget* summary_;
+    QTableView* summary_;
+    SummaryModel* summaryModel_;
     QListWidget* problems_;
     QTreeWidget* palette_;
     QLineEdit* filter_;

@@ -7,7 +7,9 @@
 
 #include "analysis.h"
 #include "executor.h"
+#include "chain.h"
 #include "flatten.h"
+#include "layout.h"
 #include "netw_format.h"
 
 namespace {
@@ -86,6 +88,17 @@ void BM_AnalyzeGenerated(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(nw::analyze(flat).totals.macs);
 }
 BENCHMARK(BM_AnalyzeGenerated)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// `netwright-cli layout` on a chain: Graphviz dot up to 2,500 nodes, the layered layout past it.
+void BM_LayoutChain(benchmark::State& state) {
+    const nw::Document chain = chainDocument(static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        nw::Document doc = chain;
+        nw::LayoutResult r = nw::layoutDocument(doc);
+        benchmark::DoNotOptimize(r.centers.data());
+    }
+}
+BENCHMARK(BM_LayoutChain)->Arg(2'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 // One convolution layer as the executor runs it (plan built once: weights packed, buffers reused), at
 // the shapes that dominate the presets, timed by the executor's per-node profile. Reports GFLOP/s

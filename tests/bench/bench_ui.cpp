@@ -5,7 +5,12 @@
 #include <QUndoStack>
 #include <benchmark/benchmark.h>
 
+#include <QDir>
+#include <cstdio>
+
+#include "chain.h"
 #include "edits.h"
+#include "netw_format.h"
 #include "graph_view.h"
 #include "inspector.h"
 #include "main_window.h"
@@ -44,6 +49,25 @@ void BM_AttributeEditResNet152(benchmark::State& state) {
     if (window.undoStack()->count() != static_cast<int>(state.iterations())) state.SkipWithError("edits were not applied");
 }
 BENCHMARK(BM_AttributeEditResNet152)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Opening a chain of 10k / 100k layers without positions: parse, flatten, analyse, lay out (the
+// layered layout past 2,500 nodes), draw, fit and paint the window once.
+void BM_OpenChain(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    const std::string path = (QDir::tempPath() + "/netwright_bench_chain_" + QString::number(n) + ".netw").toStdString();
+    if (!nw::saveNetwAtomic(chainDocument(n), path).empty()) return state.SkipWithError("cannot write the chain");
+    nw::ui::MainWindow window;
+    window.resize(1440, 900);
+    window.show();
+    for (auto _ : state) {
+        if (!window.openFile(path, true).empty()) state.SkipWithError("cannot open the chain");
+        window.canvas()->fit();
+        window.repaint();
+    }
+    state.counters["nodes"] = n;
+    std::remove(path.c_str());
+}
+BENCHMARK(BM_OpenChain)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 
 }  // namespace
 

@@ -59,3 +59,32 @@ TEST(Layout, LayeredFallbackHasNoOverlapsAndHandlesCycles) {
     EXPECT_EQ(cyc.centers.size(), 3u);
     expectNoOverlap(cyc.centers, 160, 60);
 }
+
+// Past graphvizMaxNodes the layered layout is used (dot would take minutes): a chain is one
+// straight column, a fork fans out symmetrically under its source, and nothing overlaps.
+TEST(Layout, LargeGraphsUseTheLayeredLayout) {
+    std::vector<LayoutNode> nodes;
+    std::vector<LayoutEdge> edges;
+    for (int i = 0; i < 3000; ++i) {
+        nodes.push_back({"n" + std::to_string(i), 100, 40});
+        if (i) edges.push_back({"n" + std::to_string(i - 1), "n" + std::to_string(i)});
+    }
+    LayoutResult chain = layoutGraph(nodes, edges);
+    EXPECT_FALSE(chain.usedGraphviz);
+    EXPECT_NE(chain.warning.find("more than 2500"), std::string::npos) << chain.warning;
+    for (size_t i = 1; i < chain.centers.size(); ++i) {
+        EXPECT_DOUBLE_EQ(chain.centers[i].x, chain.centers[0].x);
+        EXPECT_DOUBLE_EQ(chain.centers[i].y - chain.centers[i - 1].y, 40 + 40);  // height + rank gap
+    }
+    // A fork: a → b, a → c, both → d.
+    LayoutOptions o;
+    o.useGraphviz = false;
+    LayoutResult fork = layoutGraph({{"a", 100, 40}, {"b", 100, 40}, {"c", 100, 40}, {"d", 100, 40}},
+                                    {{"a", "b"}, {"a", "c"}, {"b", "d"}, {"c", "d"}}, o);
+    const auto& c = fork.centers;
+    EXPECT_DOUBLE_EQ(c[1].y, c[2].y);
+    EXPECT_DOUBLE_EQ(c[2].x - c[1].x, 100 + 30);  // side by side, one gap apart
+    EXPECT_DOUBLE_EQ((c[1].x + c[2].x) / 2, c[0].x);  // centred under their source
+    EXPECT_DOUBLE_EQ(c[3].x, c[0].x);                 // and the join under both
+    expectNoOverlap(c, 100, 40);
+}
