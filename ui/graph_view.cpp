@@ -74,7 +74,8 @@ public:
         if (highlighted_) pen = QPen(QColor(0x1a, 0x9a, 0x3a), 3);
         if (isSelected()) pen = QPen(QColor(0x22, 0x66, 0xcc), 3);
         painter->setBrush(fill_);
-        if (lod < kLodBox) {  // boxes only: the outline only where it says something
+        if (lod < kLodBox) {  // boxes only, a shade darker to be seen; the outline where it says something
+            painter->setBrush(fill_.darker(125));
             painter->setPen(problems_ || isSelected() || highlighted_ ? pen : QPen(Qt::NoPen));
             painter->drawRect(box);
             return;
@@ -202,8 +203,9 @@ public:
         if (sceneRect_.isEmpty()) return update();
         QPainter p(&image_);
         p.setTransform(toOverview());
-        const double dot = std::max(1.0 / toOverview().m11(), kNodeHeight);  // at least a pixel
-        for (const auto& [c, color] : nodes_) p.fillRect(QRectF(c.x() - kNodeWidth / 2, c.y() - dot / 2, kNodeWidth, dot), color.darker(115));
+        // At least 3 × 2 pixels each, so a 100k-node chain still shows as a line.
+        const double w = std::max(3.0 / toOverview().m11(), kNodeWidth), h = std::max(2.0 / toOverview().m11(), kNodeHeight);
+        for (const auto& [c, color] : nodes_) p.fillRect(QRectF(c.x() - w / 2, c.y() - h / 2, w, h), color.darker(130));
         update();
     }
 
@@ -278,7 +280,9 @@ void GraphView::scrollContentsBy(int dx, int dy) {
 void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>& facts) {
     shown_ = doc;
     facts_ = facts;
-    scene()->clear();
+    scene()->clear();  // with it the wire being dragged, if any
+    wire_ = nullptr;
+    wireFrom_.clear();
     items_.clear();
     highlighted_.clear();
     pressedAt_.clear();

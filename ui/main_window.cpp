@@ -12,6 +12,8 @@
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTableView>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QHeaderView>
 #include <QCloseEvent>
 #include <QStandardPaths>
@@ -212,6 +214,17 @@ MainWindow::MainWindow(QWidget* parent)
         pushEdit(std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v));
     });
     connect(undo_, &QUndoStack::cleanChanged, this, [this] { updateTitle(); });
+    // While a layout runs: a busy bar and Cancel in the status bar.
+    layoutProgress_ = new QProgressBar;
+    layoutProgress_->setRange(0, 0);
+    layoutProgress_->setMaximumWidth(120);
+    layoutProgress_->hide();
+    layoutCancel_ = new QPushButton(tr("Cancel"));
+    layoutCancel_->setObjectName("cancelLayout");
+    layoutCancel_->hide();
+    connect(layoutCancel_, &QPushButton::clicked, this, [this] { layoutCancelled_ = true; });
+    statusBar()->addPermanentWidget(layoutProgress_);
+    statusBar()->addPermanentWidget(layoutCancel_);
     autosave_ = new QTimer(this);
     autosave_->setInterval(60'000);
     connect(autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
@@ -547,7 +560,10 @@ std::string MainWindow::addLayer(const std::string& kind, std::optional<QPointF>
 void MainWindow::autoLayout(bool leftToRight, bool animate) {
     if (layoutRunning_) return;  // one at a time; the next request comes after it
     layoutRunning_ = true;
-    statusBar()->showMessage(tr("Laying out…"));
+    layoutCancelled_ = false;
+    statusBar()->showMessage(tr("Laying out %1 nodes…").arg(shown().graph.nodes.size()));
+    layoutProgress_->show();
+    layoutCancel_->show();
     LayoutOptions options;
     options.direction = leftToRight ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom;
     // Graphviz runs on a worker thread on a copy; the window stays responsive (large graphs take a while).
@@ -555,6 +571,14 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
     connect(watcher, &QFutureWatcher<Document>::finished, this, [this, watcher, animate] {
         const Document laidOut = watcher->result();
         watcher->deleteLater();
+        layoutProgress_->hide();
+        layoutCancel_->hide();
+        if (layoutCancelled_) {  // Graphviz cannot be interrupted; its result is dropped
+            layoutRunning_ = false;
+            statusBar()->showMessage(tr("Layout cancelled"), 5000);
+            emit layoutFinished();
+            return;
+        }
         std::vector<std::pair<std::string, Point>> positions;
         std::vector<std::pair<QGraphicsItem*, QLineF>> paths;  // from where the node is to where it goes
         for (const Node& n : laidOut.graph.nodes)
@@ -569,7 +593,7 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
             statusBar()->clearMessage();
             emit layoutFinished();
         };
-        if (!animate) return finish();
+        if (!animate || paths.size() > 2000) return finish();  // thousands of moving items would stutter
         auto* motion = new QVariantAnimation(this);
         motion->setDuration(350);
         motion->setStartValue(0.0);

@@ -18,6 +18,8 @@ class QTreeWidget;
 class QLineEdit;
 
 class QLabel;
+class QProgressBar;
+class QPushButton;
 
 namespace nw {
 struct Restructured;
@@ -45,8 +47,10 @@ public:
     // Adds a layer of `kind` at `scenePos`, or the centre of the view (one undo step); returns its id.
     std::string addLayer(const std::string& kind, std::optional<QPointF> scenePos = std::nullopt);
     void deleteSelection();  // the selected nodes and their wires, one undo step
-    // Graphviz positions for every node, computed off the GUI thread, then animated (unless
-    // `animate` is false) and applied as one undo step; `layoutFinished` is emitted after it.
+    // Graphviz positions for every node (the layered layout past 2,500 nodes), computed off the GUI
+    // thread with a busy bar and Cancel in the status bar, then animated (unless `animate` is false or
+    // the graph is large) and applied as one undo step; `layoutFinished` is emitted after it, also
+    // when it was cancelled (then nothing changes).
     void autoLayout(bool leftToRight, bool animate = true);
     // Structural edits, each one undo step; they return the error shown in the status bar, or empty.
     std::string groupSelection(const std::string& moduleName);
@@ -119,6 +123,9 @@ private:
     void pushEdit(std::unique_ptr<nw::Edit> edit);
     class QMenu* recentMenu_ = nullptr;
     bool layoutRunning_ = false;
+    bool layoutCancelled_ = false;  // Cancel was pressed: the running layout's result is dropped
+    QProgressBar* layoutProgress_ = nullptr;
+    QPushButton* layoutCancel_ = nullptr;
     std::string applyRestructured(const nw::Restructured& r, const std::string& text);
     void rememberRecent(const std::string& path);
     void fillRecentMenu();
