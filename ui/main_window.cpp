@@ -291,27 +291,25 @@ void MainWindow::setDarkTheme(bool dark) {
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    // Every action that replaces the document first asks about unsaved changes (confirmDiscard).
+    file->addAction(tr("&New"), this, [this] {
+        if (confirmDiscard()) newDocument();
+    })->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N));
     QAction* open = file->addAction(tr("&Open…"), this, [this] {
+        if (!confirmDiscard()) return;
         QString path = QFileDialog::getOpenFileName(this, tr("Open network"), QString(), tr("Netwright networks (*.netw)"));
         if (!path.isEmpty()) openFile(path.toStdString());
     });
     open->setShortcut(QKeySequence::Open);
     QAction* fromPreset = file->addAction(tr("New from &preset…"), this, [this] {
+        if (!confirmDiscard()) return;
         PresetDialog dialog(dataDir() + "/presets", this);
         if (dialog.exec() == QDialog::Accepted && !dialog.chosenPath().empty()) openFile(dialog.chosenPath());
     });
     fromPreset->setShortcut(QKeySequence::New);
-    QAction* save = file->addAction(tr("&Save"), this, [this] {
-        if (path_.empty()) return;
-        if (std::string e = saveFile(path_); !e.empty()) QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e));
-    });
+    QAction* save = file->addAction(tr("&Save"), this, [this] { saveInteractive(false); });
     save->setShortcut(QKeySequence::Save);
-    QAction* saveAs = file->addAction(tr("Save &As…"), this, [this] {
-        QString path = QFileDialog::getSaveFileName(this, tr("Save network"), QString(), tr("Netwright networks (*.netw)"));
-        if (path.isEmpty()) return;
-        if (std::string e = saveFile(path.toStdString()); !e.empty())
-            QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e));
-    });
+    QAction* saveAs = file->addAction(tr("Save &As…"), this, [this] { saveInteractive(true); });
     saveAs->setShortcut(QKeySequence::SaveAs);
     recentMenu_ = file->addMenu(tr("Open &recent"));
     fillRecentMenu();
@@ -489,6 +487,10 @@ std::string MainWindow::loadFile(const std::string& path, bool quiet, bool remem
     }
     doc_ = std::move(*r.document);
     path_ = absolutePath(path);
+    // A shipped preset or a file we may not write opens as an untitled copy: Save asks where.
+    const QFileInfo info(QString::fromStdString(path_));
+    const QString presets = QFileInfo(QString::fromStdString(dataDir() + "/presets")).canonicalFilePath();
+    if (remember && (!info.isWritable() || (!presets.isEmpty() && info.canonicalPath() == presets))) path_.clear();
     scope_.clear();
     summaryModel_->clear();  // emptied: its columns are fitted to the new network
     undo_->clear();
@@ -533,7 +535,9 @@ void MainWindow::fillRecentMenu() {
     const QStringList list = recentFiles();
     for (int i = 0; i < list.size(); ++i)
         recentMenu_->addAction(QString("&%1 %2").arg(i + 1).arg(QFileInfo(list[i]).fileName()), this,
-                               [this, path = list[i]] { openFile(path.toStdString()); })
+                               [this, path = list[i]] {
+                                   if (confirmDiscard()) openFile(path.toStdString());
+                               })
             ->setToolTip(list[i]);
     recentMenu_->setEnabled(!list.isEmpty());
 }
@@ -620,16 +624,17 @@ std::string MainWindow::openModule(const std::string& name) {
     const ModuleDef* m = doc_.findModule(name);
     if (!m) return "'" + name + "' is a layer kind, not a module";
     scope_ = name;
-    // A body without positions (presets) is laid out when first opened: one undo step.
+    // A body without positions (presets) is laid out when first opened, as an unplaced file is when
+    // opened: the positions fill in what the file left out, so it is no edit and nothing to undo.
     bool placed = true;
     for (const Node& n : m->body.nodes) placed &= n.pos.has_value();
     if (!placed) {
         Document view = moduleView(doc_, name);
         for (const std::string& in : m->inputs) view.graph.nodes.push_back(Node{.id = in, .kind = "Input"});
         layoutDocument(view, {}, kNodeWidth, kNodeHeight);
-        std::vector<std::pair<std::string, Point>> positions;
-        for (size_t i = 0; i < m->body.nodes.size(); ++i) positions.push_back({view.graph.nodes[i].id, *view.graph.nodes[i].pos});
-        pushEdit(std::make_unique<SetPositions>(std::move(positions), "Lay out " + name));
+        for (ModuleDef& def : doc_.modules)
+            if (def.name == name)
+                for (size_t i = 0; i < def.body.nodes.size(); ++i) def.body.nodes[i].pos = view.graph.nodes[i].pos;
     }
     refresh();
     view_->fit();
@@ -761,20 +766,52 @@ std::string MainWindow::restoreRecovery(std::unique_ptr<RecoverySlot> slot) {
     return {};
 }
 
-void MainWindow::closeEvent(QCloseEvent* event) {
-    if (isWindowModified()) {
-        auto answer = QMessageBox::question(this, tr("Unsaved changes"),
-                                            tr("Save the changes to %1?").arg(QString::fromStdString(doc_.name)),
-                                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
-        if (answer == QMessageBox::Cancel) return event->ignore();
-        if (answer == QMessageBox::Save) {
-            std::string error = path_.empty() ? "no file name" : saveFile(path_);
-            if (!error.empty()) {
-                QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(error));
-                return event->ignore();
-            }
-        }
+bool MainWindow::confirmDiscard() {
+    if (!isWindowModified()) return true;
+    QMessageBox ask(QMessageBox::Question, tr("Unsaved changes"),
+                    tr("Save the changes to %1?").arg(QString::fromStdString(doc_.name.empty() ? "this network" : doc_.name)),
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    ask.setObjectName("unsavedChanges");
+    ask.setDefaultButton(QMessageBox::Save);
+    const int answer = ask.exec();
+    if (answer == QMessageBox::Discard) return true;
+    return answer == QMessageBox::Save && saveInteractive(false);
+}
+
+bool MainWindow::saveInteractive(bool askPath) {
+    std::string path = path_;
+    if (askPath || path.empty()) {  // untitled, or a preset or read-only file opened as a copy
+        const QString suggested = QString::fromStdString(doc_.name.empty() ? "network" : doc_.name) + ".netw";
+        const QString chosen = QFileDialog::getSaveFileName(this, tr("Save network"), suggested, tr("Netwright networks (*.netw)"));
+        if (chosen.isEmpty()) return false;
+        path = chosen.toStdString();
     }
+    if (std::string e = saveFile(path); !e.empty()) {
+        QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e));
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::newDocument() {
+    Document blank;
+    blank.name = "Untitled";
+    blank.graph.nodes.push_back(Node{.id = "input", .kind = "Input", .pos = Point{0, 0}});
+    doc_ = std::move(blank);
+    path_.clear();
+    scope_.clear();
+    summaryModel_->clear();
+    undo_->clear();
+    recovered_ = false;
+    removeRecovery();
+    refresh();
+    view_->fit();
+    updateTitle();
+    run_->networkChanged();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!confirmDiscard()) return event->ignore();
     removeRecovery();  // a deliberate close leaves nothing to recover
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());

@@ -44,6 +44,13 @@ public:
     bool saveScreenshot(const std::string& path);
     // Saves atomically (a crash leaves the old file or the new one); returns the error, or empty.
     std::string saveFile(const std::string& path);
+    // File › Save (Save As when `askPath` or untitled: presets and read-only files open untitled, so
+    // they are never written over); false if cancelled or it failed (said in a message box).
+    bool saveInteractive(bool askPath);
+    // Before the document is replaced or the window closed: with unsaved changes, asks Save /
+    // Discard / Cancel. True when it may go ahead (saved or discarded).
+    bool confirmDiscard();
+    void newDocument();  // File › New: an untitled network holding one Input
     // Adds a layer of `kind` at `scenePos`, or the centre of the view (one undo step); returns its id.
     std::string addLayer(const std::string& kind, std::optional<QPointF> scenePos = std::nullopt);
     void deleteSelection();  // the selected nodes and their wires, one undo step

@@ -11,7 +11,10 @@
 #include <QUndoStack>
 
 #include "../bench/chain.h"
+#include <fstream>
+
 #include "graph_view.h"
+#include "run_panel.h"
 #include "main_window.h"
 #include "netw_format.h"
 #include "summary_model.h"
@@ -103,6 +106,35 @@ private slots:
         QVERIFY(finished.wait(10'000));
         QCOMPARE(w.undoStack()->count(), 1);
         QVERIFY(!(w.document() == before));
+    }
+
+    // Running a network whose weights cannot be had is refused with the figures, before any weight
+    // is made; the window goes on.
+    void runningANetworkTooLargeForMemoryIsRefused() {
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("huge.netw").toStdString();
+        // Input 3×224×224 → Flatten (150,528) → Linear to 57,000: 8.58 × 10⁹ weights, 32 GiB.
+        std::ofstream(path) << R"({"format": "netwright", "version": 1, "name": "huge", "nodes": [
+            {"id": "in", "kind": "Input", "attrs": {"channels": 3, "height": 224, "width": 224}},
+            {"id": "flat", "kind": "Flatten"}, {"id": "fc", "kind": "Linear", "attrs": {"out_features": 57000}},
+            {"id": "out", "kind": "Output"}],
+            "edges": [{"from": "in", "to": "flat"}, {"from": "flat", "to": "fc"}, {"from": "fc", "to": "out"}]})";
+        qputenv("NETWRIGHT_MEMORY_BUDGET", "4G");
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(path, true), std::string());
+        QCOMPARE(w.analysis().errorCount(), size_t{0});
+        nw::ui::RunPanel* run = w.runPanel();
+        QCOMPARE(run->setImage(nw::ui::dataDir() + "/resources/samples/shapes_224.png"), std::string());
+        QSignalSpy finished(run, &nw::ui::RunPanel::finished);
+        run->start();
+        QVERIFY(finished.wait(10'000));
+        qunsetenv("NETWRIGHT_MEMORY_BUDGET");
+        QCOMPARE(finished.at(0).at(0).toBool(), false);
+        const std::string& error = run->outcome().error;
+        QVERIFY2(error.find("weights 32.0 GiB") != std::string::npos, error.c_str());
+        QVERIFY2(error.find("more than the budget of 4,294,967,296 bytes") != std::string::npos, error.c_str());
+        QVERIFY(w.isVisible());
     }
 };
 

@@ -1,0 +1,136 @@
+// Never losing work in the designer window: replacing a document with unsaved edits asks first and
+// Cancel keeps them; presets open as untitled copies and are never written over; opening a module
+// changes nothing; File › New gives a blank network.
+#include <QAction>
+#include <QApplication>
+#include <QFile>
+#include <QFileDialog>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUndoStack>
+#include <functional>
+
+#include "graph_view.h"
+#include "inspector.h"
+#include "main_window.h"
+
+using nw::ui::MainWindow;
+
+namespace {
+std::string preset(const std::string& name) { return nw::ui::dataDir() + "/presets/" + name + ".netw"; }
+QByteArray bytes(const QString& path) {
+    QFile f(path);
+    f.open(QIODevice::ReadOnly);
+    return f.readAll();
+}
+// Once the next modal dialog is up, `act` answers it.
+void whenDialog(std::function<void(QWidget*)> act) {
+    QTimer::singleShot(0, [act] {
+        for (int i = 0; i < 200; ++i) {
+            if (QWidget* modal = QApplication::activeModalWidget()) return act(modal);
+            QTest::qWait(10);
+        }
+    });
+}
+void answer(QMessageBox::StandardButton button) {
+    whenDialog([button](QWidget* w) {
+        auto* box = qobject_cast<QMessageBox*>(w);
+        QVERIFY2(box, "expected the unsaved-changes question");
+        box->button(button)->click();
+    });
+}
+QAction* action(MainWindow& w, const QString& text) {
+    for (QAction* a : w.menuBar()->actions().front()->menu()->actions())
+        if (a->text().remove('&') == text) return a;
+    return nullptr;
+}
+}  // namespace
+
+class DocumentsTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir config_;
+
+private slots:
+    void initTestCase() {
+        qputenv("XDG_CONFIG_HOME", config_.path().toUtf8());
+        qputenv("NETWRIGHT_RECOVERY_DIR", config_.filePath("recovery").toUtf8());
+        QStandardPaths::setTestModeEnabled(true);
+        QApplication::setAttribute(Qt::AA_DontUseNativeDialogs);
+    }
+
+    void replacingAnEditedDocumentAsksAndCancelKeepsTheEdits() {
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        emit w.inspector()->edited("conv1", "out_channels", nw::AttrValue{int64_t{9}});
+        const nw::Document edited = w.document();
+        QVERIFY(w.isWindowModified());
+        answer(QMessageBox::Cancel);
+        action(w, "New")->trigger();  // File › New must ask first
+        QVERIFY(w.document() == edited);
+        QCOMPARE(w.undoStack()->count(), 1);  // the history is kept too
+        QVERIFY(w.isWindowModified());
+        answer(QMessageBox::Cancel);
+        QVERIFY(!w.confirmDiscard());  // what Open, New from preset and Open recent ask
+        QVERIFY(w.document() == edited);
+        answer(QMessageBox::Discard);
+        action(w, "New")->trigger();
+        QCOMPARE(w.document().graph.nodes.size(), size_t{1});
+        QCOMPARE(w.document().graph.nodes[0].kind, std::string("Input"));
+        QVERIFY(!w.isWindowModified());
+        QCOMPARE(w.undoStack()->count(), 0);
+        QCOMPARE(w.filePath(), std::string());
+    }
+
+    void aPresetSavedAsksForAPathAndStaysAsShipped() {
+        QTemporaryDir tmp;
+        const QString shipped = QString::fromStdString(preset("lenet5"));
+        const QByteArray before = bytes(shipped);
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QCOMPARE(w.openFile(shipped.toStdString(), true), std::string());
+        QCOMPARE(w.filePath(), std::string());  // an untitled copy
+        emit w.inspector()->edited("conv1", "out_channels", nw::AttrValue{int64_t{8}});
+        const QString target = tmp.filePath("my_lenet.netw");
+        whenDialog([target](QWidget* modal) {
+            auto* dialog = qobject_cast<QFileDialog*>(modal);
+            QVERIFY2(dialog, "Save must ask for a path");
+            dialog->selectFile(target);
+            QMetaObject::invokeMethod(dialog, "accept");
+        });
+        QTest::keyClick(&w, Qt::Key_S, Qt::ControlModifier);
+        QTRY_VERIFY(QFile::exists(target));
+        QCOMPARE(bytes(shipped), before);  // byte-identical
+        QCOMPARE(w.filePath(), QFileInfo(target).absoluteFilePath().toStdString());
+        QVERIFY(!w.isWindowModified());
+        // From now on Save writes the person's file, without asking.
+        emit w.inspector()->edited("conv1", "out_channels", nw::AttrValue{int64_t{7}});
+        w.activateWindow();  // the file dialog had the focus
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QTest::keyClick(&w, Qt::Key_S, Qt::ControlModifier);
+        QVERIFY(!w.isWindowModified());
+        QVERIFY(bytes(target).contains("\"out_channels\": 7"));
+        QCOMPARE(bytes(shipped), before);
+    }
+
+    void openingAModuleChangesNothing() {
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(preset("resnet18"), true), std::string());
+        QCOMPARE(w.openModule("BasicBlock"), std::string());
+        QCOMPARE(w.undoStack()->count(), 0);
+        QVERIFY(!w.isWindowModified());
+        QVERIFY(w.canvas()->item("conv1"));  // laid out and drawn all the same
+        w.closeModule();
+        QVERIFY(!w.isWindowModified());
+    }
+};
+
+QTEST_MAIN(DocumentsTest)
+#include "test_documents.moc"
