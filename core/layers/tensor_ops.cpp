@@ -147,12 +147,26 @@ LayerKind add() {
                 bool i_is_shortcut = s[1] < first[1] || s[2] > first[2];
                 const Shape& from = i_is_shortcut ? s : first;
                 const Shape& to = i_is_shortcut ? first : s;
-                int64_t stride = to[2] > 0 ? (from[2] + to[2] - 1) / to[2] : 1;
-                fix = "; on the " + (i_is_shortcut ? ctx.inputPorts[i] : ctx.inputPorts[0]) +
-                      " branch add a 1×1 Conv2d to " + std::to_string(to[1]) + " channels with stride " +
-                      std::to_string(stride) + " (projection, option B)";
-                if (to[1] >= from[1]) fix += " or a ZeroPadChannels to " + std::to_string(to[1]) +
-                                             " with stride " + std::to_string(stride) + " (option A)";
+                // A 1×1 kernel with stride s gives ⌊(H − 1) / s⌋ + 1: suggest it only for a stride that
+                // gives exactly the other branch's H and W.
+                auto strided = [](int64_t size, int64_t stride) { return (size - 1) / stride + 1; };
+                int64_t stride = 0;
+                for (int64_t st = 1; st <= std::max<int64_t>(from[2], from[3]) && st <= 64; ++st)
+                    if (strided(from[2], st) == to[2] && strided(from[3], st) == to[3]) {
+                        stride = st;
+                        break;
+                    }
+                const std::string branch = i_is_shortcut ? ctx.inputPorts[i] : ctx.inputPorts[0];
+                if (stride) {
+                    fix = "; on the " + branch + " branch add a 1×1 Conv2d to " + std::to_string(to[1]) +
+                          " channels with stride " + std::to_string(stride) + " (projection, option B)";
+                    if (to[1] >= from[1]) fix += " or a ZeroPadChannels to " + std::to_string(to[1]) +
+                                                 " with stride " + std::to_string(stride) + " (option A)";
+                } else {
+                    fix = "; no stride maps " + std::to_string(from[2]) + "×" + std::to_string(from[3]) + " onto " +
+                          std::to_string(to[2]) + "×" + std::to_string(to[3]) +
+                          ": check the padding and strides of the layers before the add";
+                }
             }
             ctx.error(ctx.inputPorts[i], "add inputs differ in shape: " + describe(ctx, 0) + ", " + describe(ctx, i) + fix);
             return std::nullopt;

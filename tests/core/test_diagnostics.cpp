@@ -244,3 +244,35 @@ TEST(Diagnostics, PoolPaddingBeyondHalfTheKernelWarnsAndBeyondTheKernelFails) {
       "edges": [{"from": "in", "to": "p"}])"));
     EXPECT_NE(a.find("is not smaller than the kernel 3×3: windows would see only padding"), nullptr) << a.allDiagnostics();
 }
+
+// The add's fix hint is checked: the suggested 1×1 convolution, inserted as it says, clears the
+// error; where no stride can match the sizes (28×28 against 24×24) no convolution is suggested.
+TEST(Diagnostics, AddShapeHintsAreFixesThatWork) {
+    const std::string broken = R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 3, "height": 32, "width": 32}},
+        {"id": "c", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1}},
+        {"id": "sum", "kind": "Add"}],
+      "edges": [{"from": "in", "to": "c"}, {"from": "c", "to": "sum", "to_port": "in0"}, {"from": "in", "to": "sum", "to_port": "in1"}])";
+    Analyzed a = analyzeText(broken);
+    const Diagnostic* d = a.find("add inputs differ in shape");
+    ASSERT_NE(d, nullptr) << a.allDiagnostics();
+    ASSERT_NE(d->message.find("on the in1 branch add a 1×1 Conv2d to 16 channels with stride 2"), std::string::npos) << d->message;
+    Analyzed fixed = analyzeText(R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 3, "height": 32, "width": 32}},
+        {"id": "c", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1}},
+        {"id": "proj", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 1, "stride": 2}},
+        {"id": "sum", "kind": "Add"}],
+      "edges": [{"from": "in", "to": "c"}, {"from": "c", "to": "sum", "to_port": "in0"}, {"from": "in", "to": "proj"},
+                {"from": "proj", "to": "sum", "to_port": "in1"}])");
+    EXPECT_EQ(fixed.analysis.errorCount(), 0u) << fixed.allDiagnostics();
+
+    Analyzed mismatch = analyzeText(R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 1, "height": 28, "width": 28}},
+        {"id": "c", "kind": "Conv2d", "attrs": {"out_channels": 6, "kernel_size": 5}},
+        {"id": "sum", "kind": "Add"}],
+      "edges": [{"from": "in", "to": "c"}, {"from": "in", "to": "sum", "to_port": "in0"}, {"from": "c", "to": "sum", "to_port": "in1"}])");
+    const Diagnostic* m = mismatch.find("add inputs differ in shape");
+    ASSERT_NE(m, nullptr) << mismatch.allDiagnostics();
+    EXPECT_EQ(m->message.find("1×1 Conv2d"), std::string::npos) << m->message;
+    EXPECT_NE(m->message.find("no stride maps 28×28 onto 24×24"), std::string::npos) << m->message;
+}
