@@ -131,7 +131,7 @@ ImageResult decodeImage(std::string_view bytes, const std::string& where, const 
         return fail(std::to_string(w) + "×" + std::to_string(h) + " pixels is too large (at most " + formatInt(kMaxPixels) +
                     " pixels)");
     };
-    if (format.width * format.height > kMaxPixels) return tooLarge(format.width, format.height);
+    if (saturatingMul(format.width, format.height) > kMaxPixels) return tooLarge(format.width, format.height);
     int w = 0, h = 0, fileChannels = 0;
     if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h,
                                &fileChannels))

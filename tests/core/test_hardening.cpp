@@ -177,6 +177,10 @@ TEST(Images, OtherFormatsAreRefusedByNameAndOversizedPngsBySize) {
     png += std::string(4, '\0');
     const std::string error = decodeImage(png, "huge.png", input).error;
     EXPECT_TRUE(contains(error, "100000×100000 pixels is too large")) << error;
+    // The largest a header can say (the fuzzer's find: the pixel count overflowed 64 bits).
+    std::string widest = png;
+    widest.replace(16, 8, std::string(8, '\xff'));
+    EXPECT_TRUE(contains(decodeImage(widest, "widest.png", input).error, "4294967295×4294967295 pixels is too large"));
 }
 
 TEST(Diagnostics, GraphsThatCouldNeverRunAreNotValid) {
