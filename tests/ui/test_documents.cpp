@@ -18,11 +18,12 @@
 #include "graph_view.h"
 #include "inspector.h"
 #include "main_window.h"
+#include "ui_test_support.h"
 
 using nw::ui::MainWindow;
+using nw::ui::test::preset;
 
 namespace {
-std::string preset(const std::string& name) { return nw::ui::dataDir() + "/presets/" + name + ".netw"; }
 QByteArray bytes(const QString& path) {
     QFile f(path);
     f.open(QIODevice::ReadOnly);
@@ -57,9 +58,7 @@ class DocumentsTest : public QObject {
 
 private slots:
     void initTestCase() {
-        qputenv("XDG_CONFIG_HOME", config_.path().toUtf8());
-        qputenv("NETWRIGHT_RECOVERY_DIR", config_.filePath("recovery").toUtf8());
-        QStandardPaths::setTestModeEnabled(true);
+        nw::ui::test::isolate(config_);
         QApplication::setAttribute(Qt::AA_DontUseNativeDialogs);
     }
 

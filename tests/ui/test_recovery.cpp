@@ -18,13 +18,14 @@
 #include "crash_recovery.h"
 #include "inspector.h"
 #include "main_window.h"
+#include "ui_test_support.h"
 #include "netw_format.h"
 
 using nw::ui::MainWindow;
+using nw::ui::test::preset;
 using nw::ui::RecoverySlot;
 
 namespace {
-std::string preset(const std::string& name) { return nw::ui::dataDir() + "/presets/" + name + ".netw"; }
 std::string slurp(const QString& path) {
     std::ifstream in(path.toStdString(), std::ios::binary);
     std::stringstream ss;
@@ -43,10 +44,7 @@ class RecoveryTest : public QObject {
     QTemporaryDir recoveryDir_;
 
 private slots:
-    void initTestCase() {
-        qputenv("XDG_CONFIG_HOME", config_.path().toUtf8());
-        QStandardPaths::setTestModeEnabled(true);
-    }
+    void initTestCase() { nw::ui::test::isolate(config_); }
     void init() {  // every test starts with an empty recovery folder
         QDir(recoveryDir_.path()).removeRecursively();
         qputenv("NETWRIGHT_RECOVERY_DIR", recoveryDir_.filePath("recovery").toUtf8());

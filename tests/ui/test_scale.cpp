@@ -16,13 +16,14 @@
 #include "graph_view.h"
 #include "run_panel.h"
 #include "main_window.h"
+#include "ui_test_support.h"
 #include "netw_format.h"
 #include "summary_model.h"
 
 using nw::ui::MainWindow;
+using nw::ui::test::preset;
 
 namespace {
-std::string preset(const std::string& name) { return nw::ui::dataDir() + "/presets/" + name + ".netw"; }
 
 // Whether every node's box lies inside what the canvas shows.
 bool everyNodeVisible(const MainWindow& w) {
@@ -39,9 +40,7 @@ class ScaleTest : public QObject {
 
 private slots:
     void initTestCase() {
-        qputenv("XDG_CONFIG_HOME", config_.path().toUtf8());
-        qputenv("NETWRIGHT_RECOVERY_DIR", config_.filePath("recovery").toUtf8());
-        QStandardPaths::setTestModeEnabled(true);
+        nw::ui::test::isolate(config_);
     }
 
     void aTenThousandLayerChainOpensLaidOutAndSummarised() {
