@@ -12,6 +12,7 @@
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTableView>
+#include <QKeyEvent>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QHeaderView>
@@ -225,6 +226,9 @@ MainWindow::MainWindow(QWidget* parent)
     connect(layoutCancel_, &QPushButton::clicked, this, [this] { layoutCancelled_ = true; });
     statusBar()->addPermanentWidget(layoutProgress_);
     statusBar()->addPermanentWidget(layoutCancel_);
+    // Ctrl+Z / Ctrl+Shift+Z in an inspector field undo the network's edits (a field's own text undo
+    // would otherwise swallow them): the field's value is committed first.
+    qApp->installEventFilter(this);
     autosave_ = new QTimer(this);
     autosave_->setInterval(60'000);
     connect(autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
@@ -334,7 +338,11 @@ void MainWindow::buildMenus() {
     QMenu* editMenu = menuBar()->addMenu(tr("&Edit"));
     QAction* undo = undo_->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
+    undo->setIconText(tr("Undo"));  // the menu says what it undoes; the toolbar button keeps its width
+    undo->setObjectName("undo");
     QAction* redo = undo_->createRedoAction(this, tr("&Redo"));
+    redo->setIconText(tr("Redo"));
+    redo->setObjectName("redo");
     // The platform's redo key plus both common ones (Ctrl+Shift+Z, Ctrl+Y), whatever the desktop.
     QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
     for (const QKeySequence& k : {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)})
@@ -764,6 +772,24 @@ std::string MainWindow::restoreRecovery(std::unique_ptr<RecoverySlot> slot) {
     recovered_ = true;
     updateTitle();
     return {};
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() != QEvent::ShortcutOverride && event->type() != QEvent::KeyPress) return QMainWindow::eventFilter(watched, event);
+    auto* widget = qobject_cast<QWidget*>(watched);
+    if (!widget || !inspector_->isAncestorOf(widget)) return QMainWindow::eventFilter(watched, event);
+    auto* key = static_cast<QKeyEvent*>(event);
+    const bool isUndo = key->matches(QKeySequence::Undo);
+    const bool isRedo = key->matches(QKeySequence::Redo) ||
+                        key->keyCombination() == QKeyCombination(Qt::ControlModifier | Qt::ShiftModifier, Qt::Key_Z) ||
+                        key->keyCombination() == QKeyCombination(Qt::ControlModifier, Qt::Key_Y);
+    if (!isUndo && !isRedo) return QMainWindow::eventFilter(watched, event);
+    if (event->type() == QEvent::KeyPress) {
+        widget->clearFocus();  // commits what was typed (editingFinished), as one more undo step
+        QTimer::singleShot(0, this, [this, isUndo] { isUndo ? undo_->undo() : undo_->redo(); });
+    }
+    event->accept();
+    return true;
 }
 
 bool MainWindow::confirmDiscard() {

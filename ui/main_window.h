@@ -141,6 +141,7 @@ private:
     void refresh();
     void updateTitle();
     void closeEvent(QCloseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;  // undo keys in inspector fields
     void removeRecovery();
     std::string loadFile(const std::string& path, bool quiet, bool remember);
     void buildMenus();

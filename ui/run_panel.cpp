@@ -268,12 +268,12 @@ RunPanel::RunPanel(MainWindow* window) : window_(window) {
     timings_->setMinimumHeight(160);
     layout->addWidget(timings_);
     layout->addStretch();
-    auto* scroll = new QScrollArea;
-    scroll->setWidget(content);
-    scroll->setWidgetResizable(true);
+    scroll_ = new QScrollArea;
+    scroll_->setWidget(content);
+    scroll_->setWidgetResizable(true);
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
-    outer->addWidget(scroll);
+    outer->addWidget(scroll_);
 
     connect(samples_, &QComboBox::activated, this, [this](int i) {
         if (i > 0) setImage(samples_->itemData(i).toString().toStdString());
@@ -298,6 +298,11 @@ RunPanel::RunPanel(MainWindow* window) : window_(window) {
         cancelButton_->setEnabled(false);
         bar_->setValue(outcome_.error.empty() ? 100 : 0);
         showOutcome();
+        // Back to the controls and the top classes (the disabled Run button had passed the focus on,
+        // and the scroll area follows the focus).
+        runButton_->setFocus();
+        scroll_->ensureWidgetVisible(chart_);
+        scroll_->ensureWidgetVisible(runButton_);
         emit finished(outcome_.error.empty());
     });
     auto* poll = new QTimer(this);  // the worker's progress, a few times a second
@@ -367,8 +372,9 @@ void RunPanel::start() {
         return;
     }
     running_ = true;
-    runButton_->setEnabled(false);
     cancelButton_->setEnabled(true);
+    cancelButton_->setFocus();  // before Run is disabled, so the focus (and the scroll area) stays here
+    runButton_->setEnabled(false);
     bar_->setValue(0);
     status_->setText(tr("Running…"));
     cancel_ = std::make_shared<std::atomic<bool>>(false);
@@ -389,13 +395,22 @@ void RunPanel::networkChanged() {
     if (!image_.empty()) setImage(image_);  // prepared for the new network's input
 }
 
+// "850 µs", "12.3 ms", "1.42 s": a small network's run is not "0 ms".
+std::string formatDuration(double ms) {
+    char buf[32];
+    if (ms < 1) std::snprintf(buf, sizeof buf, "%.0f µs", ms * 1000);
+    else if (ms < 1000) std::snprintf(buf, sizeof buf, ms < 10 ? "%.2f ms" : "%.1f ms", ms);
+    else std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
+    return buf;
+}
+
 void RunPanel::showOutcome() {
     if (!outcome_.error.empty()) {
         status_->setText(QString::fromStdString("Run failed: " + outcome_.error));
         return;
     }
-    status_->setText(QString::fromStdString("Ran in " + std::to_string(static_cast<int>(std::round(outcome_.totalMs))) +
-                                            " ms (plan included); output " + formatShape(outcome_.output.shape) +
+    status_->setText(QString::fromStdString("Ran in " + formatDuration(outcome_.totalMs) +
+                                            " (plan included); output " + formatShape(outcome_.output.shape) +
                                             (outcome_.softmaxApplied ? ", shown as softmax of the logits" : "")));
     chart_->setEntries(outcome_.top);
     auto times = outcome_.times;

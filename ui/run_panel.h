@@ -19,10 +19,14 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QTableWidget;
+class QScrollArea;
 
 namespace nw::ui {
 
 class MainWindow;
+
+// "850 µs", "12.3 ms", "1.42 s".
+std::string formatDuration(double ms);
 
 // What one run produced, kept for the feature-map view.
 struct RunOutcome {
@@ -93,6 +97,7 @@ private:
     QPushButton* runButton_;
     QPushButton* cancelButton_;
     QProgressBar* bar_;
+    QScrollArea* scroll_ = nullptr;
     QLabel* status_;
     TopChart* chart_;
     QLabel* maps_;
