@@ -2,6 +2,8 @@
 
 #include <QDragEnterEvent>
 #include <QGraphicsLineItem>
+#include <QContextMenuEvent>
+#include <QKeyEvent>
 #include <QMimeData>
 #include <QScrollBar>
 #include <QSvgGenerator>
@@ -10,6 +12,7 @@
 #include <QStyleOptionGraphicsItem>
 #include <QPainterPath>
 #include <QWheelEvent>
+#include <algorithm>
 #include <cmath>
 
 namespace nw::ui {
@@ -548,6 +551,55 @@ void GraphView::fit() {
         centerOn(r.center().x(), r.top() + viewport()->height() / (2 * kMinScale));
     }
     minimap_->update();
+}
+
+void GraphView::keyPressEvent(QKeyEvent* event) {
+    const std::string at = selectedNode();
+    const int key = event->key();
+    if (at.empty() || event->modifiers() != Qt::NoModifier ||
+        (key != Qt::Key_Up && key != Qt::Key_Down && key != Qt::Key_Left && key != Qt::Key_Right))
+        return QGraphicsView::keyPressEvent(event);
+    auto neighbours = [&](const std::string& id, bool downstream) {
+        std::vector<std::string> out;
+        for (const Edge& e : shown_.graph.edges)
+            if ((downstream ? e.from : e.to) == id && item(downstream ? e.to : e.from)) out.push_back(downstream ? e.to : e.from);
+        return out;
+    };
+    std::string next;
+    if (key == Qt::Key_Down || key == Qt::Key_Up) {
+        const auto n = neighbours(at, key == Qt::Key_Down);
+        if (!n.empty()) next = n.front();
+    } else {
+        const auto sources = neighbours(at, false);
+        if (!sources.empty()) {
+            const auto siblings = neighbours(sources.front(), true);
+            const auto here = std::find(siblings.begin(), siblings.end(), at);
+            if (here != siblings.end() && siblings.size() > 1) {
+                const auto i = static_cast<size_t>(here - siblings.begin());
+                next = siblings[(i + (key == Qt::Key_Right ? 1 : siblings.size() - 1)) % siblings.size()];
+            }
+        }
+    }
+    if (next.empty()) return event->accept();
+    selectNode(next);
+    ensureVisible(item(next));
+    event->accept();
+}
+
+void GraphView::contextMenuEvent(QContextMenuEvent* event) {
+    const std::string id = nodeAt(event->pos());
+    QStringList wire;
+    if (id.empty())
+        for (QGraphicsItem* it : items(event->pos()))
+            if (const QStringList e = it->data(kEdgeRole).toStringList(); e.size() == 4) {
+                wire = e;
+                break;
+            }
+    // The menu acts on what was clicked: select it, unless it is part of a larger selection.
+    if (!id.empty() && !item(id)->isSelected()) selectNode(id);
+    if (!wire.isEmpty()) selectEdge({wire[0].toStdString(), wire[1].toStdString(), wire[2].toStdString(), wire[3].toStdString()});
+    emit contextMenuRequested(QString::fromStdString(id), wire, mapToScene(event->pos()), event->globalPos());
+    event->accept();
 }
 
 void GraphView::wheelEvent(QWheelEvent* event) {

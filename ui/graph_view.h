@@ -65,9 +65,15 @@ signals:
     void nodeActivated(const QString& id);  // double-clicked
     // A layer kind from the palette was dropped at `scenePos`.
     void kindDropped(const QString& kind, const QPointF& scenePos);
+    // A right click: on node `node`, on wire `wire` (from → to), or on the empty canvas (both empty).
+    void contextMenuRequested(const QString& node, const QStringList& wire, const QPointF& scenePos, const QPoint& globalPos);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;  // zoom to the cursor
+    // Arrow keys walk the selection along the wires: Down to what it feeds, Up to what feeds it,
+    // Left/Right to its neighbours fed by the same node.
+    void keyPressEvent(QKeyEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;

@@ -13,6 +13,8 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QKeyEvent>
+#include <QCursor>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QHeaderView>
@@ -173,6 +175,7 @@ MainWindow::MainWindow(QWidget* parent)
         }
         pushEdit(std::make_unique<AddEdge>(Edge{.from = from.toStdString(), .to = to.toStdString()}));
     });
+    connect(view_, &GraphView::contextMenuRequested, this, &MainWindow::showContextMenu);
     connect(view_, &GraphView::nodeActivated, this, [this](const QString& id) {  // double click: open a module
         if (const Node* n = shown().graph.find(id.toStdString()); n && doc_.findModule(n->kind)) openModule(n->kind);
     });
@@ -361,6 +364,13 @@ void MainWindow::buildMenus() {
         else copySelection();
     })->setShortcut(QKeySequence::Copy);
     editMenu->addAction(tr("&Paste"), this, [this] { paste(); })->setShortcut(QKeySequence::Paste);
+    editMenu->addAction(tr("&Find node…"), this, [this] {
+        QStringList names;
+        for (const Node& n : shown().graph.nodes) names << QString::fromStdString(n.id);
+        bool ok = false;
+        const QString text = QInputDialog::getItem(this, tr("Find node"), tr("Name or kind:"), names, 0, true, &ok);
+        if (ok) findNode(text.toStdString());
+    })->setShortcut(QKeySequence::Find);
     editMenu->addAction(tr("D&uplicate"), this, [this] { duplicateSelection(); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     QAction* del = editMenu->addAction(tr("&Delete"), this, &MainWindow::deleteSelection);
@@ -702,7 +712,7 @@ void MainWindow::copySelection() {
     QApplication::clipboard()->setMimeData(mime);
 }
 
-std::string MainWindow::paste() {
+std::string MainWindow::paste(std::optional<QPointF> scenePos) {
     const QMimeData* mime = QApplication::clipboard()->mimeData();
     const QByteArray text = mime && mime->hasFormat(kNetwMime) ? mime->data(kNetwMime) : mime ? mime->text().toUtf8() : QByteArray();
     LoadResult clip = parseNetw(text.toStdString());
@@ -710,14 +720,86 @@ std::string MainWindow::paste() {
         statusBar()->showMessage(tr("The clipboard holds no Netwright nodes"), 5000);
         return "the clipboard holds no Netwright nodes";
     }
-    // Centred on the view.
     double x = 0, y = 0;
     for (const Node& n : clip.document->graph.nodes) {
         x += n.pos.value_or(Point{}).x / static_cast<double>(clip.document->graph.nodes.size());
         y += n.pos.value_or(Point{}).y / static_cast<double>(clip.document->graph.nodes.size());
     }
-    const QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
+    QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
+    const QPoint mouse = view_->viewport()->mapFromGlobal(QCursor::pos());
+    if (scenePos) centre = *scenePos;
+    else if (view_->viewport()->rect().contains(mouse) && view_->viewport()->underMouse()) centre = view_->mapToScene(mouse);
+    pasteRepeat_ = text == lastPaste_ ? pasteRepeat_ + 1 : 0;
+    lastPaste_ = text;
+    if (!scenePos) centre += QPointF(40, 40) * pasteRepeat_;  // a place chosen is where it goes
     return applyRestructured(pasteNodes(shown(), *clip.document, {centre.x() - x, centre.y() - y}), "Paste");
+}
+
+std::string MainWindow::findNode(const std::string& text) {
+    if (text.empty()) return {};
+    const Graph& g = shown().graph;
+    auto lower = [](std::string v) {
+        for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return v;
+    };
+    std::string found;
+    if (g.find(text)) found = text;
+    for (const Node& n : g.nodes)
+        if (found.empty() && lower(n.id).find(lower(text)) != std::string::npos) found = n.id;
+    for (const Node& n : g.nodes)
+        if (found.empty() && lower(n.kind) == lower(text)) found = n.id;
+    if (found.empty()) {
+        statusBar()->showMessage(tr("No node called or of kind “%1”").arg(QString::fromStdString(text)), 5000);
+        return {};
+    }
+    view_->focusNode(found);
+    return found;
+}
+
+void MainWindow::showContextMenu(const QString& node, const QStringList& wire, const QPointF& scenePos, const QPoint& globalPos) {
+    delete contextMenu_;
+    contextMenu_ = new QMenu(this);
+    contextMenu_->setObjectName("canvasMenu");
+    if (!node.isEmpty()) {
+        const Node* n = shown().graph.find(node.toStdString());
+        contextMenu_->addAction(tr("Delete"), this, &MainWindow::deleteSelection);
+        contextMenu_->addAction(tr("Duplicate"), this, [this] { duplicateSelection(); });
+        contextMenu_->addAction(tr("Copy"), this, &MainWindow::copySelection);
+        if (view_->selectedNodes().size() > 1)
+            contextMenu_->addAction(tr("Group into module…"), this, [this] {
+                bool ok = false;
+                const QString name = QInputDialog::getText(this, tr("Group into module"), tr("Module name:"), QLineEdit::Normal,
+                                                           tr("Block"), &ok);
+                if (ok) groupSelection(name.toStdString());
+            });
+        if (n && doc_.findModule(n->kind)) {
+            contextMenu_->addAction(tr("Expand module"), this, [this] { expandSelected(); });
+            contextMenu_->addAction(tr("Open module for editing"), this, [this, kind = n->kind] { openModule(kind); });
+        }
+        bool wired = false;
+        for (const Edge& e : shown().graph.edges) wired |= e.to == node.toStdString() || e.from == node.toStdString();
+        if (wired)
+            contextMenu_->addAction(tr("Disconnect all wires"), this, [this, id = node.toStdString()] {
+                std::vector<Edge> wires;
+                for (const Edge& e : shown().graph.edges)
+                    if (e.to == id || e.from == id) wires.push_back(e);
+                pushEdit(std::make_unique<RemoveEdges>(std::move(wires)));
+            });
+    } else if (!wire.isEmpty()) {
+        contextMenu_->addAction(tr("Disconnect %1 → %2").arg(wire[0], wire[2]), this, &MainWindow::deleteSelection);
+    } else {
+        // Add layer here: the palette's categories and kinds, placed where the click was.
+        QMenu* add = contextMenu_->addMenu(tr("Add layer here"));
+        std::map<std::string, QMenu*> categories;
+        for (const LayerKind& k : Registry::instance().kinds()) {
+            QMenu*& cat = categories[k.category];
+            if (!cat) cat = add->addMenu(QString::fromStdString(k.category));
+            cat->addAction(QString::fromStdString(k.name), this, [this, name = k.name, scenePos] { addLayer(name, scenePos); });
+        }
+        contextMenu_->addAction(tr("Paste here"), this, [this, scenePos] { paste(scenePos); });
+        contextMenu_->addAction(tr("Fit"), view_, &GraphView::fit);
+    }
+    contextMenu_->popup(globalPos);
 }
 
 std::string MainWindow::duplicateSelection() {

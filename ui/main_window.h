@@ -2,6 +2,7 @@
 // Every change goes through a core Edit wrapped in one QUndoStack step.
 #pragma once
 #include <QMainWindow>
+#include <QPointF>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ class QTreeWidget;
 class QLineEdit;
 
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QPushButton;
 
@@ -64,7 +66,15 @@ public:
     std::string expandSelected();
     std::string repeatSelected(int64_t copies);
     void copySelection();  // to the clipboard, as .netw JSON
-    std::string paste();   // from the clipboard (also from another window or application instance)
+    // From the clipboard (also from another window or application instance), centred at `scenePos`,
+    // else at the mouse if it is over the canvas, else the view's centre; pasting the same clip again
+    // (without a place) lands 40 units further down and right each time, never on the earlier copy.
+    std::string paste(std::optional<QPointF> scenePos = std::nullopt);
+    // Edit › Find node (Ctrl+F): the node whose id is `text`, else the first whose id contains it,
+    // else the first of that kind; selected and centred. Returns its id, or empty.
+    std::string findNode(const std::string& text);
+    // The menu of the last right click on the canvas (for tests); shown with popup().
+    QMenu* contextMenu() const { return contextMenu_; }
     std::string duplicateSelection();
     QStringList recentFiles() const;
     // Module editing: the canvas shows module `name`'s body (its inputs and outputs as end nodes)
@@ -130,6 +140,10 @@ private:
     void pushEdit(std::unique_ptr<nw::Edit> edit);
     class QMenu* recentMenu_ = nullptr;
     bool layoutRunning_ = false;
+    QByteArray lastPaste_;  // the clip pasted last, and how often in a row
+    int pasteRepeat_ = 0;
+    QMenu* contextMenu_ = nullptr;
+    void showContextMenu(const QString& node, const QStringList& wire, const QPointF& scenePos, const QPoint& globalPos);
     bool layoutCancelled_ = false;  // Cancel was pressed: the running layout's result is dropped
     QProgressBar* layoutProgress_ = nullptr;
     QPushButton* layoutCancel_ = nullptr;

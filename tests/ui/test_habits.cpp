@@ -1,7 +1,12 @@
 // Editor habits in the designer window: undo reachable from an inspector field, toolbar buttons that
 // keep their width, a Run panel that keeps its controls in view and says how long a small run took.
 #include <QAbstractScrollArea>
+#include <QContextMenuEvent>
+#include <QGraphicsItem>
+#include <QGraphicsView>
 #include <QLabel>
+#include <QMenu>
+#include <set>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -105,6 +110,102 @@ private slots:
         QVERIFY(scroll && runButton);
         const QRect shown(scroll->viewport()->mapToGlobal(QPoint(0, 0)), scroll->viewport()->size());
         QVERIFY(shown.contains(QRect(runButton->mapToGlobal(QPoint(0, 0)), runButton->size()).center()));
+    }
+
+    void pasteLandsOffsetFromTheLastCopy() {
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        w.canvas()->selectNode("conv1");
+        w.copySelection();
+        QCOMPARE(w.paste(), std::string());
+        QCOMPARE(w.paste(), std::string());
+        const nw::Node* first = w.document().graph.find("conv12");
+        const nw::Node* second = w.document().graph.find("conv13");
+        QVERIFY2(first && second, "two pasted copies");
+        QCOMPARE(second->pos->x - first->pos->x, 40.0);
+        QCOMPARE(second->pos->y - first->pos->y, 40.0);
+        // At a place given (the canvas menu's Paste here): centred there.
+        QCOMPARE(w.paste(QPointF(1000, 2000)), std::string());
+        const nw::Node* placed = w.document().graph.nodes.back().id == "conv14" ? &w.document().graph.nodes.back() : nullptr;
+        QVERIFY(placed);
+        QCOMPARE(placed->pos->x, 1000.0);
+        QCOMPARE(placed->pos->y, 2000.0);
+    }
+
+    void findNodeAndArrowKeysWalkTheGraph() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        QCOMPARE(w.findNode("pool2"), std::string("pool2"));
+        QCOMPARE(w.canvas()->selectedNode(), std::string("pool2"));
+        QCOMPARE(w.findNode("FC"), std::string("fc1"));      // part of an id, any case
+        QCOMPARE(w.findNode("Linear"), std::string("fc1"));  // a kind
+        QCOMPARE(w.findNode("nothing like it"), std::string());
+        w.canvas()->selectNode("conv1");
+        w.canvas()->setFocus();
+        QTest::keyClick(w.canvas(), Qt::Key_Down);
+        QCOMPARE(w.canvas()->selectedNode(), std::string("relu1"));
+        QTest::keyClick(w.canvas(), Qt::Key_Down);
+        QCOMPARE(w.canvas()->selectedNode(), std::string("pool1"));
+        QTest::keyClick(w.canvas(), Qt::Key_Up);
+        QCOMPARE(w.canvas()->selectedNode(), std::string("relu1"));
+        // Left/Right: the branches fed by one node (an Inception block's four, in the course's net).
+        QCOMPARE(w.openFile(preset("mnist_inception"), true), std::string());
+        QCOMPARE(w.openModule("InceptionA"), std::string());
+        const std::string start = "branch1x1";
+        w.canvas()->selectNode(start);
+        w.canvas()->setFocus();
+        std::set<std::string> seen{start};
+        for (int i = 0; i < 3; ++i) {
+            QTest::keyClick(w.canvas(), Qt::Key_Right);
+            seen.insert(w.canvas()->selectedNode());
+        }
+        QVERIFY2(seen.size() == 4, "Right visits the four branches");
+        QTest::keyClick(w.canvas(), Qt::Key_Right);
+        QCOMPARE(w.canvas()->selectedNode(), start);  // and comes round
+    }
+
+    void contextMenusActOnWhatWasClicked() {
+        MainWindow w;
+        w.resize(1440, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        QGraphicsView* view = w.canvas();
+        view->centerOn(w.canvas()->item("conv1"));
+        const QPoint onNode = view->mapFromScene(w.canvas()->item("conv1")->pos());
+        QContextMenuEvent right(QContextMenuEvent::Mouse, onNode, view->viewport()->mapToGlobal(onNode));
+        QCoreApplication::sendEvent(view->viewport(), &right);
+        QMenu* menu = w.contextMenu();
+        QVERIFY(menu);
+        QStringList texts;
+        for (QAction* a : menu->actions()) texts << a->text();
+        QVERIFY2(texts.contains("Delete") && texts.contains("Duplicate") && texts.contains("Disconnect all wires"),
+                 qPrintable(texts.join(", ")));
+        for (QAction* a : menu->actions())
+            if (a->text() == "Delete") a->trigger();
+        QVERIFY(!w.document().graph.find("conv1"));
+        QCOMPARE(w.undoStack()->count(), 1);
+        // On the empty canvas: Add layer here › Activation › ReLU, placed at the click.
+        const QPointF empty = w.canvas()->item("input")->pos() + QPointF(600, 0);
+        const QPoint at = view->mapFromScene(empty);
+        QContextMenuEvent onCanvas(QContextMenuEvent::Mouse, at, view->viewport()->mapToGlobal(at));
+        QCoreApplication::sendEvent(view->viewport(), &onCanvas);
+        QAction* relu = nullptr;
+        for (QAction* a : w.contextMenu()->actions())
+            if (a->menu() && a->text() == "Add layer here")
+                for (QAction* cat : a->menu()->actions())
+                    if (cat->menu() && cat->text() == "Activation")
+                        for (QAction* k : cat->menu()->actions())
+                            if (k->text() == "ReLU") relu = k;
+        QVERIFY(relu);
+        const size_t before = w.document().graph.nodes.size();
+        relu->trigger();
+        QCOMPARE(w.document().graph.nodes.size(), before + 1);
+        const nw::Point p = *w.document().graph.nodes.back().pos;
+        QVERIFY(std::abs(p.x - view->mapToScene(at).x()) < 1 && std::abs(p.y - view->mapToScene(at).y()) < 1);
     }
 };
 
