@@ -258,7 +258,8 @@ MainWindow::MainWindow(QWidget* parent)
 
     buildMenus();
     resize(1440, 900);
-    resizeDocks({paletteDock, summaryDock}, {210, 680}, Qt::Horizontal);
+    // The canvas gets most of the window: narrow side docks (the Summary scrolls sideways).
+    resizeDocks({paletteDock, summaryDock}, {170, 440}, Qt::Horizontal);
     resizeDocks({inspectorDock, summaryDock}, {230, 520}, Qt::Vertical);
     resizeDocks({problemsDock}, {90}, Qt::Vertical);
     // Where the person left the docks, and their theme (QSettings: ~/.config/Netwright).
