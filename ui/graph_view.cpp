@@ -373,18 +373,51 @@ void GraphView::highlightTargets(bool on) {
             }
 }
 
-bool GraphView::exportSvg(const QString& path) {
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    const QRectF area = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
-    svg.setSize(area.size().toSize());
-    svg.setViewBox(QRectF(QPointF(0, 0), area.size()));
-    svg.setTitle(QString::fromStdString(shown_.name));
-    QPainter painter;
-    if (!painter.begin(&svg)) return false;
-    scene()->render(&painter, QRectF(QPointF(0, 0), area.size()), area);
-    return painter.end();
+// The whole drawing, as a person sees it unselected: selection and wire-drag highlights are taken
+// off while it is rendered (and put back), the minimap and scroll bars are not part of the scene.
+template <class Render>
+static bool renderClean(QGraphicsScene* scene, const Render& render) {
+    const QList<QGraphicsItem*> selected = scene->selectedItems();
+    const QSignalBlocker quiet(scene);
+    scene->clearSelection();
+    const bool ok = render();
+    for (QGraphicsItem* it : selected) it->setSelected(true);
+    return ok;
 }
+
+bool GraphView::exportSvg(const QString& path) {
+    return renderClean(scene(), [&] {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        const QRectF area = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+        svg.setSize(area.size().toSize());
+        svg.setViewBox(QRectF(QPointF(0, 0), area.size()));
+        svg.setTitle(QString::fromStdString(shown_.name));
+        QPainter painter;
+        if (!painter.begin(&svg)) return false;
+        scene()->render(&painter, QRectF(QPointF(0, 0), area.size()), area);
+        return painter.end();
+    });
+}
+
+QImage GraphView::renderImage(double scale) const {
+    const QRectF area = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+    // At most 16,384 pixels a side and 256 megapixels: a huge network comes out at a smaller scale.
+    scale = std::min({scale, 16384 / area.width(), 16384 / area.height(),
+                      std::sqrt(double(1 << 28) / std::max(1.0, area.width() * area.height()))});
+    QImage image(std::max(1, int(area.width() * scale)), std::max(1, int(area.height() * scale)), QImage::Format_ARGB32);
+    image.fill(palette().color(QPalette::Base));
+    renderClean(scene(), [&] {
+        QPainter painter(&image);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setRenderHint(QPainter::TextAntialiasing);
+        scene()->render(&painter, QRectF(QPointF(0, 0), QSizeF(image.size())), area);
+        return true;
+    });
+    return image;
+}
+
+bool GraphView::exportPng(const QString& path, double scale) const { return renderImage(scale).save(path, "PNG"); }
 
 void GraphView::dragEnterEvent(QDragEnterEvent* event) {
     if (event->mimeData()->hasFormat(kKindMime)) event->acceptProposedAction();

@@ -2,6 +2,7 @@
 // item holds only its node id; label, colour and badge come from the core's analysis.
 #pragma once
 #include <QGraphicsView>
+#include <QImage>
 #include <functional>
 #include <map>
 #include <optional>
@@ -51,8 +52,12 @@ public:
     // (empty = compatible). Set by the window from the core's rules.
     std::function<std::string(const std::string& from, const std::string& to)> whyNot;
     std::vector<std::string> highlightedTargets() const { return highlighted_; }
-    // The whole drawing as SVG (File › Export canvas); false if the file cannot be written.
+    // The whole drawing — every node and wire, not the viewport, without selection marks, minimap or
+    // scroll bars — as SVG or as an image at `scale` (File › Export canvas); false if the file cannot
+    // be written.
     bool exportSvg(const QString& path);
+    QImage renderImage(double scale = 1.0) const;
+    bool exportPng(const QString& path, double scale = 1.0) const;
     QWidget* minimap() const;
     // The MIME type of a layer kind dragged from the palette.
     static constexpr const char* kKindMime = "application/x-netwright-kind";

@@ -324,7 +324,11 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(tr("Export canvas as &PNG…"), this, [this] {
         QString path = QFileDialog::getSaveFileName(this, tr("Export PNG"), QString(), tr("PNG images (*.png)"));
-        if (!path.isEmpty() && !view_->grab().save(path)) QMessageBox::warning(this, tr("Cannot export"), path);
+        if (path.isEmpty()) return;
+        bool ok = false;
+        const double scale = QInputDialog::getDouble(this, tr("Export PNG"), tr("Scale (1 = one pixel per canvas unit):"), 2.0,
+                                                     0.1, 8.0, 1, &ok);
+        if (ok && !view_->exportPng(path, scale)) QMessageBox::warning(this, tr("Cannot export"), path);
     });
     file->addAction(tr("Export canvas as S&VG…"), this, [this] {
         QString path = QFileDialog::getSaveFileName(this, tr("Export SVG"), QString(), tr("SVG drawings (*.svg)"));

@@ -1,6 +1,9 @@
 // The designer window on large networks: a 10,000-layer chain without positions opens laid out,
 // drawn and summarised; Fit shows a whole network; a running layout can be cancelled.
+#include <QFile>
 #include <QGraphicsItem>
+#include <QGraphicsScene>
+#include <QImage>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -134,6 +137,36 @@ private slots:
         QVERIFY2(error.find("weights 32.0 GiB") != std::string::npos, error.c_str());
         QVERIFY2(error.find("more than the budget of 4,294,967,296 bytes") != std::string::npos, error.c_str());
         QVERIFY(w.isVisible());
+    }
+
+    // Export is of the whole scene, not the viewport: every node and wire, nothing selected, no
+    // minimap; the PNG at the chosen scale.
+    void exportsTheWholeNetworkAndNothingElse() {
+        QTemporaryDir tmp;
+        MainWindow w;
+        w.resize(1440, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(preset("googlenet"), true), std::string());
+        w.canvas()->selectNode("inception4a");  // a selection must not show in the export
+        const QString svgPath = tmp.filePath("googlenet.svg");
+        QVERIFY(w.canvas()->exportSvg(svgPath));
+        QFile f(svgPath);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString svg = QString::fromUtf8(f.readAll());
+        const auto& g = w.shown().graph;
+        for (const nw::Node& n : g.nodes) QVERIFY2(svg.contains(">" + QString::fromStdString(n.id) + "<"), n.id.c_str());
+        // One box per node; per wire its curve and its arrow head (QSvgGenerator writes both as paths).
+        QCOMPARE(static_cast<size_t>(svg.count("<rect")), g.nodes.size());
+        QCOMPARE(static_cast<size_t>(svg.count("<path")), 2 * g.edges.size());
+        QVERIFY(!svg.contains("#2266cc", Qt::CaseInsensitive));  // the selection's blue
+        QCOMPARE(w.canvas()->selectedNode(), std::string("inception4a"));  // and the selection is back
+        const QImage image = w.canvas()->renderImage(2.0);
+        const QRectF scene = w.canvas()->scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+        QCOMPARE(image.width(), int(scene.width() * 2));
+        QCOMPARE(image.height(), int(scene.height() * 2));
+        QVERIFY(w.canvas()->exportPng(tmp.filePath("googlenet.png"), 2.0));
+        QCOMPARE(QImage(tmp.filePath("googlenet.png")).size(), image.size());
     }
 };
 
