@@ -27,7 +27,9 @@ namespace {
 const char* kUsage = R"(usage: netwright-cli <command> [options]
 
 commands:
-  summary FILE [--input-shape N,C,H,W]   per-layer table (shapes, params, MACs, memory, receptive field) and totals
+  summary FILE [--input-shape N,C,H,W] [--depth D]
+                                         per-layer table (shapes, params, MACs, memory, receptive field) and totals;
+                                         --depth 1: a row per top-level node (module instances with subtotals), 2: their blocks…
   validate FILE [--input-shape N,C,H,W]  diagnostics only
   layout FILE -o OUT.netw [--direction TB|LR]
                                          Graphviz positions written into a copy
@@ -61,7 +63,7 @@ struct Args {
     std::vector<std::string> inputs;  // X.npy, or NAME=X.npy for a graph with several Input nodes
     std::string weights, image, dumpDir = ".";
     std::vector<std::string> dumps;
-    int64_t top = 5, batch = 1, threads = 0, runs = 10, warmup = 2;
+    int64_t top = 5, batch = 1, threads = 0, runs = 10, warmup = 2, depth = 0;
     int64_t memoryBudget = nw::defaultMemoryBudget();
     uint64_t seed = 0;
     bool profile = false;
@@ -145,7 +147,10 @@ int cmdSummary(const Args& a, bool diagnosticsOnly) {
         else if (ok && l->analysis.diagnostics.empty()) std::cout << name << ": valid\n";
         else std::cout << nw::diagnosticsText(l->analysis.diagnostics);
     } else {
-        std::cout << (a.json ? nw::summaryJson(name, l->flat, l->analysis) : nw::summaryTable(name, l->flat, l->analysis));
+        if (a.depth > 0)
+            std::cout << (a.json ? nw::groupedJson(name, l->doc, l->flat, l->analysis, static_cast<int>(a.depth))
+                                 : nw::groupedTable(name, l->doc, l->flat, l->analysis, static_cast<int>(a.depth)));
+        else std::cout << (a.json ? nw::summaryJson(name, l->flat, l->analysis) : nw::summaryTable(name, l->flat, l->analysis));
     }
     return ok ? 0 : 1;
 }
@@ -474,14 +479,15 @@ int main(int argc, char** argv) {
             if (!bytes) return usage("--memory-budget needs a size such as 16G, 512M or a number of bytes");
             a.memoryBudget = *bytes;
         } else if (arg == "--top" || arg == "--batch" || arg == "--threads" || arg == "--runs" || arg == "--warmup" ||
-                   arg == "--seed") {
+                   arg == "--seed" || arg == "--depth") {
             std::string v;
             auto n = value(v) ? positiveInt(v) : std::nullopt;
             if (!n) return usage(arg + " needs a non-negative integer");
             // Bounds that keep a typo from hanging or crashing the run: OpenMP cannot start 10^5
             // threads, and a million timed runs is already hours.
             const std::map<std::string, int64_t> most{{"--threads", kMaxThreads}, {"--runs", 1'000'000}, {"--warmup", 1'000'000},
-                                                      {"--top", 1'000'000'000}, {"--batch", 1'000'000'000}};
+                                                      {"--top", 1'000'000'000}, {"--batch", 1'000'000'000},
+                                                      {"--depth", 64}};
             if (auto m = most.find(arg); m != most.end() && *n > m->second)
                 return usage(arg + " is at most " + nw::formatInt(m->second) + ", got " + v);
             if (arg == "--top") a.top = *n;
@@ -489,6 +495,7 @@ int main(int argc, char** argv) {
             else if (arg == "--threads") a.threads = *n;
             else if (arg == "--runs") a.runs = *n;
             else if (arg == "--warmup") a.warmup = *n;
+            else if (arg == "--depth") a.depth = *n;
             else a.seed = static_cast<uint64_t>(*n);
         } else if (arg == "--profile") a.profile = true;
         else if (arg == "--nodes") {

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include <map>
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -123,6 +125,83 @@ std::string summaryJson(const std::string& name, const FlatGraph& g, const Analy
     Json layers = Json::array();
     for (int i : a.order) layers.push_back(layerJson(g, a, i));
     j["layers"] = layers;
+    j["diagnostics"] = diagnosticsJson(a.diagnostics);
+    return j.dump(2) + "\n";
+}
+
+std::vector<SummaryGroup> groupLayers(const Document& doc, const FlatGraph& g, const Analysis& a, int depth) {
+    std::vector<SummaryGroup> groups;
+    std::map<std::string, size_t> at;
+    for (int i : a.order) {
+        const FlatNode& n = g.nodes[static_cast<size_t>(i)];
+        if (n.kind->outputs.empty()) continue;
+        // The path below the top-level node: its origin, then the name's further parts.
+        std::string key = n.origin.empty() ? n.name : n.origin;
+        std::string rest = n.name.size() > key.size() ? n.name.substr(key.size() + 1) : "";
+        for (int d = 1; d < depth && !rest.empty(); ++d) {
+            const size_t dot = rest.find('.');
+            key += "." + rest.substr(0, dot);
+            rest = dot == std::string::npos ? "" : rest.substr(dot + 1);
+        }
+        auto [it, fresh] = at.emplace(key, groups.size());
+        if (fresh) groups.push_back({key, "", {}, {}, 0});
+        SummaryGroup& group = groups[it->second];
+        const NodeResult& r = a.nodes[static_cast<size_t>(i)];
+        group.counts += r.counts;
+        ++group.layers;
+        if (r.known && !r.outputs.empty()) group.output = r.outputs[0];
+        group.kind = group.layers == 1 && key == n.name ? n.kind->name : "";
+    }
+    for (SummaryGroup& group : groups) {
+        if (!group.kind.empty()) continue;
+        const size_t dot = group.name.find('.');
+        const Node* top = doc.graph.find(group.name);
+        if (top && doc.findModule(top->kind))  // a module instance, possibly repeated
+            group.kind = top->kind + (top->repeat > 1 ? " ×" + std::to_string(top->repeat) : "");
+        else if (const Node* repeated = dot == std::string::npos ? nullptr : doc.graph.find(group.name.substr(0, dot));
+                 repeated && repeated->repeat > 1 && doc.findModule(repeated->kind) &&
+                 group.name.find('.', dot + 1) == std::string::npos)
+            group.kind = repeated->kind;  // one copy of a repeated instance (layer1.0)
+        else group.kind = std::to_string(group.layers) + " layers";
+    }
+    return groups;
+}
+
+std::string groupedTable(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a, int depth) {
+    TextTable t({"Layer", "Kind", "Output shape", "Params", "MACs", "Memory", "Layers"});
+    const std::vector<SummaryGroup> groups = groupLayers(doc, g, a, depth);
+    int layers = 0;
+    for (const SummaryGroup& s : groups) {
+        layers += s.layers;
+        t.add({s.name, s.kind, s.output.empty() ? "?" : formatShape(s.output), formatInt(s.counts.params),
+               formatInt(s.counts.macs), formatBytes(s.counts.activation_bytes), std::to_string(s.layers)});
+    }
+    t.separator();
+    t.add({"Total", "", formatShape(a.outputShape), formatInt(a.totals.params), formatInt(a.totals.macs),
+           formatBytes(a.totals.activation_bytes), std::to_string(layers)});
+    std::string out = name.empty() ? "" : name + "\n";
+    out += t.render();
+    if (!a.diagnostics.empty()) out += "\n" + diagnosticsText(a.diagnostics);
+    return out;
+}
+
+std::string groupedJson(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a, int depth) {
+    Json j;
+    j["name"] = name;
+    j["depth"] = depth;
+    j["input_shape"] = a.inputShape;
+    j["output_shape"] = a.outputShape;
+    j["totals"] = countsJson(a.totals);
+    Json rows = Json::array();
+    for (const SummaryGroup& s : groupLayers(doc, g, a, depth)) {
+        Json r = countsJson(s.counts);
+        r["name"] = s.name;
+        r["kind"] = s.kind;
+        r["output_shape"] = s.output.empty() ? Json(nullptr) : Json(s.output);
+        r["layers"] = s.layers;
+        rows.push_back(r);
+    }
+    j["layers"] = rows;
     j["diagnostics"] = diagnosticsJson(a.diagnostics);
     return j.dump(2) + "\n";
 }

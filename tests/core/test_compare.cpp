@@ -2,6 +2,7 @@
 
 #include "compare.h"
 #include "helpers.h"
+#include "report.h"
 
 using namespace nw;
 using namespace nw::test;
@@ -51,4 +52,35 @@ TEST(Compare, TwoWholeFiles) {
     size_t onlyB = 0;
     for (const auto& r : c.rows) onlyB += r.a < 0;
     EXPECT_GT(onlyB, 0u);  // layer1.2 … exist only in ResNet-34
+}
+
+// summary --depth: module instances as rows with their subtotals, as torchinfo's depth.
+TEST(Summary, DepthGroupsLayersByModuleInstance) {
+    Document doc = loadPreset("bottleneck_demo");
+    Analyzed a = analyzeDocument(doc);
+    const auto groups = groupLayers(doc, a.flat, a.analysis, 1);
+    auto find = [&](const std::vector<SummaryGroup>& gs, const std::string& name) -> const SummaryGroup& {
+        for (const auto& g : gs)
+            if (g.name == name) return g;
+        throw std::runtime_error("no group " + name);
+    };
+    EXPECT_EQ(find(groups, "direct").counts.macs, 120'422'400);
+    EXPECT_EQ(find(groups, "bottleneck").counts.macs, 12'443'648);
+    EXPECT_EQ(find(groups, "bottleneck").kind, "Bottleneck5x5");
+    EXPECT_EQ(find(groups, "bottleneck").layers, 2);
+
+    Document r50 = loadPreset("resnet50");
+    Analyzed b = analyzeDocument(r50);
+    const auto top = groupLayers(r50, b.flat, b.analysis, 1);
+    int64_t params = 0;
+    for (const auto& g : top) params += g.counts.params;
+    EXPECT_EQ(params, b.analysis.totals.params);  // the subtotals add up
+    EXPECT_EQ(find(top, "layer1").kind, "Bottleneck ×3");
+    EXPECT_EQ(find(top, "layer1").output, (Shape{1, 256, 56, 56}));
+    const auto blocks = groupLayers(r50, b.flat, b.analysis, 2);
+    EXPECT_EQ(find(blocks, "layer1.0").kind, "Bottleneck");
+    EXPECT_EQ(find(blocks, "layer1.0").counts.params + find(blocks, "layer1.1").counts.params +
+                  find(blocks, "layer1.2").counts.params,
+              find(top, "layer1").counts.params);
+    EXPECT_EQ(find(blocks, "conv1").kind, "Conv2d");
 }
