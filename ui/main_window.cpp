@@ -289,6 +289,11 @@ void MainWindow::setDarkTheme(bool dark) {
         p.setColor(QPalette::HighlightedText, Qt::white);
         p.setColor(QPalette::ToolTipBase, QColor(0x35, 0x35, 0x38));
         p.setColor(QPalette::ToolTipText, QColor(0xe6, 0xe6, 0xe6));
+        // setColor(role, …) sets every colour group: disabled text must be dimmed again, or a disabled
+        // Redo reads as enabled.
+        for (QPalette::ColorRole role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+            p.setColor(QPalette::Disabled, role, QColor(0x80, 0x80, 0x86));
+        p.setColor(QPalette::Disabled, QPalette::Base, QColor(0x2b, 0x2b, 0x2e));
     }
     QApplication::setPalette(p);
     view_->setPalette(p);

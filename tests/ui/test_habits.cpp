@@ -207,6 +207,23 @@ private slots:
         const nw::Point p = *w.document().graph.nodes.back().pos;
         QVERIFY(std::abs(p.x - view->mapToScene(at).x()) < 1 && std::abs(p.y - view->mapToScene(at).y()) < 1);
     }
+
+    // The dark theme dims what is disabled: an empty undo history's Redo must not read as enabled.
+    void theDarkThemeDimsDisabledButtons() {
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        w.setDarkTheme(true);
+        auto* toolbar = w.findChild<QToolBar*>("toolbar");
+        auto* redo = toolbar->widgetForAction(w.findChild<QAction*>("redo"));
+        QVERIFY(redo && !redo->isEnabled());
+        const QPalette palette = QApplication::palette(redo);
+        const QColor disabled = palette.color(QPalette::Disabled, QPalette::ButtonText);
+        const QColor enabled = palette.color(QPalette::Active, QPalette::ButtonText);
+        QVERIFY2(enabled.lightness() - disabled.lightness() > 60,
+                 qPrintable(QString("enabled %1, disabled %2").arg(enabled.name(), disabled.name())));
+        w.setDarkTheme(false);
+    }
 };
 
 QTEST_MAIN(HabitsTest)
