@@ -42,14 +42,17 @@ constexpr double kLodName = 0.45, kLodBox = 0.15;
 // texts are elided when painted, so only visible nodes pay for text layout.
 class NodeItem : public QGraphicsItem {
 public:
-    NodeItem(const QString& id, const NodeFacts& facts, int repeat, const QFont& font) : id_(id), font_(font) {
+    NodeItem(const QString& id, const NodeFacts& facts, int repeat, const std::string& when, const QFont& font)
+        : id_(id), font_(font), conditional_(!when.empty()) {
         setFlags(ItemIsSelectable | ItemIsMovable);
         setData(kIdRole, id);
         fill_ = categoryColor(facts.category);
         outline_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : facts.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55);
         problems_ = facts.errors + facts.warnings;
         badge_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00);
-        kindLine_ = QString::fromStdString(facts.kind + (repeat ? " ×" + std::to_string(repeat) : "") +
+        // A conditional node says its condition first: it exists only in the instances where it holds.
+        kindLine_ = QString::fromStdString((when.empty() ? "" : "when " + when + " · ") + facts.kind +
+                                           (repeat ? " ×" + std::to_string(repeat) : "") +
                                            (facts.attrs.empty() ? "" : " · " + facts.attrs));
         shape_ = QString::fromStdString(facts.shape);
         counts_ = QString::fromStdString(facts.counts);
@@ -73,7 +76,7 @@ public:
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) override {
         const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
         const QRectF box(-kWidth / 2, -kHeight / 2, kWidth, kHeight);
-        QPen pen(outline_, problems_ ? 2.5 : 1.0);
+        QPen pen(outline_, problems_ ? 2.5 : 1.0, conditional_ ? Qt::DashLine : Qt::SolidLine);
         if (highlighted_) pen = QPen(QColor(0x1a, 0x9a, 0x3a), 3);
         if (isSelected()) pen = QPen(QColor(0x22, 0x66, 0xcc), 3);
         painter->setBrush(fill_);
@@ -137,7 +140,7 @@ private:
     QFont font_;
     QColor fill_, outline_, badge_;
     int problems_ = 0;
-    bool hasInput_ = true, hasOutput_ = true, highlighted_ = false;
+    bool hasInput_ = true, hasOutput_ = true, highlighted_ = false, conditional_ = false;
 };
 
 // A wire with its arrow head and (optionally) the shape it carries: easy to click (an 8-unit-wide
@@ -300,7 +303,8 @@ void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>
     for (const Node& n : doc.graph.nodes) {
         const Point c = n.pos.value_or(Point{});
         auto f = facts.find(n.id);
-        auto* box = new NodeItem(QString::fromStdString(n.id), f == facts.end() ? none : f->second, static_cast<int>(n.repeat), font());
+        auto* box = new NodeItem(QString::fromStdString(n.id), f == facts.end() ? none : f->second, static_cast<int>(n.repeat),
+                                 n.when, font());
         box->setPos(c.x, c.y);
         made.push_back(box);
         items_[n.id] = box;

@@ -224,6 +224,20 @@ private slots:
                  qPrintable(QString("enabled %1, disabled %2").arg(enabled.name(), disabled.name())));
         w.setDarkTheme(false);
     }
+
+    // A conditional (`when`) node says its condition on the canvas.
+    void conditionalNodesShowTheirCondition() {
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(preset("resnet18"), true), std::string());
+        QCOMPARE(w.openModule("BasicBlock"), std::string());
+        std::string conditional;
+        for (const nw::Node& n : w.shown().graph.nodes)
+            if (!n.when.empty()) conditional = n.id;
+        QVERIFY(!conditional.empty());
+        const QString text = w.canvas()->nodeText(conditional);
+        QVERIFY2(text.contains("when " + QString::fromStdString(w.shown().graph.find(conditional)->when)), qPrintable(text));
+    }
 };
 
 QTEST_MAIN(HabitsTest)
