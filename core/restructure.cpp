@@ -206,13 +206,52 @@ Restructured groupIntoModule(const Document& doc, const std::vector<std::string>
     return r;
 }
 
+Restructured splitRepeat(const Document& doc, const std::string& id) {
+    const Node* inst = doc.graph.find(id);
+    if (!inst || inst->repeat < 1) return {{}, "'" + id + "' is not a repeated instance", {}};
+    const int64_t copies = inst->repeat;
+    Document out = doc;
+    std::vector<std::string> ids;
+    for (int64_t r = 0; r < copies; ++r) ids.push_back(id + "." + std::to_string(r));  // the flattener's names
+    for (const std::string& name : ids)
+        if (doc.graph.find(name)) return {{}, "cannot split '" + id + "': a node '" + name + "' exists already", {}};
+    // Copies stacked where the instance was; what was below it moves down to make room.
+    constexpr double kStep = 110;
+    const Point at = inst->pos.value_or(Point{});
+    for (Node& n : out.graph.nodes)
+        if (n.id != id && n.pos && n.pos->y > at.y) n.pos->y += kStep * static_cast<double>(copies - 1);
+    std::vector<Node> made;
+    for (int64_t r = 0; r < copies; ++r) {
+        Node copy = *inst;
+        copy.id = ids[static_cast<size_t>(r)];
+        copy.repeat = 0;
+        copy.repeatAttrs.clear();
+        if (r > 0)
+            for (const auto& [k, v] : inst->repeatAttrs) copy.attrs[k] = v;  // copies 1 … N-1
+        copy.pos = Point{at.x, at.y + kStep * static_cast<double>(r)};
+        made.push_back(std::move(copy));
+    }
+    std::vector<Edge> edges;
+    for (const Edge& e : out.graph.edges) {
+        Edge moved = e;
+        if (e.to == id) moved.to = ids.front();
+        if (e.from == id) moved.from = ids.back();
+        edges.push_back(moved);
+    }
+    for (size_t r = 1; r < ids.size(); ++r) edges.push_back({.from = ids[r - 1], .to = ids[r]});
+    out.graph.edges = std::move(edges);
+    auto it = std::find_if(out.graph.nodes.begin(), out.graph.nodes.end(), [&](const Node& n) { return n.id == id; });
+    it = out.graph.nodes.erase(it);
+    out.graph.nodes.insert(it, made.begin(), made.end());
+    return {std::move(out), {}, ids};
+}
+
 Restructured expandInstance(const Document& doc, const std::string& id) {
     const Node* inst = doc.graph.find(id);
     if (!inst) return {{}, "no node '" + id + "'", {}};
     const ModuleDef* mod = doc.findModule(inst->kind);
     if (!mod) return {{}, id + " is a " + inst->kind + " layer, not a module instance", {}};
-    if (inst->repeat > 0)
-        return {{}, id + " stands for " + std::to_string(inst->repeat) + " copies; set its repeat to 1 to expand it", {}};
+    if (inst->repeat > 0) return splitRepeat(doc, id);
     std::string error;
     Env env;
     for (const auto& [p, def] : mod->params) env[p] = def;

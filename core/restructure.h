@@ -29,7 +29,12 @@ Restructured groupIntoModule(const Document& doc, const std::vector<std::string>
 // Replaces module instance `id` by its body's nodes, named `id.<node>` as the flattener names them
 // (so weight names do not change): parameters and formulas evaluated, false conditions bypassed,
 // wires reconnected through the module's ports. The body is laid out where the instance was.
+// A repeated instance is split into its copies instead (splitRepeat); expanding one of those then
+// expands its body.
 Restructured expandInstance(const Document& doc, const std::string& id);
+// Replaces an instance repeated N times by N instances in sequence, `id.0` … `id.N-1` as the
+// flattener names the copies (weight names unchanged), copies 1 … N-1 with the repeat_attrs.
+Restructured splitRepeat(const Document& doc, const std::string& id);
 
 // Sets how many copies in sequence a module instance stands for (1 = a single instance).
 Restructured setRepeat(const Document& doc, const std::string& id, int64_t copies);

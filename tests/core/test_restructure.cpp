@@ -6,6 +6,7 @@
 #include "analysis.h"
 #include "flatten.h"
 #include "helpers.h"
+#include "layout.h"
 #include "restructure.h"
 
 using namespace nw;
@@ -163,4 +164,33 @@ TEST(Restructure, EditsInsideAModuleChangeEveryInstance) {
     EXPECT_EQ(std::get<std::string>(grouped.findModule("BasicConv2d")->body.find("convbn")->attrs.at("stride")), "=stride");
     const Analyzed after = analyzeDocument(grouped);
     expectSameNetwork(before, after);
+}
+
+// Expanding a repeated instance splits it into its copies (ResNet-50's layer3, Bottleneck ×6 with a
+// stride-2 first copy), with the flattener's names: the network and its weight names are unchanged,
+// and a copy then expands into its layers.
+TEST(Restructure, ARepeatedInstanceSplitsIntoItsCopies) {
+    Document doc = loadPreset("resnet50");
+    layoutDocument(doc);  // as the window has it
+    const Analyzed before = analyzeDocument(doc);
+    Restructured r = expandInstance(doc, "layer3");
+    ASSERT_TRUE(r.doc) << r.error;
+    EXPECT_EQ(r.nodes, (std::vector<std::string>{"layer3.0", "layer3.1", "layer3.2", "layer3.3", "layer3.4", "layer3.5"}));
+    EXPECT_FALSE(r.doc->graph.find("layer3"));
+    const Analyzed after = analyzeDocument(*r.doc);
+    EXPECT_EQ(after.analysis.errorCount(), 0u) << after.allDiagnostics();
+    expectSameNetwork(before, after);
+    EXPECT_EQ(weightShapes(before), weightShapes(after));
+    // In sequence, each below the one before, and what came after moved down.
+    const Graph& g = r.doc->graph;
+    for (int i = 1; i < 6; ++i) {
+        const std::string prev = "layer3." + std::to_string(i - 1), next = "layer3." + std::to_string(i);
+        EXPECT_NE(std::find(g.edges.begin(), g.edges.end(), Edge{.from = prev, .to = next}), g.edges.end()) << next;
+        EXPECT_GT(g.find(next)->pos->y, g.find(prev)->pos->y);
+    }
+    ASSERT_TRUE(g.find("layer4")->pos);
+    EXPECT_GT(g.find("layer4")->pos->y, g.find("layer3.5")->pos->y);
+    Restructured deeper = expandInstance(*r.doc, "layer3.0");
+    ASSERT_TRUE(deeper.doc) << deeper.error;
+    expectSameNetwork(before, analyzeDocument(*deeper.doc));
 }
