@@ -1,6 +1,8 @@
 #include "inspector.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QRegularExpressionValidator>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -26,8 +28,20 @@ Inspector::Inspector(QWidget* parent) : QWidget(parent), title_(new QLabel), for
 QWidget* Inspector::editor(const std::string& attr) const { return findChild<QWidget*>(QString::fromStdString("attr:" + attr)); }
 
 void Inspector::showNode(const Document& doc, const std::string& id) {
+    // Rebuilt after every edit: the field that has the focus (Tab moved it there) keeps it.
+    QString focused;
+    if (QWidget* f = QApplication::focusWidget(); f && isAncestorOf(f) && id == node_)
+        for (QWidget* w = f; w && w != this; w = w->parentWidget())
+            if (w->objectName().startsWith("attr:")) focused = w->objectName();
     while (form_->rowCount() > 0) form_->removeRow(0);
     node_ = id;
+    struct Refocus {
+        Inspector* self;
+        QString name;
+        ~Refocus() {
+            if (QWidget* w = name.isEmpty() ? nullptr : self->findChild<QWidget*>(name)) w->setFocus(Qt::TabFocusReason);
+        }
+    } refocus{this, focused};
     const Node* n = id.empty() ? nullptr : doc.graph.find(id);
     if (!n) {
         title_->setText(tr("<i>Select a node to see and edit its attributes.</i>"));
@@ -45,7 +59,7 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         return it == n->attrs.end() ? def : it->second;
     };
     // A text editor: any value, formulas included; checked when the graph is analysed.
-    auto textEditor = [&](const std::string& attr, const AttrValue& value) {
+    auto textEditor = [&](const std::string& attr, const AttrValue& value) -> QLineEdit* {
         auto* e = new QLineEdit(QString::fromStdString(formatAttrValue(value)));
         connect(e, &QLineEdit::editingFinished, this, [e, attr, emitValue, before = e->text()]() mutable {
             if (e->text() == before) return;
@@ -96,7 +110,16 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
                     [emitValue, name](const QString& v) { emitValue(name, v.toStdString()); });
             w = box;
         } else {
-            w = textEditor(name, value);  // pairs, padding, formulas, values of the wrong type
+            auto* e = textEditor(name, value);  // pairs, padding, formulas, values of the wrong type
+            // Only what the attribute can hold can be typed: n or "h, w" (Padding also four numbers, same,
+            // valid), or a formula "=…".
+            const QString numbers = spec.type == AttrType::Padding ? "\\d+(\\s*,\\s*\\d+){0,3}" : "\\d+(\\s*,\\s*\\d+)?";
+            if (spec.type == AttrType::Int2 || spec.type == AttrType::Padding)
+                e->setValidator(new QRegularExpressionValidator(
+                    QRegularExpression("\\s*(=.*|" + numbers + "|\\[\\s*" + numbers + "\\s*\\]" +
+                                       (spec.type == AttrType::Padding ? "|same|valid" : "") + ")\\s*"),
+                    e));
+            w = e;
         }
         addRow(name, w, spec.doc);
     }

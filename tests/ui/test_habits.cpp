@@ -5,6 +5,7 @@
 #include <QGraphicsItem>
 #include <QGraphicsView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <set>
 #include <QProgressBar>
@@ -237,6 +238,35 @@ private slots:
         QVERIFY(!conditional.empty());
         const QString text = w.canvas()->nodeText(conditional);
         QVERIFY2(text.contains("when " + QString::fromStdString(w.shown().graph.find(conditional)->when)), qPrintable(text));
+    }
+
+    // Tuple attributes take only what they can hold; Tab after an edit goes to the next field.
+    void inspectorFieldsRefuseNonsenseAndTabMovesOn() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        w.canvas()->selectNode("conv1");
+        QTRY_COMPARE(w.inspector()->node(), std::string("conv1"));
+        QTest::qWait(20);  // the inspector is (re)built once the selection has settled
+        auto* kernel = qobject_cast<QLineEdit*>(w.inspector()->editor("kernel_size"));
+        QVERIFY(kernel);
+        kernel->setFocus();
+        QTRY_VERIFY(kernel->hasFocus());
+        kernel->selectAll();
+        QTest::keyClicks(kernel, "abc");
+        QVERIFY2(!kernel->text().contains("abc"), qPrintable(kernel->text()));
+        kernel->selectAll();
+        QTest::keyClicks(kernel, "3, 3");
+        QTest::keyClick(kernel, Qt::Key_Tab);
+        QTRY_COMPARE(w.undoStack()->count(), 1);
+        QCOMPARE(std::get<std::vector<int64_t>>(w.document().graph.find("conv1")->attrs.at("kernel_size")),
+                 (std::vector<int64_t>{3, 3}));
+        // The inspector was rebuilt for the edit; the focus is still in it, on the field after kernel_size.
+        QTest::qWait(50);
+        QWidget* focus = QApplication::focusWidget();
+        QVERIFY(focus && w.inspector()->isAncestorOf(focus));
+        QVERIFY2(focus->objectName() != "attr:kernel_size", qPrintable(focus->objectName()));
     }
 };
 
