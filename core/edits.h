@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -99,6 +100,23 @@ private:
     std::vector<std::pair<std::string, Point>> positions_;
     std::vector<std::pair<std::string, std::optional<Point>>> before_;
     std::string text_;
+};
+
+// Renames the network and sets its description (the inspector on the empty canvas).
+class SetDocumentInfo : public Edit {
+public:
+    SetDocumentInfo(std::string name, std::string description) : name_(std::move(name)), description_(std::move(description)) {}
+    void apply(Document& doc) override {
+        before_ = {doc.name, doc.description};
+        doc.name = name_;
+        doc.description = description_;
+    }
+    void revert(Document& doc) override { std::tie(doc.name, doc.description) = before_; }
+    std::string text() const override { return "Rename the network " + name_; }
+
+private:
+    std::string name_, description_;
+    std::pair<std::string, std::string> before_;
 };
 
 // Why `from` → `to` cannot be wired in `doc` (unknown node, no inputs, the same node, already

@@ -44,7 +44,22 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
     } refocus{this, focused};
     const Node* n = id.empty() ? nullptr : doc.graph.find(id);
     if (!n) {
-        title_->setText(tr("<i>Select a node to see and edit its attributes.</i>"));
+        title_->setText(tr("<b>The network</b><br><small><i>Select a node to see and edit its attributes.</i></small>"));
+        auto* name = new QLineEdit(QString::fromStdString(doc.name));
+        name->setObjectName("network:name");
+        auto* description = new QLineEdit(QString::fromStdString(doc.description));
+        description->setObjectName("network:description");
+        description->setCursorPosition(0);
+        auto commit = [this, name, description, before = std::make_pair(name->text(), description->text())]() mutable {
+            const auto now = std::make_pair(name->text(), description->text());
+            if (now == before) return;
+            before = now;
+            emit documentEdited(now.first, now.second);
+        };
+        connect(name, &QLineEdit::editingFinished, this, commit);
+        connect(description, &QLineEdit::editingFinished, this, commit);
+        form_->addRow(tr("name"), name);
+        form_->addRow(tr("description"), description);
         return;
     }
     const LayerKind* kind = Registry::instance().find(n->kind);

@@ -15,7 +15,8 @@ class Inspector : public QWidget {
     Q_OBJECT
 public:
     explicit Inspector(QWidget* parent = nullptr);
-    // Shows the editors of top-level node `id` of `doc` (none if empty or unknown).
+    // Shows the editors of top-level node `id` of `doc`; with none selected, the network's name and
+    // description (objects "network:name", "network:description").
     void showNode(const Document& doc, const std::string& id);
     const std::string& node() const { return node_; }
     QWidget* editor(const std::string& attr) const;  // the editor of one attribute (tests, focus)
@@ -23,6 +24,8 @@ public:
 signals:
     // `value` is what the person entered; the caller turns it into an edit.
     void edited(const QString& node, const QString& attr, const nw::AttrValue& value);
+    // With no node selected the inspector shows the network's name and description.
+    void documentEdited(const QString& name, const QString& description);
 
 private:
     std::string node_;

@@ -217,6 +217,11 @@ MainWindow::MainWindow(QWidget* parent)
     connect(inspector_, &Inspector::edited, this, [this](const QString& node, const QString& attr, const AttrValue& v) {
         pushEdit(std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v));
     });
+    connect(inspector_, &Inspector::documentEdited, this, [this](const QString& name, const QString& description) {
+        if (!scope_.empty()) return;  // a module's body has no name of its own here
+        pushEdit(std::make_unique<SetDocumentInfo>(name.toStdString(), description.toStdString()));
+        updateTitle();
+    });
     connect(undo_, &QUndoStack::cleanChanged, this, [this] { updateTitle(); });
     // While a layout runs: a busy bar and Cancel in the status bar.
     layoutProgress_ = new QProgressBar;

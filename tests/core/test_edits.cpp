@@ -96,3 +96,13 @@ TEST(Edits, RemoveEdgesDisconnectsAndRevertRestoresTheOrder) {
     cut.revert(doc);
     EXPECT_EQ(doc, original);
 }
+
+TEST(Edits, RenamingTheNetworkIsUndoable) {
+    Document doc = loadPreset("lenet5");
+    SetDocumentInfo rename("My LeNet", "mine now");
+    rename.apply(doc);
+    EXPECT_EQ(doc.name, "My LeNet");
+    EXPECT_EQ(doc.description, "mine now");
+    rename.revert(doc);
+    EXPECT_TRUE(doc == loadPreset("lenet5"));
+}

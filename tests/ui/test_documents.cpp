@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QFile>
 #include <QFileDialog>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -128,6 +129,28 @@ private slots:
         QVERIFY(w.canvas()->item("conv1"));  // laid out and drawn all the same
         w.closeModule();
         QVERIFY(!w.isWindowModified());
+    }
+
+    // With nothing selected the inspector edits the network's name and description: one undo step.
+    void theNetworkCanBeRenamed() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        w.canvas()->selectNode("");
+        QTest::qWait(20);
+        auto* name = w.inspector()->findChild<QLineEdit*>("network:name");
+        QVERIFY(name);
+        QCOMPARE(name->text(), QString("LeNet-5"));
+        name->setFocus();
+        name->selectAll();
+        QTest::keyClicks(name, "My LeNet");
+        QTest::keyClick(name, Qt::Key_Return);
+        QCOMPARE(w.document().name, std::string("My LeNet"));
+        QVERIFY(w.windowTitle().startsWith("My LeNet"));
+        QCOMPARE(w.undoStack()->count(), 1);
+        w.undoStack()->undo();
+        QCOMPARE(w.document().name, std::string("LeNet-5"));
     }
 };
 
