@@ -38,11 +38,8 @@ private slots:
 
     void ctrlZInAnInspectorFieldUndoesTheNetworkEdit() {
         MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowActive(&w));
-        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
-        w.canvas()->selectNode("conv1");
-        QTRY_COMPARE(w.inspector()->node(), std::string("conv1"));
+        nw::ui::test::openAndInspect(w, "lenet5", "conv1");
+        if (QTest::currentTestFailed()) return;
         auto* channels = qobject_cast<QSpinBox*>(w.inspector()->editor("out_channels"));
         QVERIFY(channels);
         channels->setFocus();
@@ -243,12 +240,8 @@ private slots:
     // Tuple attributes take only what they can hold; Tab after an edit goes to the next field.
     void inspectorFieldsRefuseNonsenseAndTabMovesOn() {
         MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowActive(&w));
-        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
-        w.canvas()->selectNode("conv1");
-        QTRY_COMPARE(w.inspector()->node(), std::string("conv1"));
-        QTest::qWait(20);  // the inspector is (re)built once the selection has settled
+        nw::ui::test::openAndInspect(w, "lenet5", "conv1");
+        if (QTest::currentTestFailed()) return;
         auto* kernel = qobject_cast<QLineEdit*>(w.inspector()->editor("kernel_size"));
         QVERIFY(kernel);
         kernel->setFocus();

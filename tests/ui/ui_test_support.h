@@ -3,8 +3,11 @@
 #pragma once
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTest>
 #include <string>
 
+#include "graph_view.h"
+#include "inspector.h"
 #include "main_window.h"
 
 namespace nw::ui::test {
@@ -16,6 +19,17 @@ inline void isolate(const QTemporaryDir& dir) {
     qputenv("XDG_CONFIG_HOME", dir.path().toUtf8());
     qputenv("NETWRIGHT_RECOVERY_DIR", dir.filePath("recovery").toUtf8());
     QStandardPaths::setTestModeEnabled(true);
+}
+
+// Shows `w`, opens preset `name` and selects `node` with its inspector built (a failure is recorded
+// in the running test; check QTest::currentTestFailed() after it).
+inline void openAndInspect(MainWindow& w, const std::string& name, const std::string& node) {
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QCOMPARE(w.openFile(preset(name), true), std::string());
+    w.canvas()->selectNode(node);
+    QTRY_COMPARE(w.inspector()->node(), node);
+    QTest::qWait(20);  // the inspector is (re)built once the selection has settled
 }
 
 }  // namespace nw::ui::test
