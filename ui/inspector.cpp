@@ -90,6 +90,13 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
     };
     if (mod) {
         for (const auto& [param, def] : mod->params) addRow(param, textEditor(param, current(param, def)), "module parameter");
+        // How many copies in sequence the instance stands for (ResNet's stages): 1 is a single one.
+        auto* repeat = new QSpinBox;
+        repeat->setRange(1, 1000);
+        repeat->setValue(static_cast<int>(std::max<int64_t>(n->repeat, 1)));
+        repeat->setKeyboardTracking(false);
+        connect(repeat, &QSpinBox::valueChanged, this, [this, nodeId](int copies) { emit repeatEdited(nodeId, copies); });
+        addRow("repeat", repeat, "copies of this instance in sequence");
         return;
     }
     if (!kind) return;

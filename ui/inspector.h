@@ -24,6 +24,8 @@ public:
 signals:
     // `value` is what the person entered; the caller turns it into an edit.
     void edited(const QString& node, const QString& attr, const nw::AttrValue& value);
+    // A module instance's copies in sequence (1 = a single instance).
+    void repeatEdited(const QString& node, int copies);
     // With no node selected the inspector shows the network's name and description.
     void documentEdited(const QString& name, const QString& description);
 

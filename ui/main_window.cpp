@@ -217,6 +217,12 @@ MainWindow::MainWindow(QWidget* parent)
     connect(inspector_, &Inspector::edited, this, [this](const QString& node, const QString& attr, const AttrValue& v) {
         pushEdit(std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v));
     });
+    connect(inspector_, &Inspector::repeatEdited, this, [this](const QString& node, int copies) {
+        const std::string id = node.toStdString();
+        if (std::string e = applyRestructured(setRepeat(shown(), id, copies), "Repeat " + id + " ×" + std::to_string(copies));
+            !e.empty())
+            statusBar()->showMessage(QString::fromStdString(e), 6000);
+    });
     connect(inspector_, &Inspector::documentEdited, this, [this](const QString& name, const QString& description) {
         if (!scope_.empty()) return;  // a module's body has no name of its own here
         pushEdit(std::make_unique<SetDocumentInfo>(name.toStdString(), description.toStdString()));

@@ -261,6 +261,22 @@ private slots:
         QVERIFY(focus && w.inspector()->isAncestorOf(focus));
         QVERIFY2(focus->objectName() != "attr:kernel_size", qPrintable(focus->objectName()));
     }
+
+    // A module instance's repeat count is a field of its own: ResNet-18's layer2 from 2 blocks to 3.
+    void theRepeatCountIsEditableInTheInspector() {
+        MainWindow w;
+        nw::ui::test::openAndInspect(w, "resnet18", "layer2");
+        if (QTest::currentTestFailed()) return;
+        auto* repeat = qobject_cast<QSpinBox*>(w.inspector()->editor("repeat"));
+        QVERIFY(repeat);
+        QCOMPARE(repeat->value(), 2);
+        const int64_t before = w.analysis().totals.params;
+        repeat->setValue(3);
+        QTRY_COMPARE(w.document().graph.find("layer2")->repeat, int64_t{3});
+        QCOMPARE(w.undoStack()->count(), 1);
+        // One more BasicBlock 128 → 128: two 3×3 convolutions and two batch-norms.
+        QCOMPARE(w.analysis().totals.params - before, int64_t{2 * (128 * 128 * 9) + 2 * 4 * 128});
+    }
 };
 
 QTEST_MAIN(HabitsTest)
