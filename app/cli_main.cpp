@@ -88,12 +88,6 @@ int failure(const Args& a, const std::string& message, const std::vector<nw::Dia
     return 1;
 }
 
-// summary, validate and compare report diagnostics as their result, on stdout; the commands that
-// run something report why they cannot on stderr (failure()).
-bool reportsDiagnostics(const Args& a) {
-    return a.command == "summary" || a.command == "validate" || a.command == "compare";
-}
-
 std::optional<nw::Shape> parseShape(const std::string& text) {
     nw::Shape s;
     size_t pos = 0;
@@ -116,7 +110,9 @@ struct Loaded {
     nw::Analysis analysis;
 };
 
-// Loads and analyses FILE; prints load errors and returns nullopt when it cannot be read.
+// Loads and analyses FILE; prints load errors and returns nullopt when it cannot be read. summary,
+// validate and compare report diagnostics as their result (`toStdout`); the commands that run
+// something report why they cannot on stderr (failure()).
 std::optional<Loaded> load(const std::string& path, const nw::AnalyzeOptions& options, bool json, bool toStdout) {
     nw::LoadResult r = nw::loadNetw(path);
     if (!r.document) {
