@@ -1,5 +1,7 @@
 #include "edits.h"
 
+#include "flatten.h"
+
 #include <algorithm>
 #include <set>
 
@@ -130,6 +132,15 @@ std::string whyNotConnect(const Document& doc, const std::string& from, const st
             if (e.from == cur) stack.push_back(e.to);
     }
     return {};
+}
+
+std::unique_ptr<Edit> fixEdit(const Document& doc, const FlatGraph& flat, const Diagnostic& d) {
+    if (!d.fix) return nullptr;
+    const int i = flat.find(d.node);
+    if (i < 0) return nullptr;
+    const FlatNode& node = flat.nodes[static_cast<size_t>(i)];
+    if (node.origin != node.name || !doc.graph.find(node.name)) return nullptr;  // inside a module instance
+    return std::make_unique<SetAttribute>(node.name, d.fix->attr, d.fix->value);
 }
 
 std::string freshId(const Document& doc, const std::string& base) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "diagnostic.h"
 #include "graph.h"
 
 namespace nw {
@@ -122,6 +123,12 @@ private:
 // Why `from` → `to` cannot be wired in `doc` (unknown node, no inputs, the same node, already
 // connected, or a cycle), or empty when it can.
 std::string whyNotConnect(const Document& doc, const std::string& from, const std::string& to);
+
+struct FlatGraph;
+// The edit that applies diagnostic `d`'s fix (in_features = 1408) to `doc`, whose flattening `flat`
+// reported it; null when it has none, or when the node is inside a module instance (its body is
+// shared: the fix would change every instance, which the person should decide in the module).
+std::unique_ptr<Edit> fixEdit(const Document& doc, const FlatGraph& flat, const Diagnostic& d);
 
 // An id not used by any top-level node: `base`, else base2, base3, …
 std::string freshId(const Document& doc, const std::string& base);

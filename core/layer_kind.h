@@ -51,8 +51,8 @@ struct ShapeContext {
     Shape outputFactors;  // set by Flatten
 
     const Shape& in(size_t i = 0) const { return *inputs[i]; }
-    void error(std::string port, std::string message) const {
-        diagnostics.push_back({Severity::Error, node, std::move(port), std::move(message)});
+    void error(std::string port, std::string message, std::optional<AttrFix> fix = std::nullopt) const {
+        diagnostics.push_back({Severity::Error, node, std::move(port), std::move(message), std::move(fix)});
     }
     void warning(std::string port, std::string message) const {
         diagnostics.push_back({Severity::Warning, node, std::move(port), std::move(message)});

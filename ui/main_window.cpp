@@ -249,9 +249,26 @@ MainWindow::MainWindow(QWidget* parent)
     autosave_->start();
 
     problems_ = new QListWidget;
+    // Apply fix: the selected problem's fix (in_features = 1408), when the validator offers one.
+    applyFix_ = new QPushButton(tr("Apply fix"));
+    applyFix_->setObjectName("applyFix");
+    applyFix_->setEnabled(false);
+    auto* problemsPanel = new QWidget;
+    auto* problemsLayout = new QHBoxLayout(problemsPanel);
+    problemsLayout->setContentsMargins(0, 0, 0, 0);
+    problemsLayout->addWidget(problems_, 1);
+    problemsLayout->addWidget(applyFix_, 0, Qt::AlignTop);
+    connect(problems_, &QListWidget::currentRowChanged, this, [this](int row) {
+        const std::unique_ptr<Edit> fix = row >= 0 && row < static_cast<int>(analysis_.diagnostics.size()) && scope_.empty()
+                                              ? fixEdit(doc_, flat_, analysis_.diagnostics[static_cast<size_t>(row)])
+                                              : nullptr;
+        applyFix_->setEnabled(fix != nullptr);
+        applyFix_->setToolTip(fix ? QString::fromStdString(fix->text()) : tr("This problem has no automatic fix"));
+    });
+    connect(applyFix_, &QPushButton::clicked, this, [this] { applyFix(problems_->currentRow()); });
     auto* problemsDock = new QDockWidget(tr("Problems"), this);
     problemsDock->setObjectName("problems");
-    problemsDock->setWidget(problems_);
+    problemsDock->setWidget(problemsPanel);
     addDockWidget(Qt::BottomDockWidgetArea, problemsDock);
     connect(problems_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
         const std::string id = item->data(Qt::UserRole).toString().toStdString();
@@ -1077,8 +1094,18 @@ void MainWindow::fillSummary() {
 
 std::string MainWindow::summaryCsv() const { return summaryModel_->csv(); }
 
+std::string MainWindow::applyFix(int problem) {
+    if (problem < 0 || problem >= static_cast<int>(analysis_.diagnostics.size())) return "no such problem";
+    if (!scope_.empty()) return "fixes apply to the network, not inside a module";
+    std::unique_ptr<Edit> fix = fixEdit(doc_, flat_, analysis_.diagnostics[static_cast<size_t>(problem)]);
+    if (!fix) return "this problem has no automatic fix";
+    pushEdit(std::move(fix));  // one undo step
+    return {};
+}
+
 void MainWindow::fillProblems() {
     problems_->clear();
+    applyFix_->setEnabled(false);
     for (const Diagnostic& d : analysis_.diagnostics) {
         int i = flat_.find(d.node);
         std::string id = i >= 0 ? flat_.nodes[static_cast<size_t>(i)].origin : d.node;

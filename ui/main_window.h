@@ -53,6 +53,9 @@ public:
     // Discard / Cancel. True when it may go ahead (saved or discarded).
     bool confirmDiscard();
     void newDocument();  // File › New: an untitled network holding one Input
+    // Problems › Apply fix: applies problem `problem`'s (its row) fix as one undo step; returns why
+    // not, or empty.
+    std::string applyFix(int problem);
     // Adds a layer of `kind` at `scenePos`, or the centre of the view (one undo step); returns its id.
     std::string addLayer(const std::string& kind, std::optional<QPointF> scenePos = std::nullopt);
     void deleteSelection();  // the selected nodes and their wires, one undo step
@@ -147,6 +150,7 @@ private:
     bool layoutCancelled_ = false;  // Cancel was pressed: the running layout's result is dropped
     QProgressBar* layoutProgress_ = nullptr;
     QPushButton* layoutCancel_ = nullptr;
+    QPushButton* applyFix_ = nullptr;
     std::string applyRestructured(const nw::Restructured& r, const std::string& text);
     void rememberRecent(const std::string& path);
     void fillRecentMenu();

@@ -89,7 +89,8 @@ std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr
     if (declared != 0 && declared != actual) {
         ctx.error("in", std::string(attr) + " is " + std::to_string(declared) + " but the input has " +
                             std::to_string(actual) + " channels (" + formatShape(ctx.in()) + "): set " + attr +
-                            " = " + std::to_string(actual));
+                            " = " + std::to_string(actual),
+                  AttrFix{attr, actual});
         return std::nullopt;
     }
     return actual;

@@ -55,8 +55,10 @@ LayerKind linear() {
             return std::nullopt;
         }
         if (declared != 0 && declared != in[1]) {
-            ctx.error("in", "expects in_features = " + std::to_string(in[1]) + factorText(ctx.inputFactors[0]) +
-                                ", got " + std::to_string(declared));
+            ctx.error("in",
+                      "expects in_features = " + std::to_string(in[1]) + factorText(ctx.inputFactors[0]) + ", got " +
+                          std::to_string(declared),
+                      AttrFix{"in_features", in[1]});
             return std::nullopt;
         }
         return std::vector<Shape>{{in[0], ctx.attrs.i("out_features")}};

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "edits.h"
 #include "helpers.h"
 #include "report.h"
 
@@ -275,4 +276,39 @@ TEST(Diagnostics, AddShapeHintsAreFixesThatWork) {
     ASSERT_NE(m, nullptr) << mismatch.allDiagnostics();
     EXPECT_EQ(m->message.find("1×1 Conv2d"), std::string::npos) << m->message;
     EXPECT_NE(m->message.find("no stride maps 28×28 onto 24×24"), std::string::npos) << m->message;
+}
+
+// Every fix the validator offers, over a corpus of broken graphs, is an edit that clears its error.
+TEST(Diagnostics, EveryOfferedFixClearsItsError) {
+    std::vector<std::pair<std::string, Document>> corpus;
+    auto broken = [&](const std::string& name, const std::string& preset, const std::string& node, const std::string& attr,
+                      AttrValue value) {
+        Document doc = loadPreset(preset);
+        doc.graph.find(node)->attrs[attr] = value;
+        corpus.emplace_back(name, std::move(doc));
+    };
+    broken("lenet5 fc1 in_features", "lenet5", "fc1", "in_features", int64_t{401});
+    broken("lenet5 conv2 in_channels", "lenet5", "conv2", "in_channels", int64_t{3});
+    broken("resnet18 fc in_features", "resnet18", "fc", "in_features", int64_t{2048});
+    broken("resnet18 bn1 num_features", "resnet18", "bn1", "num_features", int64_t{32});
+    broken("mnist_inception fc", "mnist_inception", "fc", "in_features", int64_t{1400});
+    broken("alexnet classifier.1", "alexnet", "classifier.1", "in_features", int64_t{9000});
+    size_t fixes = 0;
+    for (const auto& [name, doc] : corpus) {
+        Analyzed a = analyzeDocument(doc);
+        ASSERT_GT(a.analysis.errorCount(), 0u) << name;
+        for (const Diagnostic& d : a.analysis.diagnostics) {
+            std::unique_ptr<Edit> fix = fixEdit(doc, a.flat, d);
+            if (!fix) continue;
+            ++fixes;
+            Document fixed = doc;
+            fix->apply(fixed);
+            Analyzed after = analyzeDocument(fixed);
+            for (const Diagnostic& e : after.analysis.diagnostics)
+                EXPECT_FALSE(e.node == d.node && e.port == d.port && e.severity == Severity::Error)
+                    << name << ": still " << e.message << " after " << fix->text();
+            EXPECT_LT(after.analysis.errorCount(), a.analysis.errorCount()) << name;
+        }
+    }
+    EXPECT_EQ(fixes, corpus.size()) << "each broken graph offers its fix";
 }

@@ -6,6 +6,7 @@
 #include <QGraphicsView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenu>
 #include <set>
 #include <QProgressBar>
@@ -276,6 +277,25 @@ private slots:
         QCOMPARE(w.undoStack()->count(), 1);
         // One more BasicBlock 128 → 128: two 3×3 convolutions and two batch-norms.
         QCOMPARE(w.analysis().totals.params - before, int64_t{2 * (128 * 128 * 9) + 2 * 4 * 128});
+    }
+
+    // A problem whose fix the validator knows offers Apply fix: one click, one undo step, no error.
+    void applyFixClearsTheError() {
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        emit w.inspector()->edited("fc1", "in_features", nw::AttrValue{int64_t{401}});
+        QCOMPARE(w.analysis().errorCount(), size_t{1});
+        auto* apply = w.findChild<QPushButton*>("applyFix");
+        QVERIFY(apply && !apply->isEnabled());
+        w.problems()->setCurrentRow(0);
+        QVERIFY(apply->isEnabled());
+        QVERIFY(apply->toolTip().contains("in_features"));
+        QTest::mouseClick(apply, Qt::LeftButton);
+        QCOMPARE(w.analysis().errorCount(), size_t{0});
+        QCOMPARE(std::get<int64_t>(w.document().graph.find("fc1")->attrs.at("in_features")), int64_t{400});
+        QCOMPARE(w.undoStack()->count(), 2);
+        QCOMPARE(w.problems()->count(), 0);
     }
 };
 
