@@ -183,7 +183,8 @@ Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const Te
 
 }  // namespace
 
-MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const std::vector<std::string>& keep) {
+// The weights and their packed copies: what a plan holds whatever runs through it.
+static MemoryNeeds storedBytes(const FlatGraph& graph, const Analysis& analysis) {
     MemoryNeeds needs;
     needs.weights = weightBytes(analysis);
     for (size_t i = 0; i < graph.nodes.size(); ++i)
@@ -191,6 +192,11 @@ MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const 
             for (const WeightSpec& spec : analysis.nodes[i].weights)
                 if (spec.role == WeightRole::Weight)
                     needs.packed = saturatingAdd(needs.packed, saturatingMul(checkedProduct(spec.shape).value_or(INT64_MAX), 8));
+    return needs;
+}
+
+MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const std::vector<std::string>& keep) {
+    MemoryNeeds needs = storedBytes(graph, analysis);
     if (analysis.errorCount() > 0) return needs;  // shapes may be missing
     const Lifetimes life = lifetimes(graph, analysis);
     std::vector<char> kept(graph.nodes.size(), 0);
@@ -291,16 +297,6 @@ void Plan::prepare() {
         st.error = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before running";
         return;
     }
-    // Refused before anything large is allocated (the caller checks memoryNeeds before making weights).
-    if (std::string e = checkMemory(memoryNeeds(graph, analysis, options.keep), options.memoryBudgetBytes); !e.empty()) {
-        st.error = e;
-        return;
-    }
-    if (auto problems = checkWeights(graph, analysis, weights); !problems.empty()) {
-        st.error = "the weights do not fit the graph:";
-        for (const auto& p : problems) st.error += "\n  " + p;
-        return;
-    }
     const size_t n = graph.nodes.size();
     const auto& order = analysis.order;
     const Lifetimes life = lifetimes(graph, analysis);
@@ -321,6 +317,19 @@ void Plan::prepare() {
     st.workspaceFloats.assign(n, 0);
     for (int idx : order) st.workspaceFloats[static_cast<size_t>(idx)] = nodeWorkspace(graph, analysis, static_cast<size_t>(idx));
     st.peak = activationPeak(graph, analysis, life, st.keep, st.workspaceFloats);
+    // Refused before anything large is allocated (callers check memoryNeeds before making weights;
+    // this is the same sum, from the plan's own lifetimes).
+    MemoryNeeds needs = storedBytes(graph, analysis);
+    needs.activations = st.peak;
+    if (std::string e = checkMemory(needs, options.memoryBudgetBytes); !e.empty()) {
+        st.error = e;
+        return;
+    }
+    if (auto problems = checkWeights(graph, analysis, weights); !problems.empty()) {
+        st.error = "the weights do not fit the graph:";
+        for (const auto& p : problems) st.error += "\n  " + p;
+        return;
+    }
     const bool owned = st.weights == &st.owned;
     st.rewrites = planRewrites(graph, analysis, weights, owned ? &st.owned : nullptr, consumers, st.keep);
     // Packed weights; a plan that owns the weights frees the raw kernels the packed ones replace.

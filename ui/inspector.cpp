@@ -133,12 +133,12 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
             w = box;
         } else {
             auto* e = textEditor(name, value);  // pairs, padding, formulas, values of the wrong type
-            // Only what the attribute can hold can be typed: n or "h, w" (Padding also four numbers, same,
-            // valid), or a formula "=…".
+            // Only what the attribute can hold can be typed: n, "h, w", "(h, w)" as they are shown, or
+            // "[h, w]" (Padding also four numbers, same, valid), or a formula "=…".
             const QString numbers = spec.type == AttrType::Padding ? "\\d+(\\s*,\\s*\\d+){0,3}" : "\\d+(\\s*,\\s*\\d+)?";
             if (spec.type == AttrType::Int2 || spec.type == AttrType::Padding)
                 e->setValidator(new QRegularExpressionValidator(
-                    QRegularExpression("\\s*(=.*|" + numbers + "|\\[\\s*" + numbers + "\\s*\\]" +
+                    QRegularExpression("\\s*(=.*|" + numbers + "|\\[\\s*" + numbers + "\\s*\\]|\\(\\s*" + numbers + "\\s*\\)" +
                                        (spec.type == AttrType::Padding ? "|same|valid" : "") + ")\\s*"),
                     e));
             w = e;

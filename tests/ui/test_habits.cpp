@@ -250,6 +250,9 @@ private slots:
         kernel->selectAll();
         QTest::keyClicks(kernel, "abc");
         QVERIFY2(!kernel->text().contains("abc"), qPrintable(kernel->text()));
+        // What the inspector shows for a pair — "(1,1)" — can be typed back.
+        auto* stride = qobject_cast<QLineEdit*>(w.inspector()->editor("stride"));
+        QVERIFY(stride && stride->hasAcceptableInput());
         kernel->selectAll();
         QTest::keyClicks(kernel, "3, 3");
         QTest::keyClick(kernel, Qt::Key_Tab);
