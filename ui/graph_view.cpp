@@ -56,8 +56,8 @@ public:
                                            (facts.attrs.empty() ? "" : " · " + facts.attrs));
         shape_ = QString::fromStdString(facts.shape);
         counts_ = QString::fromStdString(facts.counts);
-        hasInput_ = facts.kind != "Input";
-        hasOutput_ = facts.kind != "Output";
+        hasInput_ = facts.inputs;
+        hasOutput_ = facts.outputs;
         if (!facts.problems.empty()) setToolTip(QString::fromStdString(facts.problems));
     }
     QRectF boundingRect() const override { return QRectF(-kWidth / 2 - 7, -kHeight / 2 - 9, kWidth + 14, kHeight + 18); }

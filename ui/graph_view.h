@@ -21,6 +21,7 @@ struct NodeFacts {
     std::string kind, category, shape;  // shape: output of the node (a module: of its last layer)
     std::string attrs;                  // its attributes that differ from the defaults, briefly
     std::string counts;                 // "75.3K params · 115.6M MACs" (a module instance: its own totals)
+    bool inputs = true, outputs = true;  // whether it has input / output ports (from the kind's ports)
     int errors = 0, warnings = 0;
     std::string problems;  // the messages, for the tooltip
 };

@@ -1012,6 +1012,7 @@ void MainWindow::refresh() {
         const LayerKind* kind = Registry::instance().find(n.kind);
         f.kind = n.kind;
         f.category = kind ? kind->category : "Module";
+        if (kind) f.inputs = !kind->inputs.empty() || kind->variadic, f.outputs = !kind->outputs.empty();
         for (const auto& [name, value] : n.attrs)  // what the person wrote: the layer's key settings
             f.attrs += (f.attrs.empty() ? "" : ", ") + name + " " + formatAttrValue(value);
     }
@@ -1055,7 +1056,7 @@ void MainWindow::refresh() {
         for (size_t i = 0; i < m->inputs.size(); ++i) {
             const std::string& in = m->inputs[i];
             display.graph.nodes.push_back(Node{.id = in, .kind = "Input", .pos = Point{200.0 * static_cast<double>(i), top - 100}});
-            facts[in] = NodeFacts{.kind = "module input", .category = "Input/Output"};
+            facts[in] = NodeFacts{.kind = "module input", .category = "Input/Output", .inputs = false};
         }
         for (size_t i = 0; i < m->outputs.size(); ++i) {
             const ModuleOutput& out = m->outputs[i];
@@ -1064,7 +1065,7 @@ void MainWindow::refresh() {
             const Point p = src && src->pos ? Point{src->pos->x + 200.0 * static_cast<double>(i), bottom + 100} : Point{};
             display.graph.nodes.push_back(Node{.id = id, .kind = "Output", .pos = p});
             display.graph.edges.push_back(Edge{.from = out.node, .fromPort = out.port, .to = id});
-            facts[id] = NodeFacts{.kind = "module output " + out.name, .category = "Input/Output"};
+            facts[id] = NodeFacts{.kind = "module output " + out.name, .category = "Input/Output", .outputs = false};
         }
         drawn = &display;
         crumb_->setText(tr("Network › <b>%1</b> — editing the module changes all its instances")
