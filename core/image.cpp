@@ -1,6 +1,7 @@
 #include "image.h"
 
 #include <stb_image.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -110,6 +111,46 @@ ImageFormat imageFormat(std::string_view b) {
     return {};
 }
 
+// stb_image grows its inflate buffer by doubling on a corrupt PNG stream, up to 2 GiB for a 28×28
+// image (fuzz_tensor_files found one). The IDAT data is inflated here first with zlib, bounded by
+// what the header's size allows; a stream that says more, or is corrupt, is refused before stb.
+std::string checkPngData(std::string_view b) {
+    if (b.size() < 33) return "it is truncated";
+    const uint32_t width = bigEndian32(b, 16), height = bigEndian32(b, 20);
+    const int depth = static_cast<unsigned char>(b[24]), colour = static_cast<unsigned char>(b[25]);
+    const int samples = colour == 2 ? 3 : colour == 4 ? 2 : colour == 6 ? 4 : 1;
+    // Filter byte per row plus the samples; Adam7 interlacing adds at most a filter byte per pass row.
+    const uint64_t row = 1 + (uint64_t{width} * samples * std::max(depth, 1) + 7) / 8;
+    const uint64_t bound = row * height + 8 * uint64_t{height} + 1024;
+    std::string idat;
+    for (size_t at = 8; at + 12 <= b.size();) {
+        const uint32_t length = bigEndian32(b, at);
+        if (length > b.size() - at - 12) break;  // a truncated chunk: stb says so
+        if (b.substr(at + 4, 4) == "IDAT") idat.append(b.substr(at + 8, length));
+        at += 12 + length;
+    }
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) return "cannot inflate it";
+    z.next_in = reinterpret_cast<Bytef*>(idat.data());
+    z.avail_in = static_cast<uInt>(idat.size());
+    std::vector<unsigned char> out(1 << 16);
+    uint64_t total = 0;
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        z.next_out = out.data();
+        z.avail_out = static_cast<uInt>(out.size());
+        rc = inflate(&z, Z_NO_FLUSH);
+        total += out.size() - z.avail_out;
+        if (total > bound) break;
+        if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // ran out of input: stb reports it
+    }
+    inflateEnd(&z);
+    if (total > bound)
+        return "its compressed data holds more than a " + std::to_string(width) + "×" + std::to_string(height) + " image";
+    if (rc == Z_DATA_ERROR || rc == Z_MEM_ERROR || rc == Z_NEED_DICT) return "its compressed data is corrupt";
+    return {};
+}
+
 }  // namespace
 
 ImageResult decodeImage(std::string_view bytes, const std::string& where, const NodeAttrs& input) {
@@ -137,6 +178,8 @@ ImageResult decodeImage(std::string_view bytes, const std::string& where, const 
                                &fileChannels))
         return fail("not a readable " + std::string(format.name) + " image (" + stbi_failure_reason() + ")");
     if (int64_t{w} * h > kMaxPixels) return tooLarge(w, h);
+    if (name == "PNG")
+        if (std::string why = checkPngData(bytes); !why.empty()) return fail("not a readable PNG image: " + why);
     // Decoded as RGB; grayscale is then PIL's luma (ITU-R 601-2), so results match torchvision's Grayscale.
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
         stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h,
