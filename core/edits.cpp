@@ -109,6 +109,17 @@ void SetPositions::revert(Document& doc) {
         if (Node* n = doc.graph.find(id)) n->pos = p;
 }
 
+void ReplaceEdges::replace(Document& doc, const std::vector<Edge>& from, const std::vector<Edge>& to) {
+    std::vector<bool> done(doc.graph.edges.size(), false);  // each edge replaced once, even when two read alike
+    for (size_t i = 0; i < from.size(); ++i)
+        for (size_t j = 0; j < doc.graph.edges.size(); ++j)
+            if (!done[j] && doc.graph.edges[j] == from[i]) {
+                doc.graph.edges[j] = to[i];
+                done[j] = true;
+                break;
+            }
+}
+
 std::string whyNotConnect(const Document& doc, const std::string& from, const std::string& to) {
     const Node* a = doc.graph.find(from);
     const Node* b = doc.graph.find(to);

@@ -88,6 +88,22 @@ private:
     std::vector<std::pair<size_t, Edge>> removed_;
 };
 
+// Replaces edges by others in place (their order in the file kept): a wire's end moved to another
+// input, two inputs swapped. `before[i]` becomes `after[i]`.
+class ReplaceEdges : public Edit {
+public:
+    ReplaceEdges(std::vector<Edge> before, std::vector<Edge> after, std::string text)
+        : before_(std::move(before)), after_(std::move(after)), text_(std::move(text)) {}
+    void apply(Document& doc) override { replace(doc, before_, after_); }
+    void revert(Document& doc) override { replace(doc, after_, before_); }
+    std::string text() const override { return text_; }
+
+private:
+    std::vector<Edge> before_, after_;
+    std::string text_;
+    static void replace(Document& doc, const std::vector<Edge>& from, const std::vector<Edge>& to);
+};
+
 // Moves top-level nodes (a drag, an auto-layout): one step however many nodes move.
 class SetPositions : public Edit {
 public:

@@ -59,6 +59,27 @@ std::vector<AttrValue> resolveAttrs(const LayerKind& kind, const RawAttrs& raw, 
     return values;
 }
 
+std::vector<PathStep> FlatGraph::path(int index) const {
+    const FlatNode& n = nodes[static_cast<size_t>(index)];
+    std::vector<PathStep> steps;
+    int inner = n.instance;
+    std::string module = inner >= 0 ? instances[static_cast<size_t>(inner)].module : "";
+    steps.push_back({module, n.node, n.copy});
+    for (int i = inner; i >= 0; i = instances[static_cast<size_t>(i)].parent) {
+        const FlatInstance& in = instances[static_cast<size_t>(i)];
+        steps.push_back({in.parent >= 0 ? instances[static_cast<size_t>(in.parent)].module : "", in.node, in.copy});
+    }
+    return {steps.rbegin(), steps.rend()};
+}
+
+std::string FlatGraph::bodyNodeIn(int index, int instance) const {
+    const FlatNode& n = nodes[static_cast<size_t>(index)];
+    if (n.instance == instance) return n.node;
+    for (int i = n.instance; i >= 0; i = instances[static_cast<size_t>(i)].parent)
+        if (instances[static_cast<size_t>(i)].parent == instance) return instances[static_cast<size_t>(i)].node;
+    return {};
+}
+
 namespace {
 
 // Endpoints of one node of a graph being expanded: where its ports landed in the work list. A layer
@@ -131,6 +152,8 @@ private:
     std::vector<WorkNode> work_;
     std::vector<Diagnostic> diags_;
     std::vector<std::string> moduleStack_;
+    std::vector<FlatInstance> instances_;
+    int instance_ = -1;  // the instance being expanded
     bool aborted_ = false;
 
     void error(const std::string& node, const std::string& port, const std::string& msg) {
@@ -194,13 +217,16 @@ private:
 
     // One copy of a node (a layer or a module instance) with evaluated attributes.
     std::optional<Endpoints> instantiate(const Node& n, const RawAttrs& raw, const std::string& name, const Env& env,
-                                         const std::string& origin) {
+                                         const std::string& origin, int copy) {
         if (const LayerKind* kind = registry_.find(n.kind)) {
             if (!reserve(1)) return std::nullopt;
             WorkNode w;
             w.node.name = name;
             w.node.kind = kind;
             w.node.origin = origin;
+            w.node.node = n.id;
+            w.node.copy = copy;
+            w.node.instance = instance_;
             w.node.attrs = resolveAttrs(*kind, raw, &env, name, diags_, w.node.attrsValid);
             if (w.node.attrsValid) w.node.inputPorts = kind->inputPorts(w.node.attrs);
             else w.node.inputPorts = kind->variadic ? std::vector<std::string>{"in0", "in1"} : kind->inputs;
@@ -262,7 +288,11 @@ private:
             inputRelays.push_back({in, r});
         }
         moduleStack_.push_back(mod->name);
+        const int outer = instance_;
+        instances_.push_back({name, n.id, mod->name, copy, outer});
+        instance_ = static_cast<int>(instances_.size() - 1);
         auto body = expandGraph(mod->body, name + ".", inner, &inputRelays, origin);
+        instance_ = outer;
         moduleStack_.pop_back();
         for (const auto& out : mod->outputs) {
             int relay = addRelay(name + "." + out.name, "output '" + out.name + "' of '" + name + "'");
@@ -319,14 +349,14 @@ private:
                 continue;
             }
             if (n.repeat == 0) {
-                slot = instantiate(n, n.attrs, name, env, nodeOrigin);
+                slot = instantiate(n, n.attrs, name, env, nodeOrigin, -1);
                 continue;
             }
             RawAttrs later = n.attrs;
             for (const auto& [k, v] : n.repeatAttrs) later[k] = v;
             std::optional<Endpoints> first, prev;
             for (int64_t r = 0; r < n.repeat && !aborted_; ++r) {
-                auto e = instantiate(n, r == 0 ? n.attrs : later, name + "." + std::to_string(r), env, nodeOrigin);
+                auto e = instantiate(n, r == 0 ? n.attrs : later, name + "." + std::to_string(r), env, nodeOrigin, static_cast<int>(r));
                 if (!e) break;
                 if (inputCount(*e) != 1 || outputCount(*e) != 1) {
                     error(name, "", "only nodes with one input and one output can repeat; '" + n.kind + "' has " +
@@ -446,6 +476,7 @@ private:
         // A graph cut off at the expansion bound is no network: its millions of partial nodes would only
         // cost memory (a summary of them runs to gigabytes). The diagnostic says what happened.
         if (aborted_) out.nodes.clear();
+        else out.instances = std::move(instances_);
         out.diagnostics = std::move(diags_);
         return out;
     }

@@ -18,6 +18,15 @@ struct PortRef {
     int port = 0;
 };
 
+// One expanded module instance: provenance for the layers inside it.
+struct FlatInstance {
+    std::string name;    // its flat name: "layer1.0"
+    std::string node;    // its node's id in the graph that holds it: "layer1"
+    std::string module;  // the module it instantiates: "BasicBlock"
+    int copy = -1;       // which copy of a repeated node (0 … N-1), else -1
+    int parent = -1;     // the instance around it (an index into FlatGraph::instances), -1 at the top level
+};
+
 struct FlatNode {
     std::string name;
     const LayerKind* kind = nullptr;
@@ -25,14 +34,33 @@ struct FlatNode {
     std::vector<std::string> inputPorts;
     std::vector<PortRef> inputs;   // one per input port
     std::string origin;            // the id of the top-level node it came from
+    std::string node;              // its node's id in the graph that holds it (a module body, or the document)
+    int copy = -1;                 // which copy of a repeated layer node, else -1
+    int instance = -1;             // the module instance it is in (FlatGraph::instances), -1 at the top level
     bool attrsValid = true;        // false: an attribute was rejected (already reported)
     NodeAttrs view() const { return {*kind, attrs}; }
 };
 
+// One step of a flat node's path through the document: node `node` of the graph of `module`
+// ("" = the document's own graph), copy `copy` of it when it repeats.
+struct PathStep {
+    std::string module, node;
+    int copy = -1;
+    bool operator==(const PathStep&) const = default;
+};
+
 struct FlatGraph {
     std::vector<FlatNode> nodes;
+    std::vector<FlatInstance> instances;  // in expansion order: an instance comes before those inside it
     std::vector<Diagnostic> diagnostics;
     int find(const std::string& name) const;
+    // Where flat node `index` came from, outermost first: the top-level node, the module-body nodes
+    // of the instances around it, and last its own node.
+    std::vector<PathStep> path(int index) const;
+    // The node of module `module`'s body that flat node `index` belongs to in instance `instance`
+    // (an instance of that module): its own node, or the body node of the instance around it; empty
+    // when it is not inside that instance.
+    std::string bodyNodeIn(int index, int instance) const;
 };
 
 struct FlattenOptions {

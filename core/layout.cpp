@@ -5,6 +5,8 @@
 #include <graphviz/gvplugin.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -168,6 +170,20 @@ LayoutResult layoutDocument(Document& doc, const LayoutOptions& options, double 
     LayoutResult r = layoutGraph(nodes, edges, options);
     for (size_t i = 0; i < doc.graph.nodes.size(); ++i) doc.graph.nodes[i].pos = r.centers[i];
     return r;
+}
+
+LayoutDirection flowDirection(const Graph& graph) {
+    std::map<std::string_view, Point> at;
+    for (const Node& n : graph.nodes)
+        if (n.pos) at[n.id] = *n.pos;
+    double across = 0, down = 0;
+    for (const Edge& e : graph.edges) {
+        auto a = at.find(e.from), b = at.find(e.to);
+        if (a == at.end() || b == at.end()) continue;
+        across += std::abs(b->second.x - a->second.x);
+        down += std::abs(b->second.y - a->second.y);
+    }
+    return across > 1.5 * down ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom;
 }
 
 }  // namespace nw

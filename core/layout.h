@@ -40,6 +40,10 @@ LayoutResult layoutGraph(const std::vector<LayoutNode>& nodes, const std::vector
 LayoutResult layeredLayout(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
                            const LayoutOptions& options = {});
 
+// Which way a placed graph flows: left to right when its wires run more across than down (as the
+// left-to-right layout leaves them), else top to bottom. Ports are drawn on the sides it implies.
+LayoutDirection flowDirection(const Graph& graph);
+
 // Lays out the document's top-level graph (every node the given size) and stores the positions.
 LayoutResult layoutDocument(Document& doc, const LayoutOptions& options = {}, double width = 160, double height = 60);
 

@@ -177,7 +177,7 @@ std::string groupedTable(const std::string& name, const Document& doc, const Fla
                formatInt(s.counts.macs), formatBytes(s.counts.activation_bytes), std::to_string(s.layers)});
     }
     t.separator();
-    t.add({"Total", "", formatShape(a.outputShape), formatInt(a.totals.params), formatInt(a.totals.macs),
+    t.add({"Total", "", a.outputShape.empty() ? "?" : formatShape(a.outputShape), formatInt(a.totals.params), formatInt(a.totals.macs),
            formatBytes(a.totals.activation_bytes), std::to_string(layers)});
     std::string out = name.empty() ? "" : name + "\n";
     out += t.render();

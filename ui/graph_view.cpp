@@ -14,6 +14,7 @@
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace nw::ui {
 
@@ -38,12 +39,22 @@ QColor categoryColor(const std::string& category) {
 // name, then plain boxes, so a 100,000-node network fitted whole paints in milliseconds.
 constexpr double kLodName = 0.45, kLodBox = 0.15;
 
+// Where port `i` of `n` sits on a node's box (its centre at 0, 0): inputs spread along the top edge
+// and outputs along the bottom, or left and right when the graph flows left to right.
+QPointF socketAt(bool input, size_t i, size_t n, bool leftToRight) {
+    const double t = (static_cast<double>(i) + 1) / (static_cast<double>(n) + 1);
+    if (leftToRight) return {input ? -kWidth / 2 : kWidth / 2, -kHeight / 2 + kHeight * t};
+    return {-kWidth / 2 + kWidth * t, input ? -kHeight / 2 : kHeight / 2};
+}
+
+}  // namespace
+
 // A node, drawn by itself (no child items: one item per node keeps a 100k-node scene light). The
 // texts are elided when painted, so only visible nodes pay for text layout.
 class NodeItem : public QGraphicsItem {
 public:
-    NodeItem(const QString& id, const NodeFacts& facts, int repeat, const std::string& when, const QFont& font)
-        : id_(id), font_(font), conditional_(!when.empty()) {
+    NodeItem(const QString& id, const NodeFacts& facts, const Node& node, bool leftToRight, const QFont& font, QColor canvasInk)
+        : id_(id), font_(font), canvasInk_(canvasInk), conditional_(!node.when.empty()), leftToRight_(leftToRight) {
         setFlags(ItemIsSelectable | ItemIsMovable);
         setData(kIdRole, id);
         fill_ = categoryColor(facts.category);
@@ -51,19 +62,24 @@ public:
         problems_ = facts.errors + facts.warnings;
         badge_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00);
         // A conditional node says its condition first: it exists only in the instances where it holds.
-        kindLine_ = QString::fromStdString((when.empty() ? "" : "when " + when + " · ") + facts.kind +
-                                           (repeat ? " ×" + std::to_string(repeat) : "") +
+        kindLine_ = QString::fromStdString((node.when.empty() ? "" : "when " + node.when + " · ") + facts.kind +
+                                           (node.repeat ? " ×" + std::to_string(node.repeat) : "") +
                                            (facts.attrs.empty() ? "" : " · " + facts.attrs));
         shape_ = QString::fromStdString(facts.shape);
         counts_ = QString::fromStdString(facts.counts);
-        hasInput_ = facts.inputs;
-        hasOutput_ = facts.outputs;
-        if (!facts.problems.empty()) setToolTip(QString::fromStdString(facts.problems));
+        for (const std::string& p : facts.inputs) inputs_ << QString::fromStdString(p);
+        for (const std::string& p : facts.outputs) outputs_ << QString::fromStdString(p);
+        // Port names are shown where there is a choice (a Concat's in0, in1; an Add's; a module's x, y).
+        namedPorts_ = inputs_.size() > 1 || outputs_.size() > 1;
+        QString tip = text();
+        if (!facts.problems.empty()) tip += "\n\n" + QString::fromStdString(facts.problems);
+        setToolTip(tip);  // the full text, whatever the box had to elide
     }
-    QRectF boundingRect() const override { return QRectF(-kWidth / 2 - 7, -kHeight / 2 - 9, kWidth + 14, kHeight + 18); }
+    QRectF boundingRect() const override { return QRectF(-kWidth / 2 - 16, -kHeight / 2 - 20, kWidth + 32, kHeight + 32); }
     QPainterPath shape() const override {
         QPainterPath p;
-        p.addRect(-kWidth / 2, -kHeight / 2 - 6, kWidth, kHeight + 12);
+        p.addRect(leftToRight_ ? QRectF(-kWidth / 2 - 6, -kHeight / 2, kWidth + 12, kHeight)
+                               : QRectF(-kWidth / 2, -kHeight / 2 - 6, kWidth, kHeight + 12));
         return p;
     }
     void setHighlighted(bool on) {
@@ -72,6 +88,22 @@ public:
     }
     // Everything the node says, one line each (what a person reads on it, for tests and tooltips).
     QString text() const { return id_ + "\n" + kindLine_ + "\n" + shape_ + (counts_.isEmpty() ? "" : "\n" + counts_); }
+    const QStringList& inputs() const { return inputs_; }
+    const QStringList& outputs() const { return outputs_; }
+    // The port of this node nearest to `local` (item coordinates) within `reach`, or -1.
+    int portNear(bool input, QPointF local, double reach) const {
+        const QStringList& ports = input ? inputs_ : outputs_;
+        int best = -1;
+        double bestDistance = reach;
+        for (qsizetype i = 0; i < ports.size(); ++i) {
+            const double d = QLineF(local, socket(input, static_cast<size_t>(i))).length();
+            if (d <= bestDistance) best = static_cast<int>(i), bestDistance = d;
+        }
+        return best;
+    }
+    QPointF socket(bool input, size_t i) const {
+        return socketAt(input, i, static_cast<size_t>((input ? inputs_ : outputs_).size()), leftToRight_);
+    }
 
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) override {
         const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
@@ -102,8 +134,10 @@ public:
         painter->setFont(bold);
         painter->setPen(ink);
         const QFontMetricsF boldMetrics(bold);
-        painter->drawText(QPointF(-kWidth / 2 + 6, -kHeight / 2 + 4 + boldMetrics.ascent()),
-                          boldMetrics.elidedText(id_, Qt::ElideRight, kWidth - 12));
+        const double textLeft = -kWidth / 2 + (leftToRight_ && namedPorts_ ? 22 : 6);
+        const double textWidth = kWidth / 2 - 6 - textLeft;
+        painter->drawText(QPointF(textLeft, -kHeight / 2 + 4 + boldMetrics.ascent()),
+                          boldMetrics.elidedText(id_, Qt::ElideRight, textWidth));
         QFont small = font_;
         small.setPointSizeF(font_.pointSizeF() * 0.85);
         painter->setFont(small);
@@ -111,18 +145,31 @@ public:
         double y = -kHeight / 2 + 21 + metrics.ascent();
         for (const QString* line : {&kindLine_, &shape_, &counts_}) {
             if (line->isEmpty()) continue;
-            painter->drawText(QPointF(-kWidth / 2 + 6, y), metrics.elidedText(*line, Qt::ElideRight, kWidth - 12));
+            painter->drawText(QPointF(textLeft, y), metrics.elidedText(*line, Qt::ElideRight, textWidth));
             y += metrics.lineSpacing();
         }
-        // Ports: an input socket on top (if the kind takes any), the output below — drag from it to wire.
-        painter->setPen(QPen(QColor(0x55, 0x55, 0x55), 1));
-        if (hasInput_) {
-            painter->setBrush(Qt::white);
-            painter->drawEllipse(QRectF(-5, -kHeight / 2 - 5, 10, 10));
-        }
-        if (hasOutput_) {
-            painter->setBrush(QColor(0x55, 0x55, 0x55));
-            painter->drawEllipse(QRectF(-6, kHeight / 2 - 6, 12, 12));
+        // Ports: a socket per input (open) and per output (filled); drag from an output to wire, drag a
+        // wire's end off an input to move it to another.
+        QFont tiny = font_;
+        tiny.setPointSizeF(font_.pointSizeF() * 0.75);
+        const QFontMetricsF tinyMetrics(tiny);
+        painter->setFont(tiny);
+        for (bool input : {true, false}) {
+            const QStringList& ports = input ? inputs_ : outputs_;
+            for (qsizetype i = 0; i < ports.size(); ++i) {
+                const QPointF c = socket(input, static_cast<size_t>(i));
+                painter->setPen(QPen(QColor(0x55, 0x55, 0x55), 1));
+                painter->setBrush(input ? QBrush(Qt::white) : QBrush(QColor(0x55, 0x55, 0x55)));
+                const double r = input ? 5 : 6;
+                painter->drawEllipse(c, r, r);
+                if (!namedPorts_) continue;
+                // The name beside its socket, outside the box: above it (top to bottom), or over it at the side.
+                const double w = tinyMetrics.horizontalAdvance(ports[i]);
+                const QPointF at = leftToRight_ ? c + QPointF(input ? 7 : -7 - w, tinyMetrics.ascent() / 2 - 1)
+                                                : c + QPointF(7, input ? -4 : 4 + tinyMetrics.ascent());
+                painter->setPen(leftToRight_ ? ink : canvasInk_);  // inside the box at the sides, else outside
+                painter->drawText(at, ports[i]);
+            }
         }
         if (problems_) {  // a badge in the corner: how many problems
             const QRectF badge(kWidth / 2 - 18, -kHeight / 2 - 8, 22, 22);
@@ -137,21 +184,25 @@ public:
 
 private:
     QString id_, kindLine_, shape_, counts_;
+    QStringList inputs_, outputs_;
     QFont font_;
-    QColor fill_, outline_, badge_;
+    QColor fill_, outline_, badge_, canvasInk_;  // canvasInk_: text on the canvas around the box (the theme's)
     int problems_ = 0;
-    bool hasInput_ = true, hasOutput_ = true, highlighted_ = false, conditional_ = false;
+    bool highlighted_ = false, conditional_ = false, leftToRight_ = false, namedPorts_ = false;
 };
+
+namespace {
 
 // A wire with its arrow head and (optionally) the shape it carries: easy to click (an 8-unit-wide
 // hit area around the curve), highlighted when selected; the label only where it can be read.
 class WireItem : public QGraphicsPathItem {
 public:
-    WireItem(const QPainterPath& path, const QPen& pen, const QString& label, const QFont& font)
+    WireItem(const QPainterPath& path, const QPen& pen, const QString& label, const QFont& font, bool leftToRight)
         : QGraphicsPathItem(path), label_(label), font_(font) {
         setPen(pen);
         const QPointF b = path.currentPosition();
-        head_ << b << b + QPointF(-5, -9) << b + QPointF(5, -9);
+        if (leftToRight) head_ << b << b + QPointF(-9, -5) << b + QPointF(-9, 5);
+        else head_ << b << b + QPointF(-5, -9) << b + QPointF(5, -9);
         if (!label_.isEmpty()) labelAt_ = path.pointAtPercent(0.5) + QPointF(6, QFontMetricsF(font).ascent() / 2 - 2);
     }
     QRectF boundingRect() const override {
@@ -283,98 +334,160 @@ void GraphView::scrollContentsBy(int dx, int dy) {
     minimap_->update();
 }
 
-void GraphView::show(const Document& doc, const std::map<std::string, NodeFacts>& facts) {
-    shown_ = doc;
+NodeItem* GraphView::makeNode(const Node& n) {
+    static const NodeFacts none;
+    auto f = facts_.find(n.id);
+    auto* box = new NodeItem(QString::fromStdString(n.id), f == facts_.end() ? none : f->second, n, leftToRight_, font(), palette().color(QPalette::Text));
+    const Point c = n.pos.value_or(Point{});
+    box->setPos(c.x, c.y);
+    items_[n.id] = box;
+    return box;
+}
+
+QGraphicsItem* GraphView::makeWire(const Edge& e) {
+    auto from = items_.find(e.from), to = items_.find(e.to);
+    if (from == items_.end() || to == items_.end()) return nullptr;
+    const NodeItem* a = from->second;
+    const NodeItem* b = to->second;
+    const qsizetype out = std::max<qsizetype>(0, a->outputs().indexOf(QString::fromStdString(e.fromPort)));
+    const qsizetype in = std::max<qsizetype>(0, b->inputs().indexOf(QString::fromStdString(e.toPort)));
+    const QPointF start = a->pos() + a->socket(false, static_cast<size_t>(out));
+    const QPointF end = b->pos() + b->socket(true, static_cast<size_t>(in));
+    QPainterPath path(start);
+    if (leftToRight_) {
+        const double bend = std::max(20.0, std::abs(end.x() - start.x()) / 2);
+        path.cubicTo(start + QPointF(bend, 0), end - QPointF(bend, 0), end);
+    } else {
+        const double bend = std::max(20.0, std::abs(end.y() - start.y()) / 2);
+        path.cubicTo(start + QPointF(0, bend), end - QPointF(0, bend), end);
+    }
+    auto shape = facts_.find(e.from);
+    const QString label = wireLabels_ && shape != facts_.end() && !shape->second.shape.empty()
+                              ? QString::fromStdString(shape->second.shape)
+                              : QString();
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    auto* wire = new WireItem(path, QPen(palette().color(QPalette::Text).lighter(150), 1.3), label, small, leftToRight_);
+    wire->setZValue(-1);
+    wire->setFlag(QGraphicsItem::ItemIsSelectable);
+    wire->setData(kEdgeRole, QStringList{QString::fromStdString(e.from), QString::fromStdString(e.fromPort),
+                                         QString::fromStdString(e.to), QString::fromStdString(e.toPort)});
+    wire->setToolTip(tr("%1 → %2.%3: click and press Delete to disconnect, or drag its end to another input")
+                         .arg(QString::fromStdString(e.from), QString::fromStdString(e.to), QString::fromStdString(e.toPort)));
+    wires_.push_back(wire);
+    return wire;
+}
+
+void GraphView::show(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const std::string& title,
+                     bool leftToRight) {
+    shown_ = graph;
     facts_ = facts;
+    title_ = title;
+    leftToRight_ = leftToRight;
     scene()->clear();  // with it the wire being dragged, if any
     wire_ = nullptr;
     wireFrom_.clear();
     items_.clear();
+    wires_.clear();
     highlighted_.clear();
     pressedAt_.clear();
-    wireLabelCount_ = 0;
-    const QColor ink = palette().color(QPalette::Text);
-    QFont small = font();
-    small.setPointSizeF(small.pointSizeF() * 0.85);
     // Placed before they join the scene: one index insertion per item instead of a move as well.
     std::vector<QGraphicsItem*> made;
-    made.reserve(doc.graph.nodes.size() + doc.graph.edges.size());
-    const NodeFacts none;
-    for (const Node& n : doc.graph.nodes) {
-        const Point c = n.pos.value_or(Point{});
-        auto f = facts.find(n.id);
-        auto* box = new NodeItem(QString::fromStdString(n.id), f == facts.end() ? none : f->second, static_cast<int>(n.repeat),
-                                 n.when, font());
-        box->setPos(c.x, c.y);
-        made.push_back(box);
-        items_[n.id] = box;
-    }
-    for (const Edge& e : doc.graph.edges) {
-        auto from = items_.find(e.from), to = items_.find(e.to);
-        if (from == items_.end() || to == items_.end()) continue;
-        QPointF a = from->second->pos() + QPointF(0, kHeight / 2), b = to->second->pos() - QPointF(0, kHeight / 2);
-        QPainterPath path(a);
-        const double bend = std::max(20.0, std::abs(b.y() - a.y()) / 2);
-        path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
-        auto shape = facts.find(e.from);
-        const QString label = wireLabels_ && shape != facts.end() && !shape->second.shape.empty()
-                                  ? QString::fromStdString(shape->second.shape)
-                                  : QString();
-        wireLabelCount_ += !label.isEmpty();
-        auto* wire = new WireItem(path, QPen(ink.lighter(150), 1.3), label, small);
-        wire->setZValue(-1);
-        wire->setFlag(QGraphicsItem::ItemIsSelectable);
-        wire->setData(kEdgeRole, QStringList{QString::fromStdString(e.from), QString::fromStdString(e.fromPort),
-                                             QString::fromStdString(e.to), QString::fromStdString(e.toPort)});
-        wire->setToolTip(tr("%1 → %2: click and press Delete to disconnect")
-                             .arg(QString::fromStdString(e.from), QString::fromStdString(e.to)));
-        made.push_back(wire);
-    }
+    made.reserve(graph.nodes.size() + graph.edges.size());
+    for (const Node& n : graph.nodes) made.push_back(makeNode(n));
+    for (const Edge& e : graph.edges)
+        if (QGraphicsItem* wire = makeWire(e)) made.push_back(wire);
     // Qt's BSP index pays for itself on small scenes; on large ones building and climbing it costs
     // seconds per paint (a 100k-node chain), while a linear scan of the items is milliseconds.
     scene()->setItemIndexMethod(made.size() > 20'000 ? QGraphicsScene::NoIndex : QGraphicsScene::BspTreeIndex);
-    QRectF bounds;
-    for (QGraphicsItem* it : made) {
-        bounds |= it->mapRectToScene(it->boundingRect());
-        scene()->addItem(it);
+    for (QGraphicsItem* it : made) scene()->addItem(it);
+    updateBounds();
+}
+
+void GraphView::update(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const SessionChange& change) {
+    if (change.everything) return show(graph, facts, title_, leftToRight_);
+    shown_ = graph;
+    facts_ = facts;
+    const std::vector<std::string> selected = selectedNodes();
+    std::set<std::string> touched;  // nodes whose wires must be redrawn
+    for (const std::string& id : change.removed) {
+        touched.insert(id);
+        if (auto it = items_.find(id); it != items_.end()) {
+            delete it->second;
+            items_.erase(it);
+        }
     }
+    for (const std::vector<std::string>* ids : {&change.updated, &change.added})
+        for (const std::string& id : *ids) {
+            touched.insert(id);
+            if (auto it = items_.find(id); it != items_.end()) {
+                delete it->second;
+                items_.erase(it);
+            }
+            if (const Node* n = graph.find(id)) scene()->addItem(makeNode(*n));
+        }
+    // Wires: all of them when the edges changed, else those of the nodes redrawn.
+    std::erase_if(wires_, [&](QGraphicsItem* w) {
+        const QStringList e = w->data(kEdgeRole).toStringList();
+        if (!change.wires && !touched.count(e[0].toStdString()) && !touched.count(e[2].toStdString())) return false;
+        delete w;
+        return true;
+    });
+    for (const Edge& e : graph.edges)
+        if (change.wires || touched.count(e.from) || touched.count(e.to))
+            if (QGraphicsItem* wire = makeWire(e)) scene()->addItem(wire);
+    for (const std::string& id : selected)
+        if (QGraphicsItem* it = item(id)) it->setSelected(true);
+    if (!change.added.empty() || !change.removed.empty() || !change.updated.empty()) updateBounds();
+}
+
+void GraphView::updateBounds() {
+    QRectF bounds;
+    for (const auto& [id, it] : items_) bounds |= it->mapRectToScene(it->boundingRect());
+    for (QGraphicsItem* it : wires_) bounds |= it->mapRectToScene(it->boundingRect());
     scene()->setSceneRect(bounds.adjusted(-40, -40, 40, 40));
     std::vector<std::pair<QPointF, QColor>> dots;
-    dots.reserve(doc.graph.nodes.size());
-    for (const Node& n : doc.graph.nodes) {
-        auto f = facts.find(n.id);
-        dots.emplace_back(items_[n.id]->pos(), categoryColor(f == facts.end() ? "" : f->second.category));
+    dots.reserve(shown_.nodes.size());
+    for (const Node& n : shown_.nodes) {
+        auto f = facts_.find(n.id);
+        if (QGraphicsItem* it = item(n.id)) dots.emplace_back(it->pos(), categoryColor(f == facts_.end() ? "" : f->second.category));
     }
     placeMinimap();
     minimap_->setScene(scene()->sceneRect(), std::move(dots));
 }
 
+int GraphView::wireLabelCount() const {
+    int n = 0;
+    for (const Edge& e : shown_.edges)
+        if (auto f = facts_.find(e.from); wireLabels_ && f != facts_.end() && !f->second.shape.empty() && items_.count(e.to)) ++n;
+    return n;
+}
+
 QWidget* GraphView::minimap() const { return minimap_; }
 
 QString GraphView::nodeText(const std::string& id) const {
-    auto* node = dynamic_cast<NodeItem*>(item(id));
-    return node ? node->text() : QString();
+    auto it = items_.find(id);
+    return it == items_.end() ? QString() : it->second->text();
 }
 
 void GraphView::setWireLabels(bool on) {
     wireLabels_ = on;
     const std::vector<std::string> selected = selectedNodes();
-    show(Document(shown_), std::map<std::string, NodeFacts>(facts_));
+    show(Graph(shown_), std::map<std::string, NodeFacts>(facts_), title_, leftToRight_);
     for (const std::string& id : selected)
         if (QGraphicsItem* it = item(id)) it->setSelected(true);
 }
 
 void GraphView::highlightTargets(bool on) {
     for (const std::string& id : highlighted_)
-        if (auto* box = dynamic_cast<NodeItem*>(item(id))) box->setHighlighted(false);
+        if (auto it = items_.find(id); it != items_.end()) it->second->setHighlighted(false);
     highlighted_.clear();
     if (!on || !whyNot) return;
-    for (const auto& [id, it] : items_)
-        if (id != wireFrom_ && whyNot(wireFrom_, id).empty())
-            if (auto* box = dynamic_cast<NodeItem*>(it)) {
-                box->setHighlighted(true);
-                highlighted_.push_back(id);
-            }
+    for (const auto& [id, box] : items_)
+        if (id != wireFrom_ && whyNot(wireFrom_, id).empty()) {
+            box->setHighlighted(true);
+            highlighted_.push_back(id);
+        }
 }
 
 // The whole drawing, as a person sees it unselected: selection and wire-drag highlights are taken
@@ -396,7 +509,7 @@ bool GraphView::exportSvg(const QString& path) {
         const QRectF area = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
         svg.setSize(area.size().toSize());
         svg.setViewBox(QRectF(QPointF(0, 0), area.size()));
-        svg.setTitle(QString::fromStdString(shown_.name));
+        svg.setTitle(QString::fromStdString(title_));
         QPainter painter;
         if (!painter.begin(&svg)) return false;
         scene()->render(&painter, QRectF(QPointF(0, 0), area.size()), area);
@@ -487,9 +600,14 @@ void GraphView::selectEdge(const Edge& edge) {
     }
 }
 
-QPoint GraphView::outputPortAt(const std::string& id) const {
-    QGraphicsItem* it = item(id);
-    return it ? mapFromScene(it->scenePos() + QPointF(0, kHeight / 2 - 3)) : QPoint();
+QPoint GraphView::outputPortAt(const std::string& id, int port) const {
+    NodeItem* it = items_.count(id) ? items_.at(id) : nullptr;
+    return it && port < it->outputs().size() ? mapFromScene(it->pos() + it->socket(false, static_cast<size_t>(port))) : QPoint();
+}
+
+QPoint GraphView::inputPortAt(const std::string& id, int port) const {
+    NodeItem* it = items_.count(id) ? items_.at(id) : nullptr;
+    return it && port < it->inputs().size() ? mapFromScene(it->pos() + it->socket(true, static_cast<size_t>(port))) : QPoint();
 }
 
 std::string GraphView::nodeAt(const QPoint& viewPos) const {
@@ -507,15 +625,32 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
     }
     const std::string id = nodeAt(event->pos());
     if (event->button() == Qt::LeftButton && !id.empty()) {
-        // A press on the lower edge (the output port) starts a wire instead of a selection.
-        const QPointF local = item(id)->mapFromScene(mapToScene(event->pos()));
-        if (local.y() > kHeight / 2 - 10) {
+        // A press on an output socket starts a wire; on an input socket with a wire, picks up that
+        // wire's end to move it to another input. Elsewhere it selects and drags.
+        NodeItem* box = items_.at(id);
+        const QPointF local = box->mapFromScene(mapToScene(event->pos()));
+        const double reach = std::max(9.0, 6 / transform().m11());  // at least 6 pixels whatever the zoom
+        if (const int out = box->portNear(false, local, reach); out >= 0) {
             wireFrom_ = id;
-            const QPointF start = item(id)->scenePos() + QPointF(0, kHeight / 2);
+            wireFromPort_ = box->outputs()[out].toStdString();
+            const QPointF start = box->pos() + box->socket(false, static_cast<size_t>(out));
             wire_ = scene()->addLine(QLineF(start, start), QPen(QColor(0x22, 0x66, 0xcc), 2, Qt::DashLine));
             highlightTargets(true);
             return;
         }
+        if (const int in = box->portNear(true, local, reach); in >= 0)
+            for (QGraphicsItem* w : wires_) {
+                const QStringList e = w->data(kEdgeRole).toStringList();
+                if (e[2].toStdString() != id || e[3] != box->inputs()[in]) continue;
+                rewiring_ = e;
+                w->setVisible(false);  // until dropped: it follows the cursor meanwhile
+                wireFrom_ = e[0].toStdString();
+                wireFromPort_ = e[1].toStdString();
+                NodeItem* source = items_.at(wireFrom_);
+                const QPointF start = source->pos() + source->socket(false, std::max<qsizetype>(0, source->outputs().indexOf(e[1])));
+                wire_ = scene()->addLine(QLineF(start, mapToScene(event->pos())), QPen(QColor(0x22, 0x66, 0xcc), 2, Qt::DashLine));
+                return;
+            }
     }
     QGraphicsView::mousePressEvent(event);
     // What a drag may move: the selection the press left (not every node: 100k of them would cost
@@ -554,7 +689,22 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
         highlightTargets(false);
         const std::string to = nodeAt(event->pos());
         const std::string from = std::exchange(wireFrom_, std::string());
-        if (!to.empty()) emit connectRequested(QString::fromStdString(from), QString::fromStdString(to));
+        const std::string fromPort = std::exchange(wireFromPort_, std::string());
+        QString toPort;  // the input socket it was dropped on; empty (the next free one) on the box
+        if (!to.empty()) {
+            NodeItem* box = items_.at(to);
+            const int in = box->portNear(true, box->mapFromScene(mapToScene(event->pos())), std::max(14.0, 10 / transform().m11()));
+            if (in >= 0) toPort = box->inputs()[in];
+        }
+        const QStringList moving = std::exchange(rewiring_, QStringList());
+        if (!moving.isEmpty()) {
+            for (QGraphicsItem* w : wires_)
+                if (w->data(kEdgeRole).toStringList() == moving) w->setVisible(true);  // back, unless the move is made
+            if (!to.empty()) emit rewireRequested(moving, QString::fromStdString(to), toPort);
+            return;
+        }
+        if (!to.empty())
+            emit connectRequested(QString::fromStdString(from), QString::fromStdString(fromPort), QString::fromStdString(to), toPort);
         return;
     }
     QGraphicsView::mouseReleaseEvent(event);
@@ -598,7 +748,7 @@ void GraphView::keyPressEvent(QKeyEvent* event) {
         return QGraphicsView::keyPressEvent(event);
     auto neighbours = [&](const std::string& id, bool downstream) {
         std::vector<std::string> out;
-        for (const Edge& e : shown_.graph.edges)
+        for (const Edge& e : shown_.edges)
             if ((downstream ? e.from : e.to) == id && item(downstream ? e.to : e.from)) out.push_back(downstream ? e.to : e.from);
         return out;
     };

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "analysis.h"
+#include "design_session.h"
 #include "graph.h"
 
 namespace nw::ui {
@@ -16,22 +16,17 @@ namespace nw::ui {
 // The size of a node's box in scene units (also what the layout is told).
 constexpr double kNodeWidth = 180, kNodeHeight = 70;
 
-// What the canvas shows for one top-level node, derived from the flattened analysis.
-struct NodeFacts {
-    std::string kind, category, shape;  // shape: output of the node (a module: of its last layer)
-    std::string attrs;                  // its attributes that differ from the defaults, briefly
-    std::string counts;                 // "75.3K params · 115.6M MACs" (a module instance: its own totals)
-    bool inputs = true, outputs = true;  // whether it has input / output ports (from the kind's ports)
-    int errors = 0, warnings = 0;
-    std::string problems;  // the messages, for the tooltip
-};
+class NodeItem;
 
 class GraphView : public QGraphicsView {
     Q_OBJECT
 public:
     explicit GraphView(QWidget* parent = nullptr);
-    // Draws `doc` (positions from the document; the caller lays it out first when it has none).
-    void show(const Document& doc, const std::map<std::string, NodeFacts>& facts);
+    // Draws `graph` (the session's canvas: positions set, every edge's ports filled in) with its
+    // facts; `leftToRight` puts the ports on the sides. `title` names the SVG export.
+    void show(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const std::string& title, bool leftToRight);
+    // Redraws only what `change` names (and the wires of those nodes), keeping the rest.
+    void update(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const SessionChange& change);
     // Selects and centres the item of top-level node `id`; false if there is none.
     bool focusNode(const std::string& id);
     void selectNode(const std::string& id);  // without moving the view; empty clears
@@ -39,8 +34,10 @@ public:
     std::vector<std::string> selectedNodes() const;
     std::vector<Edge> selectedEdges() const;  // wires are selectable too (click one, then Delete)
     void selectEdge(const Edge& e);
-    // Where a drag from `id`'s output port starts, in view coordinates (for tests and hints).
-    QPoint outputPortAt(const std::string& id) const;
+    // Where output port `port` / input port `port` of node `id` is, in view coordinates (for tests).
+    QPoint outputPortAt(const std::string& id, int port = 0) const;
+    QPoint inputPortAt(const std::string& id, int port = 0) const;
+    bool leftToRight() const { return leftToRight_; }
     int nodeCount() const { return static_cast<int>(items_.size()); }
     QGraphicsItem* item(const std::string& id) const;
     QString nodeText(const std::string& id) const;  // what node `id` says on the canvas, a line each
@@ -48,7 +45,8 @@ public:
     // Wires labelled with the tensor shape they carry (View › Shapes on wires).
     void setWireLabels(bool on);
     bool wireLabels() const { return wireLabels_; }
-    int wireLabelCount() const { return wireLabelCount_; }
+    int wireLabelCount() const;
+    int wireCount() const { return static_cast<int>(wires_.size()); }
     // While a wire is dragged, nodes it may connect to are outlined green; `whyNot` says why not
     // (empty = compatible). Set by the window from the core's rules.
     std::function<std::string(const std::string& from, const std::string& to)> whyNot;
@@ -64,8 +62,12 @@ public:
     static constexpr const char* kKindMime = "application/x-netwright-kind";
 
 signals:
-    // A wire was dragged from `from`'s output port and dropped on `to`.
-    void connectRequested(const QString& from, const QString& to);
+    // A wire was dragged from `from`'s output `fromPort` and dropped on `to` — on its input socket
+    // `toPort`, or on the node (empty: its next free input).
+    void connectRequested(const QString& from, const QString& fromPort, const QString& to, const QString& toPort);
+    // The end of wire `edge` (from, fromPort, to, toPort) was dragged off its input socket and dropped
+    // on input `toPort` of `to`.
+    void rewireRequested(const QStringList& edge, const QString& to, const QString& toPort);
     // Nodes were dragged to new places (scene coordinates of their centres).
     void nodesMoved(const QStringList& ids, const QList<QPointF>& positions);
     void nodeActivated(const QString& id);  // double-clicked
@@ -91,16 +93,22 @@ protected:
     void scrollContentsBy(int dx, int dy) override;
 
 private:
-    Document shown_;  // what is drawn (redrawn when the wire labels are toggled)
+    Graph shown_;  // what is drawn (redrawn when the wire labels are toggled)
     std::map<std::string, NodeFacts> facts_;
+    std::string title_;
+    bool leftToRight_ = false;
     bool wireLabels_ = true;
-    int wireLabelCount_ = 0;
+    std::vector<QGraphicsItem*> wires_;
+    NodeItem* makeNode(const Node& n);
+    QGraphicsItem* makeWire(const Edge& e);
+    void updateBounds();
     std::vector<std::string> highlighted_;
     class Overview* minimap_ = nullptr;
     void placeMinimap();
     void highlightTargets(bool on);
-    std::map<std::string, QGraphicsItem*> items_;
-    std::string wireFrom_;               // while dragging a wire: its source node
+    std::map<std::string, NodeItem*> items_;
+    std::string wireFrom_, wireFromPort_;  // while dragging a wire: its source node and port
+    QStringList rewiring_;                 // while dragging a wire's end off an input: that wire
     QGraphicsLineItem* wire_ = nullptr;  // the live preview
     std::string nodeAt(const QPoint& viewPos) const;
     std::map<std::string, QPointF> pressedAt_;

@@ -61,29 +61,33 @@ std::string dataDir() {
     return env ? env : NETWRIGHT_SOURCE_DIR;
 }
 
-// One undo step: a core edit applied to the window's document.
+namespace {
+
+// One undo step of the window's Edit menu: the QUndoStack mirrors the session's history (which owns
+// the edits), so its first redo applies the edit and later ones redo it.
 class EditCommand : public QUndoCommand {
 public:
-    EditCommand(MainWindow* window, std::unique_ptr<Edit> edit)
-        : QUndoCommand(QString::fromStdString(edit->text())), window_(window), edit_(std::move(edit)) {}
+    EditCommand(DesignSession& session, std::unique_ptr<Edit> edit, bool wholeDocument)
+        : QUndoCommand(QString::fromStdString(session.scope().empty() || wholeDocument ? edit->text()
+                                                                                         : edit->text() + " in " + session.scope())),
+          session_(session), edit_(std::move(edit)), wholeDocument_(wholeDocument) {}
     void redo() override {
-        edit_->apply(window_->doc_);
-        window_->refresh();
+        if (edit_) session_.apply(std::move(edit_), wholeDocument_);
+        else session_.redo();
     }
-    void undo() override {
-        edit_->revert(window_->doc_);
-        window_->refresh();
-    }
+    void undo() override { session_.undo(); }
 
 private:
-    MainWindow* window_;
-    std::unique_ptr<Edit> edit_;
+    DesignSession& session_;
+    std::unique_ptr<Edit> edit_;  // until it is first applied
+    bool wholeDocument_;
 };
+
+}  // namespace
 
 namespace {
 
 constexpr const char* kNetwMime = "application/x-netwright";
-constexpr const char* kOutputPrefix = "output:";  // ids of a module's outputs drawn as end nodes
 
 // The palette drags the layer kind's name, for the canvas to drop.
 class PaletteTree : public QTreeWidget {
@@ -102,6 +106,8 @@ protected:
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), view_(new GraphView(this)), inspector_(new Inspector), undo_(new QUndoStack(this)) {
+    session_.nodeSize = Point{kNodeWidth, kNodeHeight};
+    session_.setListener([this](const SessionChange& change) { sessionChanged(change); });
     // The canvas, under a breadcrumb bar that appears while a module is open for editing.
     auto* centre = new QWidget;
     auto* centreLayout = new QVBoxLayout(centre);
@@ -147,19 +153,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(view_, &GraphView::kindDropped, this,
             [this](const QString& kind, const QPointF& at) { addLayer(kind.toStdString(), at); });
     view_->whyNot = [this](const std::string& from, const std::string& to) -> std::string {
-        if (!scope_.empty()) {
-            const ModuleDef* m = doc_.findModule(scope_);
-            if (to.rfind(kOutputPrefix, 0) == 0) return "a module's outputs are fixed; wire into the node that feeds it";
-            if (m && std::find(m->inputs.begin(), m->inputs.end(), to) != m->inputs.end()) return "a module input takes no input";
-            if (m && std::find(m->inputs.begin(), m->inputs.end(), from) != m->inputs.end()) {
-                if (!scoped_.graph.find(to)) return "no node '" + to + "'";
-                for (const Edge& e : scoped_.graph.edges)
-                    if (e.from == from && e.to == to) return from + " already feeds " + to;
-                return {};
-            }
-            if (from.rfind(kOutputPrefix, 0) == 0) return "a module output feeds nothing inside the module";
-        }
-        return whyNotConnect(shown(), from, to);
+        return session_.whyNotConnect(Edge{.from = from, .to = to});
     };
     connect(view_, &GraphView::nodesMoved, this, [this](const QStringList& ids, const QList<QPointF>& positions) {
         std::vector<std::pair<std::string, Point>> moves;
@@ -167,17 +161,28 @@ MainWindow::MainWindow(QWidget* parent)
         const std::string text = moves.size() == 1 ? "Move " + moves[0].first : "Move " + std::to_string(moves.size()) + " nodes";
         pushEdit(std::make_unique<SetPositions>(std::move(moves), text));
     });
-    connect(view_, &GraphView::connectRequested, this, [this](const QString& from, const QString& to) {
-        const std::string why = view_->whyNot(from.toStdString(), to.toStdString());
-        if (!why.empty()) {
-            statusBar()->showMessage(tr("Cannot connect: %1").arg(QString::fromStdString(why)), 6000);
-            return;
-        }
-        pushEdit(std::make_unique<AddEdge>(Edge{.from = from.toStdString(), .to = to.toStdString()}));
+    connect(view_, &GraphView::connectRequested, this,
+            [this](const QString& from, const QString& fromPort, const QString& to, const QString& toPort) {
+                const Edge edge{from.toStdString(), fromPort.toStdString(), to.toStdString(), toPort.toStdString()};
+                const std::string why = session_.whyNotConnect(edge);
+                if (!why.empty()) {
+                    statusBar()->showMessage(tr("Cannot connect: %1").arg(QString::fromStdString(why)), 6000);
+                    return;
+                }
+                // A single-output source needs no port name in the file; an input named only when chosen.
+                Edge written = edge;
+                if (const NodeFacts* f = session_.factsOf(edge.from); f && f->outputs.size() == 1) written.fromPort.clear();
+                pushEdit(std::make_unique<AddEdge>(written));
+            });
+    connect(view_, &GraphView::rewireRequested, this, [this](const QStringList& wire, const QString& to, const QString& toPort) {
+        std::string why;
+        const Edge drawn{wire[0].toStdString(), wire[1].toStdString(), wire[2].toStdString(), wire[3].toStdString()};
+        if (std::unique_ptr<Edit> edit = session_.rewireEdit(drawn, to.toStdString(), toPort.toStdString(), why)) pushEdit(std::move(edit));
+        else statusBar()->showMessage(tr("Cannot move the wire: %1").arg(QString::fromStdString(why)), 6000);
     });
     connect(view_, &GraphView::contextMenuRequested, this, &MainWindow::showContextMenu);
     connect(view_, &GraphView::nodeActivated, this, [this](const QString& id) {  // double click: open a module
-        if (const Node* n = shown().graph.find(id.toStdString()); n && doc_.findModule(n->kind)) openModule(n->kind);
+        if (const Node* n = shown().graph.find(id.toStdString()); n && document().findModule(n->kind)) openModule(n->kind);
     });
 
     summaryModel_ = new SummaryModel(this);
@@ -198,8 +203,8 @@ MainWindow::MainWindow(QWidget* parent)
     summary_->horizontalHeader()->setResizeContentsPrecision(200);
     // A row click selects and centres the node the layer belongs to.
     connect(summary_, &QTableView::clicked, this, [this](const QModelIndex& index) {
-        const int i = flat_.find(summaryModel_->layerAt(index.row()));
-        if (i >= 0 && scope_.empty()) view_->focusNode(flat_.nodes[static_cast<size_t>(i)].origin);
+        const std::string id = session_.shownNodeOf(flat().find(summaryModel_->layerAt(index.row())));
+        if (!id.empty()) view_->focusNode(id);
     });
     auto* summaryDock = new QDockWidget(tr("Summary"), this);
     summaryDock->setObjectName("summary");
@@ -224,7 +229,7 @@ MainWindow::MainWindow(QWidget* parent)
             statusBar()->showMessage(QString::fromStdString(e), 6000);
     });
     connect(inspector_, &Inspector::documentEdited, this, [this](const QString& name, const QString& description) {
-        if (!scope_.empty()) return;  // a module's body has no name of its own here
+        if (!session_.scope().empty()) return;  // a module's body has no name of its own here
         pushEdit(std::make_unique<SetDocumentInfo>(name.toStdString(), description.toStdString()));
         updateTitle();
     });
@@ -259,8 +264,8 @@ MainWindow::MainWindow(QWidget* parent)
     problemsLayout->addWidget(problems_, 1);
     problemsLayout->addWidget(applyFix_, 0, Qt::AlignTop);
     connect(problems_, &QListWidget::currentRowChanged, this, [this](int row) {
-        const std::unique_ptr<Edit> fix = row >= 0 && row < static_cast<int>(analysis_.diagnostics.size()) && scope_.empty()
-                                              ? fixEdit(doc_, flat_, analysis_.diagnostics[static_cast<size_t>(row)])
+        const std::unique_ptr<Edit> fix = row >= 0 && row < static_cast<int>(analysis().diagnostics.size())
+                                              ? session_.fixFor(analysis().diagnostics[static_cast<size_t>(row)])
                                               : nullptr;
         applyFix_->setEnabled(fix != nullptr);
         applyFix_->setToolTip(fix ? QString::fromStdString(fix->text()) : tr("This problem has no automatic fix"));
@@ -466,7 +471,7 @@ void MainWindow::buildMenus() {
     dark->setChecked(QSettings().value("view/dark", false).toBool());
     viewMenu->addSeparator();
     QAction* compareAction = viewMenu->addAction(tr("&Compare…"), this, [this] {
-        CompareDialog dialog(doc_, scope_.empty() ? view_->selectedNodes() : std::vector<std::string>{}, this);
+        CompareDialog dialog(document(), session_.scope().empty() ? view_->selectedNodes() : std::vector<std::string>{}, this);
         dialog.exec();
     });
     compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
@@ -541,31 +546,26 @@ std::string MainWindow::loadFile(const std::string& path, bool quiet, bool remem
         statusBar()->showMessage(tr("Could not open %1").arg(QString::fromStdString(path)), 5000);
         return error;
     }
-    doc_ = std::move(*r.document);
     path_ = absolutePath(path);
     // A shipped preset or a file we may not write opens as an untitled copy: Save asks where.
     const QFileInfo info(QString::fromStdString(path_));
     const QString presets = QFileInfo(QString::fromStdString(dataDir() + "/presets")).canonicalFilePath();
     if (remember && (!info.isWritable() || (!presets.isEmpty() && info.canonicalPath() == presets))) path_.clear();
-    scope_.clear();
-    summaryModel_->clear();  // emptied: its columns are fitted to the new network
-    undo_->clear();
     recovered_ = false;
+    Document doc = std::move(*r.document);
     bool placed = true;
-    for (const Node& n : doc_.graph.nodes) placed &= n.pos.has_value();
-    if (!placed) layoutDocument(doc_, {}, kNodeWidth, kNodeHeight);
-    refresh();
-    view_->fit();
-    updateTitle();
+    for (const Node& n : doc.graph.nodes) placed &= n.pos.has_value();
+    if (!placed) layoutDocument(doc, {}, kNodeWidth, kNodeHeight);
+    replaceDocument(std::move(doc));
     if (remember) rememberRecent(path);
-    run_->networkChanged();
     return {};
 }
 
 std::string MainWindow::saveFile(const std::string& path) {
-    if (std::string error = saveNetwAtomic(doc_, path); !error.empty()) return error;
+    if (std::string error = saveNetwAtomic(document(), path); !error.empty()) return error;
     path_ = absolutePath(path);
     undo_->setClean();
+    session_.markClean();
     recovered_ = false;
     removeRecovery();
     updateTitle();
@@ -671,40 +671,23 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
     }));
 }
 
-void MainWindow::pushEdit(std::unique_ptr<Edit> edit) {
-    if (!scope_.empty()) edit = std::make_unique<InModule>(scope_, std::move(edit));
-    undo_->push(new EditCommand(this, std::move(edit)));
+void MainWindow::pushEdit(std::unique_ptr<Edit> edit, bool wholeDocument) {
+    undo_->push(new EditCommand(session_, std::move(edit), wholeDocument));
 }
 
 std::string MainWindow::openModule(const std::string& name) {
-    const ModuleDef* m = doc_.findModule(name);
-    if (!m) return "'" + name + "' is a layer kind, not a module";
-    scope_ = name;
-    // A body without positions (presets) is laid out when first opened, as an unplaced file is when
-    // opened: the positions fill in what the file left out, so it is no edit and nothing to undo.
-    bool placed = true;
-    for (const Node& n : m->body.nodes) placed &= n.pos.has_value();
-    if (!placed) {
-        Document view = moduleView(doc_, name);
-        for (const std::string& in : m->inputs) view.graph.nodes.push_back(Node{.id = in, .kind = "Input"});
-        layoutDocument(view, {}, kNodeWidth, kNodeHeight);
-        for (ModuleDef& def : doc_.modules)
-            if (def.name == name)
-                for (size_t i = 0; i < def.body.nodes.size(); ++i) def.body.nodes[i].pos = view.graph.nodes[i].pos;
-    }
-    refresh();
+    if (std::string error = session_.openModule(name); !error.empty()) return error;
     view_->fit();
     return {};
 }
 
 void MainWindow::closeModule() {
-    if (scope_.empty()) return;
-    const std::string was = scope_;
-    scope_.clear();
-    refresh();
+    if (session_.scope().empty()) return;
+    const std::string was = session_.scope();
+    session_.closeModule();
     view_->fit();
     view_->focusNode([&] {  // an instance of the module just edited
-        for (const Node& n : doc_.graph.nodes)
+        for (const Node& n : document().graph.nodes)
             if (n.kind == was) return n.id;
         return std::string();
     }());
@@ -716,8 +699,9 @@ std::string MainWindow::applyRestructured(const Restructured& r, const std::stri
         return r.error;
     }
     // Inside an open module the change was made to its view: put the body back into the document.
-    Document after = scope_.empty() ? *r.doc : fromModuleView(doc_, scope_, *r.doc);
-    undo_->push(new EditCommand(this, std::make_unique<ReplaceDocument>(std::move(after), scope_.empty() ? text : text + " in " + scope_)));
+    const std::string& scope = session_.scope();
+    Document after = scope.empty() ? *r.doc : fromModuleView(document(), scope, *r.doc);
+    pushEdit(std::make_unique<ReplaceDocument>(std::move(after), scope.empty() ? text : text + " in " + scope), true);
     view_->scene()->clearSelection();
     for (const std::string& id : r.nodes)
         if (QGraphicsItem* it = view_->item(id)) it->setSelected(true);
@@ -726,7 +710,7 @@ std::string MainWindow::applyRestructured(const Restructured& r, const std::stri
 
 std::string MainWindow::groupSelection(const std::string& moduleName) {
     return applyRestructured(groupIntoModule(shown(), view_->selectedNodes(), moduleName,
-                                             scope_.empty() ? nullptr : doc_.findModule(scope_)),
+                                             session_.scope().empty() ? nullptr : document().findModule(session_.scope())),
                              "Group into " + moduleName);
 }
 
@@ -810,7 +794,7 @@ void MainWindow::showContextMenu(const QString& node, const QStringList& wire, c
                                                            tr("Block"), &ok);
                 if (ok) groupSelection(name.toStdString());
             });
-        if (n && doc_.findModule(n->kind)) {
+        if (n && document().findModule(n->kind)) {
             contextMenu_->addAction(tr("Expand module"), this, [this] { expandSelected(); });
             contextMenu_->addAction(tr("Open module for editing"), this, [this, kind = n->kind] { openModule(kind); });
         }
@@ -849,12 +833,13 @@ std::string MainWindow::duplicateSelection() {
 void MainWindow::deleteSelection() {
     std::vector<std::string> ids = view_->selectedNodes();
     std::erase_if(ids, [this](const std::string& id) { return !shown().graph.find(id); });  // not a module's end nodes
-    // Selected wires (those not going away with their nodes anyway, nor drawn to a module's outputs).
-    std::vector<Edge> wires = view_->selectedEdges();
-    std::erase_if(wires, [&](const Edge& e) {
-        return std::find(ids.begin(), ids.end(), e.from) != ids.end() || std::find(ids.begin(), ids.end(), e.to) != ids.end() ||
-               std::find(shown().graph.edges.begin(), shown().graph.edges.end(), e) == shown().graph.edges.end();
-    });
+    // Selected wires, as the document writes them (not those going away with their nodes anyway, nor
+    // those drawn to a module's outputs).
+    std::vector<Edge> wires;
+    for (const Edge& drawn : view_->selectedEdges())
+        if (std::optional<Edge> e = session_.shownEdge(drawn))
+            if (std::find(ids.begin(), ids.end(), e->from) == ids.end() && std::find(ids.begin(), ids.end(), e->to) == ids.end())
+                wires.push_back(*e);
     if (ids.empty() && wires.empty()) return;
     undo_->beginMacro(QString::fromStdString(ids.empty() ? "Disconnect" : "Delete"));  // one undo step
     if (!wires.empty()) pushEdit(std::make_unique<RemoveEdges>(std::move(wires)));
@@ -869,7 +854,7 @@ void MainWindow::removeRecovery() {
 void MainWindow::autosaveNow() {
     if (!isWindowModified()) return;
     if (!recovery_) recovery_ = RecoverySlot::create();
-    if (std::string error = recovery_->write(serializeNetw(doc_), path_); !error.empty()) {
+    if (std::string error = recovery_->write(serializeNetw(document()), path_); !error.empty()) {
         // Stays until the next autosave succeeds: the person must know their edits are unprotected.
         statusBar()->showMessage(tr("Autosave failed: %1 — save your work to keep it").arg(QString::fromStdString(error)));
         autosaveFailed_ = true;
@@ -915,7 +900,7 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
 bool MainWindow::confirmDiscard() {
     if (!isWindowModified()) return true;
     QMessageBox ask(QMessageBox::Question, tr("Unsaved changes"),
-                    tr("Save the changes to %1?").arg(QString::fromStdString(doc_.name.empty() ? "this network" : doc_.name)),
+                    tr("Save the changes to %1?").arg(QString::fromStdString(document().name.empty() ? "this network" : document().name)),
                     QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
     ask.setObjectName("unsavedChanges");
     ask.setDefaultButton(QMessageBox::Save);
@@ -927,7 +912,7 @@ bool MainWindow::confirmDiscard() {
 bool MainWindow::saveInteractive(bool askPath) {
     std::string path = path_;
     if (askPath || path.empty()) {  // untitled, or a preset or read-only file opened as a copy
-        const QString suggested = QString::fromStdString(doc_.name.empty() ? "network" : doc_.name) + ".netw";
+        const QString suggested = QString::fromStdString(document().name.empty() ? "network" : document().name) + ".netw";
         const QString chosen = QFileDialog::getSaveFileName(this, tr("Save network"), suggested, tr("Netwright networks (*.netw)"));
         if (chosen.isEmpty()) return false;
         path = chosen.toStdString();
@@ -943,17 +928,10 @@ void MainWindow::newDocument() {
     Document blank;
     blank.name = "Untitled";
     blank.graph.nodes.push_back(Node{.id = "input", .kind = "Input", .pos = Point{0, 0}});
-    doc_ = std::move(blank);
     path_.clear();
-    scope_.clear();
-    summaryModel_->clear();
-    undo_->clear();
     recovered_ = false;
     removeRecovery();
-    refresh();
-    view_->fit();
-    updateTitle();
-    run_->networkChanged();
+    replaceDocument(std::move(blank));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -967,138 +945,70 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 
 void MainWindow::updateTitle() {
     // [*] shows the modified marker while there are unsaved edits.
-    setWindowTitle(QString::fromStdString((doc_.name.empty() ? path_ : doc_.name) + "[*] — Netwright"));
+    setWindowTitle(QString::fromStdString((document().name.empty() ? path_ : document().name) + "[*] — Netwright"));
     setWindowModified(!undo_->isClean() || recovered_);
 }
 
+void MainWindow::replaceDocument(Document doc) {
+    summaryModel_->clear();  // emptied: its columns are fitted to the new network
+    undo_->clear();
+    session_.reset(std::move(doc));
+    view_->fit();
+    updateTitle();
+    run_->networkChanged();
+}
+
+void MainWindow::sessionChanged(const SessionChange& change) {
+    if (change.everything) return refresh();
+    {
+        const QSignalBlocker quiet(view_->scene());  // redrawing is not a change of selection
+        view_->update(session_.canvas(), session_.facts(), change);
+    }
+    QTimer::singleShot(0, this, [this] { inspector_->showNode(shown(), view_->selectedNode()); });
+    fillSummary();
+    if (change.diagnostics || !change.updated.empty()) fillProblems();
+    showTotals();
+    if (change.info) updateTitle();
+}
+
+// Draws the session's state: canvas, breadcrumb, inspector, summary, problems, status.
 void MainWindow::refresh() {
-    flat_ = flatten(doc_);
-    analysis_ = analyze(flat_);
-    if (!scope_.empty() && !doc_.findModule(scope_)) scope_.clear();  // undone away
-    // Facts per shown node: its kind, its output (a module's last layer), its problems. At the top
-    // level a flat layer belongs to the top-level node it came from (`origin`); inside a module, to
-    // the body node its name continues with, in the first instance found.
-    const Document* shownDoc = &doc_;
-    std::string prefix;  // inside a module: the flat name of its first instance, plus "."
-    if (!scope_.empty()) {
-        scoped_ = moduleView(doc_, scope_);
-        shownDoc = &scoped_;
-        const Graph& body = scoped_.graph;
-        for (const FlatNode& n : flat_.nodes) {
-            if (!prefix.empty() || body.nodes.empty()) break;
-            for (const Node& b : body.nodes) {
-                const std::string tail = "." + b.id;
-                if (n.name.size() > tail.size() && n.name.compare(n.name.size() - tail.size(), tail.size(), tail) == 0) {
-                    const std::string candidate = n.name.substr(0, n.name.size() - b.id.size());
-                    int found = 0;
-                    for (const Node& other : body.nodes) found += flat_.find(candidate + other.id) >= 0;
-                    if (2 * found >= static_cast<int>(body.nodes.size())) prefix = candidate;
-                    break;
-                }
-            }
-        }
-    }
-    auto owner = [&](const FlatNode& n) -> std::string {
-        if (scope_.empty()) return n.origin;
-        if (prefix.empty() || n.name.rfind(prefix, 0) != 0) return {};
-        const std::string rest = n.name.substr(prefix.size());
-        for (const Node& b : scoped_.graph.nodes)
-            if (rest == b.id || rest.rfind(b.id + ".", 0) == 0) return b.id;
-        return {};
-    };
-    std::map<std::string, NodeFacts> facts;
-    for (const Node& n : shownDoc->graph.nodes) {
-        NodeFacts& f = facts[n.id];
-        const LayerKind* kind = Registry::instance().find(n.kind);
-        f.kind = n.kind;
-        f.category = kind ? kind->category : "Module";
-        if (kind) f.inputs = !kind->inputs.empty() || kind->variadic, f.outputs = !kind->outputs.empty();
-        for (const auto& [name, value] : n.attrs)  // what the person wrote: the layer's key settings
-            f.attrs += (f.attrs.empty() ? "" : ", ") + name + " " + formatAttrValue(value);
-    }
-    std::map<std::string, Counts> costs;
-    for (int idx : analysis_.order) {
-        const FlatNode& node = flat_.nodes[static_cast<size_t>(idx)];
-        const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
-        const std::string id = owner(node);
-        auto it = facts.find(id);
-        if (it == facts.end()) continue;
-        if (r.known && !r.outputs.empty()) it->second.shape = formatShape(r.outputs[0]);
-        costs[id] += r.counts;
-    }
-    auto compact = [](int64_t v) {  // 75.3K, 115.6M, 4.1G
-        const char* units[] = {"", "K", "M", "G", "T"};
-        double x = static_cast<double>(v);
-        int u = 0;
-        while (x >= 1000 && u < 4) x /= 1000, ++u;
-        char buf[32];
-        std::snprintf(buf, sizeof buf, u ? "%.1f%s" : "%.0f%s", x, units[u]);
-        return std::string(buf);
-    };
-    for (const auto& [id, c] : costs)
-        if (c.params || c.macs) facts[id].counts = compact(c.params) + " params · " + compact(c.macs) + " MACs";
-    for (const Diagnostic& d : analysis_.diagnostics) {
-        int i = flat_.find(d.node);
-        auto it = facts.find(i >= 0 ? owner(flat_.nodes[static_cast<size_t>(i)]) : d.node);
-        if (it == facts.end()) continue;
-        (d.severity == Severity::Error ? it->second.errors : it->second.warnings)++;
-        it->second.problems += (it->second.problems.empty() ? "" : "\n") + d.message;
-    }
-    // A module's inputs and outputs are drawn as end nodes, wired to the body.
-    Document display;
-    const Document* drawn = shownDoc;
-    if (!scope_.empty()) {
-        display = scoped_;
-        const ModuleDef* m = doc_.findModule(scope_);
-        double top = 0, bottom = 0;
-        for (const Node& n : display.graph.nodes)
-            if (n.pos) top = std::min(top, n.pos->y), bottom = std::max(bottom, n.pos->y);
-        for (size_t i = 0; i < m->inputs.size(); ++i) {
-            const std::string& in = m->inputs[i];
-            display.graph.nodes.push_back(Node{.id = in, .kind = "Input", .pos = Point{200.0 * static_cast<double>(i), top - 100}});
-            facts[in] = NodeFacts{.kind = "module input", .category = "Input/Output", .inputs = false};
-        }
-        for (size_t i = 0; i < m->outputs.size(); ++i) {
-            const ModuleOutput& out = m->outputs[i];
-            const std::string id = kOutputPrefix + out.name;
-            const Node* src = display.graph.find(out.node);
-            const Point p = src && src->pos ? Point{src->pos->x + 200.0 * static_cast<double>(i), bottom + 100} : Point{};
-            display.graph.nodes.push_back(Node{.id = id, .kind = "Output", .pos = p});
-            display.graph.edges.push_back(Edge{.from = out.node, .fromPort = out.port, .to = id});
-            facts[id] = NodeFacts{.kind = "module output " + out.name, .category = "Input/Output", .outputs = false};
-        }
-        drawn = &display;
+    const std::string& scope = session_.scope();
+    if (!scope.empty())
         crumb_->setText(tr("Network › <b>%1</b> — editing the module changes all its instances")
-                            .arg(QString::fromStdString(scope_).toHtmlEscaped()));
-    }
-    crumbBar_->setVisible(!scope_.empty());
+                            .arg(QString::fromStdString(scope).toHtmlEscaped()));
+    crumbBar_->setVisible(!scope.empty());
     const std::string selected = view_->selectedNode();
     {
         const QSignalBlocker quiet(view_->scene());  // redrawing is not a change of selection
-        view_->show(*drawn, facts);
+        view_->show(session_.canvas(), session_.facts(), shown().name, session_.direction() == LayoutDirection::LeftToRight);
         view_->selectNode(selected);
     }
     // The inspector may be inside the signal that caused this refresh: rebuild it afterwards.
     QTimer::singleShot(0, this, [this] { inspector_->showNode(shown(), view_->selectedNode()); });
     fillSummary();
     fillProblems();
+    showTotals();
+}
+
+void MainWindow::showTotals() {
     statusBar()->showMessage(QString::fromStdString(
-        formatInt(analysis_.totals.params) + " params · " + formatInt(analysis_.totals.macs) + " MACs · " +
-        std::to_string(analysis_.errorCount()) + " error(s)"));
+        formatInt(analysis().totals.params) + " params · " + formatInt(analysis().totals.macs) + " MACs · " +
+        std::to_string(analysis().errorCount()) + " error(s)"));
 }
 
 void MainWindow::fillSummary() {
     const bool resize = summaryModel_->rowCount() == 0;  // a new network: fit the columns to it
-    summaryModel_->setAnalysis(flat_, analysis_);
+    summaryModel_->setAnalysis(flat(), analysis());
     if (resize) summary_->resizeColumnsToContents();
 }
 
 std::string MainWindow::summaryCsv() const { return summaryModel_->csv(); }
 
 std::string MainWindow::applyFix(int problem) {
-    if (problem < 0 || problem >= static_cast<int>(analysis_.diagnostics.size())) return "no such problem";
-    if (!scope_.empty()) return "fixes apply to the network, not inside a module";
-    std::unique_ptr<Edit> fix = fixEdit(doc_, flat_, analysis_.diagnostics[static_cast<size_t>(problem)]);
+    if (problem < 0 || problem >= static_cast<int>(analysis().diagnostics.size())) return "no such problem";
+    if (!session_.scope().empty()) return "fixes apply to the network, not inside a module";
+    std::unique_ptr<Edit> fix = session_.fixFor(analysis().diagnostics[static_cast<size_t>(problem)]);
     if (!fix) return "this problem has no automatic fix";
     pushEdit(std::move(fix));  // one undo step
     return {};
@@ -1107,9 +1017,8 @@ std::string MainWindow::applyFix(int problem) {
 void MainWindow::fillProblems() {
     problems_->clear();
     applyFix_->setEnabled(false);
-    for (const Diagnostic& d : analysis_.diagnostics) {
-        int i = flat_.find(d.node);
-        std::string id = i >= 0 ? flat_.nodes[static_cast<size_t>(i)].origin : d.node;
+    for (const Diagnostic& d : analysis().diagnostics) {
+        const std::string id = session_.shownNodeOf(d);
         auto* item = new QListWidgetItem(QString::fromStdString(
             std::string(d.severity == Severity::Error ? "error" : "warning") + "  " + d.node +
             (d.port.empty() ? "" : "." + d.port) + ": " + d.message));

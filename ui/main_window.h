@@ -9,6 +9,7 @@
 
 #include "analysis.h"
 #include "crash_recovery.h"
+#include "design_session.h"
 #include "graph.h"
 
 class QListWidget;
@@ -84,9 +85,9 @@ public:
     // and every edit changes the definition, so all its instances; closeModule goes back.
     std::string openModule(const std::string& name);
     void closeModule();
-    const std::string& openModuleName() const { return scope_; }
+    const std::string& openModuleName() const { return session_.scope(); }
     // The document whose graph the canvas shows: the document, or the open module's view of it.
-    const Document& shown() const { return scope_.empty() ? doc_ : scoped_; }
+    const Document& shown() const { return session_.shown(); }
     void setDarkTheme(bool dark);
     std::string summaryCsv() const;  // the summary table as CSV, totals last
 
@@ -102,9 +103,11 @@ public:
     // The file Save writes (absolute), or empty for an untitled network.
     const std::string& filePath() const { return path_; }
 
-    const Document& document() const { return doc_; }
-    const Analysis& analysis() const { return analysis_; }
-    const FlatGraph& flat() const { return flat_; }
+    const Document& document() const { return session_.document(); }
+    const Analysis& analysis() const { return session_.analysis(); }
+    const FlatGraph& flat() const { return session_.flat(); }
+    // The core session the window draws: document, history, analysis, module scope.
+    const DesignSession& session() const { return session_; }
     GraphView* canvas() const { return view_; }
     QTableView* summary() const { return summary_; }
     SummaryModel* summaryModel() const { return summaryModel_; }
@@ -119,9 +122,7 @@ signals:
     void layoutFinished();
 
 private:
-    Document doc_;
-    FlatGraph flat_;
-    Analysis analysis_;
+    DesignSession session_;
     std::string path_;
     GraphView* view_;
     QTableView* summary_;
@@ -136,11 +137,13 @@ private:
     std::unique_ptr<RecoverySlot> recovery_;  // made at the first autosave
     bool autosaveFailed_ = false;
     RunPanel* run_ = nullptr;
-    std::string scope_;  // the module being edited, or empty
-    Document scoped_;    // moduleView(doc_, scope_), refreshed with every change
     QLabel* crumb_ = nullptr;
     QWidget* crumbBar_ = nullptr;
-    void pushEdit(std::unique_ptr<nw::Edit> edit);
+    // One undo step: `edit` applied by the session (to the open module unless `wholeDocument`).
+    void pushEdit(std::unique_ptr<nw::Edit> edit, bool wholeDocument = false);
+    void sessionChanged(const SessionChange& change);
+    // A new document in the session (opened, new, restored): history cleared, view fitted.
+    void replaceDocument(Document doc);
     class QMenu* recentMenu_ = nullptr;
     bool layoutRunning_ = false;
     QByteArray lastPaste_;  // the clip pasted last, and how often in a row
@@ -154,9 +157,9 @@ private:
     std::string applyRestructured(const nw::Restructured& r, const std::string& text);
     void rememberRecent(const std::string& path);
     void fillRecentMenu();
-    friend class EditCommand;
 
     void refresh();
+    void showTotals();  // params, MACs and errors in the status bar
     void updateTitle();
     void closeEvent(QCloseEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;  // undo keys in inspector fields

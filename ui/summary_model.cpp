@@ -44,7 +44,7 @@ void SummaryModel::setAnalysis(const FlatGraph& flat, const Analysis& analysis) 
                                sink ? "—" : r.known && !r.outputs.empty() ? formatShape(r.outputs[0]) : "?", r.counts,
                                r.known && !sink ? r.field.text() : "", ++position));
     }
-    rows.push_back(makeRow("Total", "", formatShape(analysis.outputShape), analysis.totals, "", std::nullopt));
+    rows.push_back(makeRow("Total", "", analysis.outputShape.empty() ? "?" : formatShape(analysis.outputShape), analysis.totals, "", std::nullopt));
     rows.back().total = true;
 
     // The same layers (an attribute edit): change the cells that differ, where sorting put them.

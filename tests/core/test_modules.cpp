@@ -88,3 +88,37 @@ TEST(Modules, UnknownModuleOutputNodeIsReported) {
       "edges": [{"from": "in", "to": "m"}, {"from": "m", "to": "after"}])");
     EXPECT_NE(a.find("output 'out' names no node 'nope'"), nullptr) << a.allDiagnostics();
 }
+
+// Provenance: every flat layer knows its path through the document, down to the module-body node.
+TEST(Modules, FlatNodesKnowTheirPathThroughNestedModules) {
+    Analyzed a = analyzePreset("googlenet");
+    const int i = a.flat.find("inception3a.branch2.1.conv");
+    ASSERT_GE(i, 0);
+    const std::vector<PathStep> path = a.flat.path(i);
+    ASSERT_EQ(path.size(), 3u);
+    EXPECT_EQ(path[0], (PathStep{"", "inception3a", -1}));
+    EXPECT_EQ(path[1], (PathStep{"Inception", "branch2.1", -1}));  // body ids may hold dots (torchvision's)
+    EXPECT_EQ(path[2], (PathStep{"BasicConv2d", "conv", -1}));
+    const FlatNode& n = a.flat.nodes[static_cast<size_t>(i)];
+    const FlatInstance& inner = a.flat.instances[static_cast<size_t>(n.instance)];
+    EXPECT_EQ(inner.name, "inception3a.branch2.1");
+    EXPECT_EQ(inner.module, "BasicConv2d");
+    // The body node it belongs to in the Inception instance around it, and in its own instance.
+    EXPECT_EQ(a.flat.bodyNodeIn(i, -1), "inception3a");  // the top level
+    EXPECT_EQ(a.flat.bodyNodeIn(i, inner.parent), "branch2.1");  // inside the Inception instance
+    EXPECT_EQ(a.flat.bodyNodeIn(i, n.instance), "conv");
+    int other = -1;
+    for (size_t k = 0; k < a.flat.instances.size(); ++k)
+        if (a.flat.instances[k].name == "inception3b") other = static_cast<int>(k);
+    ASSERT_GE(other, 0);
+    EXPECT_EQ(a.flat.bodyNodeIn(i, other), "");  // not inside that instance
+
+    Analyzed r = analyzePreset("resnet50");
+    const int c = r.flat.find("layer3.4.conv2");
+    const std::vector<PathStep> rp = r.flat.path(c);
+    ASSERT_EQ(rp.size(), 2u);
+    EXPECT_EQ(rp[0], (PathStep{"", "layer3", 4}));  // copy 4 of the repeated stage
+    EXPECT_EQ(rp[1], (PathStep{"Bottleneck", "conv2", -1}));
+    // A top-level layer is its own path.
+    EXPECT_EQ(r.flat.path(r.flat.find("conv1")), (std::vector<PathStep>{{"", "conv1", -1}}));
+}

@@ -75,7 +75,9 @@ TEST(Restructure, ExpandingAnInceptionEvaluatesItsFormulasAndKeepsWeightNames) {
     EXPECT_GT(r.nodes.size(), 4u);
     for (const Node& n : r.doc->graph.nodes)
         for (const auto& [k, v] : n.attrs)
-            if (const auto* s = std::get_if<std::string>(&v)) EXPECT_NE(s->rfind('=', 0), 0u) << n.id << "." << k;
+            if (const auto* s = std::get_if<std::string>(&v)) {
+                EXPECT_NE(s->rfind('=', 0), 0u) << n.id << "." << k;
+            }
     const Analyzed after = analyzeDocument(*r.doc);
     expectSameNetwork(before, after);
     EXPECT_EQ(weightShapes(before), weightShapes(after));

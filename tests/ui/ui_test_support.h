@@ -1,6 +1,7 @@
 // Shared by the window's QtTest files: where the presets are, and a test run that touches none of
 // the person's settings, recent files or crash-recovery slots.
 #pragma once
+#include <QMouseEvent>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -30,6 +31,14 @@ inline void openAndInspect(MainWindow& w, const std::string& name, const std::st
     w.canvas()->selectNode(node);
     QTRY_COMPARE(w.inspector()->node(), node);
     QTest::qWait(20);  // the inspector is (re)built once the selection has settled
+}
+
+// A left-button drag on the canvas from `a` to `b` (view coordinates), with a move between.
+inline void drag(GraphView* view, QPoint a, QPoint b) {
+    QTest::mousePress(view->viewport(), Qt::LeftButton, {}, a);
+    QMouseEvent move(QEvent::MouseMove, b, view->viewport()->mapToGlobal(b), Qt::NoButton, Qt::LeftButton, {});
+    QCoreApplication::sendEvent(view->viewport(), &move);
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, b);
 }
 
 }  // namespace nw::ui::test
