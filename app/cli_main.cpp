@@ -15,6 +15,7 @@
 #include "analysis.h"
 #include "compare.h"
 #include "executor.h"
+#include "inference.h"
 #include "files.h"
 #include "image.h"
 #include "layout.h"
@@ -264,103 +265,88 @@ std::string safeFileName(std::string name) {
     return name;
 }
 
-int cmdRun(const Args& a) {
-    if (a.positional.size() != 1) return usage("run takes one FILE");
-    if (a.inputs.empty() == a.image.empty()) return usage("run needs --image IMG or --input X.npy");
-    nw::TensorMap inputs;  // by Input node name; "" for the only one
-    std::map<std::string, nw::Shape, std::less<>> shapes;
-    for (const std::string& spec : a.inputs) {  // none with --image
-        size_t eq = spec.find('=');
-        std::string name = eq == std::string::npos ? "" : spec.substr(0, eq);
-        if ((name.empty()) != (a.inputs.size() == 1)) return usage("give --input NAME=X.npy for each Input node");
+// The --input NAME=X.npy tensors (by Input node; "" for the only one), or the error shown.
+std::optional<nw::TensorMap> readInputs(const Args& a, std::string& error) {
+    nw::TensorMap inputs;
+    for (const std::string& spec : a.inputs) {
+        const size_t eq = spec.find('=');
+        const std::string name = eq == std::string::npos ? "" : spec.substr(0, eq);
+        if (name.empty() != (a.inputs.size() == 1)) {
+            error = "give --input NAME=X.npy for each Input node";
+            return std::nullopt;
+        }
         const std::string file = eq == std::string::npos ? spec : spec.substr(eq + 1);
         nw::TensorResult in = nw::readNpy(file);
-        if (!in.error.empty()) return failure(a, in.error);
-        if (in.tensor.shape.empty())
-            return failure(a, file + ": holds an array of shape " + nw::formatShape(in.tensor.shape) +
-                                  "; an input has at least one dimension");
-        if (in.tensor.shape.size() == 3) in.tensor.shape.insert(in.tensor.shape.begin(), 1);  // one sample
-        if (!name.empty()) shapes[name] = in.tensor.shape;
+        error = in.error;
+        if (error.empty() && in.tensor.shape.empty())
+            error = file + ": holds an array of shape " + nw::formatShape(in.tensor.shape) + "; an input has at least one dimension";
+        if (!error.empty()) return std::nullopt;
         inputs.emplace(name, std::move(in.tensor));
     }
-    if (!a.image.empty()) {  // prepared as the file's Input node says
-        auto net = load(a.positional[0], {}, a.json, false);
-        if (!net) return 1;
-        if (net->analysis.errorCount() > 0)
-            return failure(a, a.positional[0] + " has " + std::to_string(net->analysis.errorCount()) + " error(s)",
-                           net->analysis.diagnostics);
-        const nw::FlatNode* in = nullptr;
-        for (const nw::FlatNode& node : net->flat.nodes)
-            if (node.kind->name == "Input") in = &node;
-        if (!in) return failure(a, a.positional[0] + ": the network has no Input node");
-        nw::ImageResult img = nw::loadImage(a.image, in->view());
-        if (!img.error.empty()) return failure(a, img.error);
-        inputs.emplace("", std::move(img.tensor));
-    }
-    const nw::Shape single = inputs.count("") ? inputs.at("").shape : nw::Shape{};
-    auto r = loadRunnable(a, single, shapes);
-    if (!r) return 1;
-    nw::RunOptions options;
-    options.keep = a.dumps;
-    options.profile = a.profile;
-    options.memoryBudgetBytes = a.memoryBudget;
-    const nw::Plan plan(r->net.flat, r->net.analysis, std::move(r->weights), options);
-    nw::RunResult out = inputs.count("") ? plan.run(inputs.at("")) : plan.run(inputs);
-    if (!out.error.empty()) return failure(a, out.error);
-    if (!a.output.empty())
-        if (std::string e = nw::writeNpy(a.output, out.output); !e.empty()) return failure(a, e);
-    for (const auto& [name, t] : out.kept)
-        if (std::string e = nw::writeNpy(a.dumpDir + "/" + safeFileName(name) + ".npy", t); !e.empty()) return failure(a, e);
-    // Class names from the Output node's `labels`.
-    std::vector<std::string> labels;
-    for (const nw::FlatNode& node : r->net.flat.nodes)
-        if (node.kind->name == "Output" && node.attrsValid) {
-            const char* dir = std::getenv("NETWRIGHT_RESOURCES");
-            labels = nw::loadLabels(dir ? dir : NETWRIGHT_RESOURCE_DIR, node.view().s("labels"));
-            break;
-        }
-    // Top-k per sample of a flat (N×K) output.
+    return inputs;
+}
+
+void printRun(const Args& a, const nw::InferenceResult& r) {
     nlohmann::ordered_json top = nlohmann::ordered_json::array();
-    const nw::Shape& s = out.output.shape;
-    if (s.size() == 2)
-        for (int64_t n = 0; n < s[0]; ++n) {
-            std::vector<int64_t> idx(static_cast<size_t>(s[1]));
-            for (int64_t i = 0; i < s[1]; ++i) idx[static_cast<size_t>(i)] = i;
-            const float* v = out.output.ptr() + n * s[1];
-            const auto k = static_cast<size_t>(std::min<int64_t>(a.top, s[1]));
-            std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                              [&](int64_t x, int64_t y) { return v[x] > v[y]; });
-            nlohmann::ordered_json sample = nlohmann::ordered_json::array();
-            for (size_t i = 0; i < k; ++i) {
-                nlohmann::ordered_json entry{{"index", idx[i]}, {"value", v[idx[i]]}};
-                if (static_cast<size_t>(idx[i]) < labels.size()) entry["label"] = labels[static_cast<size_t>(idx[i])];
-                sample.push_back(entry);
-            }
-            top.push_back(sample);
+    for (const auto& sample : r.top) {
+        nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+        for (const nw::Prediction& p : sample) {
+            nlohmann::ordered_json entry{{"index", p.index}, {"value", p.value}, {"probability", p.probability}};
+            if (!p.label.empty()) entry["label"] = p.label;
+            entries.push_back(entry);
         }
+        top.push_back(entries);
+    }
     if (a.json) {
-        nlohmann::ordered_json j{{"output_node", out.outputNode}, {"output_shape", s}, {"top", top},
-                                 {"peak_activation_bytes", out.peakActivationBytes}};
+        nlohmann::ordered_json j{{"output_node", r.outputNode}, {"output_shape", r.output.shape}, {"top", top},
+                                 {"softmax_applied", r.softmaxApplied}, {"peak_activation_bytes", r.peakActivationBytes}};
         if (a.profile) {
             nlohmann::ordered_json prof = nlohmann::ordered_json::array();
-            for (const auto& [name, ms] : out.nodeMs) prof.push_back({{"node", name}, {"ms", ms}});
+            for (const auto& [name, ms] : r.nodeMs) prof.push_back({{"node", name}, {"ms", ms}});
             j["profile"] = prof;
         }
         std::cout << j.dump(2) << "\n";
-        return 0;
+        return;
     }
-    std::cout << "output " << nw::formatShape(s) << " from " << out.outputNode << "\n";
-    for (size_t n = 0; n < top.size(); ++n) {
+    std::cout << "output " << nw::formatShape(r.output.shape) << " from " << r.outputNode << "\n";
+    for (size_t n = 0; n < r.top.size(); ++n) {
         std::cout << "sample " << n << ":";
-        for (const auto& t : top[n]) {
-            std::cout << "\n  " << t["index"].get<int64_t>();
-            if (t.contains("label")) std::cout << " " << t["label"].get<std::string>();
-            std::cout << "  " << t["value"].get<float>();
+        for (const nw::Prediction& p : r.top[n]) {
+            std::printf("\n  %lld%s%s  %g  (%.1f %%)", static_cast<long long>(p.index), p.label.empty() ? "" : " ",
+                        p.label.c_str(), static_cast<double>(p.value), 100.0 * p.probability);
         }
         std::cout << "\n";
     }
     if (a.profile)
-        for (const auto& [name, ms] : out.nodeMs) std::printf("%10.3f ms  %s\n", ms, name.c_str());
+        for (const auto& [name, ms] : r.nodeMs) std::printf("%10.3f ms  %s\n", ms, name.c_str());
+}
+
+int cmdRun(const Args& a) {
+    if (a.positional.size() != 1) return usage("run takes one FILE");
+    if (a.inputs.empty() == a.image.empty()) return usage("run needs --image IMG or --input X.npy");
+    nw::InferenceRequest request;
+    std::string error;
+    std::optional<nw::TensorMap> inputs = readInputs(a, error);
+    if (!inputs) return error.rfind("give --input", 0) == 0 ? usage(error) : failure(a, error);
+    request.inputs = std::move(*inputs);
+    request.image = a.image;
+    request.weightsPath = a.weights;
+    request.seed = a.seed;
+    request.top = static_cast<int>(a.top);
+    request.run.keep = a.dumps;
+    request.run.profile = a.profile;
+    request.run.memoryBudgetBytes = a.memoryBudget;
+    auto net = load(a.positional[0], {}, a.json, false);
+    if (!net) return 1;
+    const nw::InferenceResult r = nw::infer(net->doc, request);
+    if (!r.diagnostics.empty())
+        return failure(a, a.positional[0] + " has " + std::to_string(r.analysis.errorCount()) + " error(s)", r.diagnostics);
+    if (!r.error.empty()) return failure(a, r.error);
+    if (!a.output.empty())
+        if (std::string e = nw::writeNpy(a.output, r.output); !e.empty()) return failure(a, e);
+    for (const auto& [name, t] : r.kept)
+        if (std::string e = nw::writeNpy(a.dumpDir + "/" + safeFileName(name) + ".npy", t); !e.empty()) return failure(a, e);
+    printRun(a, r);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "inference.h"
 #include "application.h"
 #include "crash_recovery.h"
 #include "graph_view.h"
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
             return 2;
         } else file = args[i].toStdString();
     }
-    if (file.empty()) file = nw::ui::dataDir() + "/presets/lenet5.netw";  // the default network
+    if (file.empty()) file = nw::dataDir() + "/presets/lenet5.netw";  // the default network
     nw::ui::MainWindow window;
     std::string error = window.openFile(file, !screenshot.empty());
     if (dark) window.setDarkTheme(true);

@@ -44,6 +44,7 @@
 #include "crash_recovery.h"
 #include "graph_view.h"
 #include "summary_model.h"
+#include "inference.h"
 #include "inspector.h"
 #include "layout.h"
 #include "preset_dialog.h"
@@ -55,11 +56,6 @@
 #include "compare_dialog.h"
 
 namespace nw::ui {
-
-std::string dataDir() {
-    const char* env = std::getenv("NETWRIGHT_DATA");
-    return env ? env : NETWRIGHT_SOURCE_DIR;
-}
 
 namespace {
 

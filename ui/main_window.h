@@ -172,7 +172,5 @@ private:
     void filterPalette(const QString& text);
 };
 
-// The directory holding presets/ and resources/ (the source tree, or NETWRIGHT_DATA).
-std::string dataDir();
 
 }  // namespace nw::ui

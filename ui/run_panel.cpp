@@ -1,3 +1,4 @@
+#include "inference.h"
 #include "run_panel.h"
 
 #include <QComboBox>
@@ -30,109 +31,31 @@ namespace nw::ui {
 
 namespace {
 
-const FlatNode* inputNode(const FlatGraph& flat) {
-    for (const FlatNode& n : flat.nodes)
-        if (n.kind->name == "Input") return &n;
-    return nullptr;
-}
-
-// The whole run, on a worker thread: flatten and analyse a copy of the document, prepare the image,
-// plan with the weights, run keeping each top-level node's output.
-RunOutcome executeUnguarded(const Document& doc, const std::string& image, const std::shared_ptr<const TensorMap>& weights,
-                            const std::shared_ptr<std::atomic<bool>>& cancel, const std::shared_ptr<std::atomic<int>>& progress) {
-    RunOutcome out;
-    const FlatGraph flat = flatten(doc);
-    const Analysis analysis = analyze(flat);
-    if (analysis.errorCount() > 0) {
-        out.error = "the network has " + std::to_string(analysis.errorCount()) + " error(s); see Problems";
-        return out;
-    }
-    const FlatNode* in = inputNode(flat);
-    if (!in) {
-        out.error = "the network has no Input node";
-        return out;
-    }
-    ImageResult img = loadImage(image, in->view());
-    if (!img.error.empty()) {
-        out.error = img.error;
-        return out;
-    }
-    // Keep the output of each top-level node: its last layer in run order.
-    std::map<std::string, std::string> lastLayer;
-    for (int idx : analysis.order) {
-        const FlatNode& n = flat.nodes[static_cast<size_t>(idx)];
-        if (!n.kind->outputs.empty()) lastLayer[n.origin] = n.name;
-    }
-    RunOptions options;
-    for (const auto& [origin, layer] : lastLayer) options.keep.push_back(layer);
-    options.profile = true;
-    options.onNode = [cancel, progress](size_t done, size_t total) {
+// The whole run, on a worker thread, through the core's inference session: the image prepared as
+// the Input node says, each top-level node's output kept for the feature maps, progress reported.
+RunOutcome execute(Document doc, std::string image, std::shared_ptr<const TensorMap> weights,
+                   std::shared_ptr<std::atomic<bool>> cancel, std::shared_ptr<std::atomic<int>> progress) {
+    InferenceRequest request;
+    request.image = std::move(image);
+    request.weights = std::move(weights);
+    request.keepNodeOutputs = true;
+    request.run.profile = true;
+    request.run.onNode = [cancel, progress](size_t done, size_t total) {
         progress->store(static_cast<int>(100 * done / std::max<size_t>(total, 1)));
         return !cancel->load();
     };
-    const auto started = std::chrono::steady_clock::now();
-    // Refused before the weights are made: a network too large for the machine says so.
-    if (std::string e = checkMemory(memoryNeeds(flat, analysis, options.keep), options.memoryBudgetBytes); !e.empty()) {
-        out.error = e;
-        return out;
-    }
-    std::unique_ptr<Plan> plan = weights ? std::make_unique<Plan>(flat, analysis, *weights, options)
-                                         : std::make_unique<Plan>(flat, analysis, initWeights(flat, analysis), options);
-    if (!plan->error().empty()) {
-        out.error = plan->error();
-        return out;
-    }
-    RunResult r = plan->run(img.tensor);
-    out.totalMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    if (!r.error.empty()) {
-        out.error = r.error;
-        return out;
-    }
-    for (const auto& [origin, layer] : lastLayer)
-        if (auto it = r.kept.find(layer); it != r.kept.end()) out.maps[origin] = std::move(it->second);
-    out.times = std::move(r.nodeMs);
-    out.output = std::move(r.output);
-    // Top 5 of the first sample; logits are shown as their softmax.
-    const Shape& s = out.output.shape;
-    if (s.size() == 2 && s[1] > 0) {
-        const float* v = out.output.ptr();
-        std::vector<float> p(v, v + s[1]);
-        float sum = 0, lo = *std::min_element(p.begin(), p.end());
-        for (float x : p) sum += x;
-        if (lo < 0 || std::abs(sum - 1.0f) > 1e-3f) {
-            const float m = *std::max_element(p.begin(), p.end());
-            sum = 0;
-            for (float& x : p) sum += (x = std::exp(x - m));
-            for (float& x : p) x /= sum;
-            out.softmaxApplied = true;
-        }
-        std::vector<std::string> labels;
-        for (const FlatNode& n : flat.nodes)
-            if (n.kind->name == "Output" && n.attrsValid) labels = loadLabels(dataDir() + "/resources", n.view().s("labels"));
-        std::vector<int64_t> idx(static_cast<size_t>(s[1]));
-        for (int64_t i = 0; i < s[1]; ++i) idx[static_cast<size_t>(i)] = i;
-        const auto k = static_cast<std::ptrdiff_t>(std::min<int64_t>(5, s[1]));
-        std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
-        for (std::ptrdiff_t i = 0; i < k; ++i) {
-            const auto c = static_cast<size_t>(idx[static_cast<size_t>(i)]);
-            out.top.push_back({c < labels.size() ? labels[c] : "class " + std::to_string(c), p[c]});
-        }
-    }
-    return out;
-}
-
-// On the worker thread: an exception must not escape into QtConcurrent (it would abort the window).
-RunOutcome execute(Document doc, std::string image, std::shared_ptr<const TensorMap> weights,
-                   std::shared_ptr<std::atomic<bool>> cancel, std::shared_ptr<std::atomic<int>> progress) {
+    InferenceResult r = infer(doc, request);
     RunOutcome out;
-    try {
-        return executeUnguarded(doc, image, weights, cancel, progress);
-    } catch (const std::bad_alloc&) {
-        out.error = "out of memory while running; lower the memory budget (NETWRIGHT_MEMORY_BUDGET) so such a network "
-                    "is refused before it starts";
-    } catch (const std::exception& e) {
-        out.error = std::string("the run failed: ") + e.what();
-    }
+    out.error = r.diagnostics.empty() ? r.error : r.error + "; see Problems";
+    if (!out.error.empty()) return out;
+    out.output = std::move(r.output);
+    out.maps = std::move(r.nodeOutputs);
+    out.times = std::move(r.nodeMs);
+    out.totalMs = r.totalMs;
+    out.softmaxApplied = r.softmaxApplied;
+    if (!r.top.empty())  // the first sample's
+        for (const Prediction& p : r.top[0])
+            out.top.push_back({p.label.empty() ? "class " + std::to_string(p.index) : p.label, p.probability});
     return out;
 }
 
@@ -314,13 +237,9 @@ RunPanel::RunPanel(MainWindow* window) : window_(window) {
 }
 
 std::string RunPanel::setImage(const std::string& path) {
-    const FlatGraph flat = flatten(window_->document());
-    const FlatNode* in = inputNode(flat);
-    if (!in) {
-        status_->setText(tr("The network has no Input node."));
-        return "the network has no Input node";
-    }
-    ImageResult img = loadImage(path, in->view());
+    const FlatGraph& flat = window_->flat();
+    const FlatNode* in = nullptr;
+    ImageResult img = prepareImage(flat, path, &in);
     if (!img.error.empty()) {
         status_->setText(QString::fromStdString(img.error));
         return img.error;  // the previous image stays chosen

@@ -21,6 +21,7 @@
 #include <QToolButton>
 #include <QUndoStack>
 
+#include "inference.h"
 #include "inspector.h"
 #include "graph_view.h"
 #include "main_window.h"
@@ -83,7 +84,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
         nw::ui::RunPanel* run = w.runPanel();
-        QCOMPARE(run->setImage(nw::ui::dataDir() + "/resources/samples/fashion_sneaker.png"), std::string());
+        QCOMPARE(run->setImage(nw::dataDir() + "/resources/samples/fashion_sneaker.png"), std::string());
         for (int i = 0; i < 2; ++i) {  // the second run starts from an empty bar
             QSignalSpy finished(run, &nw::ui::RunPanel::finished);
             run->start();

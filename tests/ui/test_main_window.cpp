@@ -33,6 +33,7 @@
 #include <QStandardPaths>
 #include <fstream>
 
+#include "inference.h"
 #include "compare_dialog.h"
 #include "restructure.h"
 #include "run_panel.h"
@@ -50,7 +51,7 @@ using nw::ui::MainWindow;
 class MainWindowTest : public QObject {
     Q_OBJECT
 
-    static std::string preset(const std::string& name) { return nw::ui::dataDir() + "/presets/" + name + ".netw"; }
+    static std::string preset(const std::string& name) { return nw::dataDir() + "/presets/" + name + ".netw"; }
 
     QTemporaryDir config_;  // settings (recent files, docks, theme) of this test run only
 
@@ -300,8 +301,8 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
         nw::ui::RunPanel* run = w.runPanel();
-        const std::string sample = nw::ui::dataDir() + "/resources/samples/" +
-                                   QDir(QString::fromStdString(nw::ui::dataDir() + "/resources/samples"))
+        const std::string sample = nw::dataDir() + "/resources/samples/" +
+                                   QDir(QString::fromStdString(nw::dataDir() + "/resources/samples"))
                                        .entryList({"*.png"}, QDir::Files, QDir::Name).first().toStdString();
         // Dropping an image file on the panel chooses it.
         QMimeData files;
@@ -401,7 +402,7 @@ private slots:
     }
 
     void everyPresetShowsCollapsedModulesAndTheCoreTotals() {
-        const QDir dir(QString::fromStdString(nw::ui::dataDir() + "/presets"));
+        const QDir dir(QString::fromStdString(nw::dataDir() + "/presets"));
         const QStringList files = dir.entryList({"*.netw"}, QDir::Files);
         QVERIFY(files.size() >= 14);
         MainWindow w;
@@ -637,7 +638,7 @@ private slots:
     }
 
     void thePresetDialogListsEveryPresetWithItsCounts() {
-        nw::ui::PresetDialog dialog(nw::ui::dataDir() + "/presets");
+        nw::ui::PresetDialog dialog(nw::dataDir() + "/presets");
         QCOMPARE(dialog.table()->rowCount(), 14);
         int resnet50 = -1;
         for (int r = 0; r < dialog.table()->rowCount(); ++r)
@@ -652,7 +653,7 @@ private slots:
         dialog.table()->setFocus();
         dialog.table()->selectRow(0);
         for (int r = 0; r < resnet50; ++r) QTest::keyClick(dialog.table(), Qt::Key_Down);
-        QCOMPARE(dialog.chosenPath(), nw::ui::dataDir() + "/presets/resnet50.netw");
+        QCOMPARE(dialog.chosenPath(), nw::dataDir() + "/presets/resnet50.netw");
         QVERIFY(dialog.findChild<QTextBrowser*>()->toPlainText().contains("torchvision"));
     }
 

@@ -13,6 +13,7 @@
 #include <QTest>
 #include <QUndoStack>
 
+#include "inference.h"
 #include "../bench/chain.h"
 #include <fstream>
 
@@ -127,7 +128,7 @@ private slots:
         QCOMPARE(w.openFile(path, true), std::string());
         QCOMPARE(w.analysis().errorCount(), size_t{0});
         nw::ui::RunPanel* run = w.runPanel();
-        QCOMPARE(run->setImage(nw::ui::dataDir() + "/resources/samples/shapes_224.png"), std::string());
+        QCOMPARE(run->setImage(nw::dataDir() + "/resources/samples/shapes_224.png"), std::string());
         QSignalSpy finished(run, &nw::ui::RunPanel::finished);
         run->start();
         QVERIFY(finished.wait(10'000));

@@ -7,6 +7,7 @@
 #include <QTest>
 #include <string>
 
+#include "inference.h"
 #include "graph_view.h"
 #include "inspector.h"
 #include "main_window.h"
