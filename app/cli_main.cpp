@@ -2,6 +2,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <omp.h>
@@ -12,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include <QApplication>
+
 #include "analysis.h"
+#include "canvas_render.h"
 #include "compare.h"
 #include "executor.h"
 #include "inference.h"
@@ -34,6 +40,9 @@ commands:
   validate FILE [--input-shape N,C,H,W]  diagnostics only
   layout FILE -o OUT.netw [--direction TB|LR]
                                          Graphviz positions written into a copy
+  render FILE -o OUT.png|OUT.svg [--expand NODE]... [--direction TB|LR] [--scale S] [--dark]
+                                         the whole network as the designer draws it (laid out again
+                                         when --direction is given or the file has no positions)
   compare A.netw B.netw                  per-layer and total differences of two files
   compare FILE --nodes X Y               ... of two top-level nodes (module instances) of one file
   kinds                                  the layer kinds and their attributes
@@ -60,6 +69,9 @@ struct Args {
     std::vector<std::string> positional;
     bool json = false;
     std::string inputShape, output, direction = "TB";
+    bool directionGiven = false, dark = false;
+    std::vector<std::string> expand;
+    double scale = 1.0;
     std::vector<std::string> nodes;
     std::vector<std::string> inputs;  // X.npy, or NAME=X.npy for a graph with several Input nodes
     std::string weights, image, dumpDir = ".";
@@ -417,6 +429,30 @@ int cmdBench(const Args& a) {
     return 0;
 }
 
+// Draws with the designer's canvas, on Qt's offscreen platform unless a display is asked for.
+int cmdRender(const Args& a, int argc, char** argv) {
+    if (a.positional.size() != 1) return usage("render takes one FILE");
+    if (a.output.empty()) return usage("render needs -o OUT.png or -o OUT.svg");
+    if (a.direction != "TB" && a.direction != "LR") return usage("--direction is TB or LR");
+    auto net = load(a.positional[0], {}, a.json, false);
+    if (!net) return 1;
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {  // Qt wants one (and says so on stderr); a private one will do
+        const std::string dir = "/tmp/netwright-runtime-" + std::to_string(getuid());
+        if (mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) qputenv("XDG_RUNTIME_DIR", QByteArray::fromStdString(dir));
+    }
+    QApplication app(argc, argv);
+    nw::ui::RenderOptions options;
+    options.expand = a.expand;
+    options.relayout = a.directionGiven;
+    options.direction = a.direction == "LR" ? nw::LayoutDirection::LeftToRight : nw::LayoutDirection::TopToBottom;
+    options.scale = a.scale;
+    options.dark = a.dark;
+    if (std::string e = nw::ui::renderNetwork(std::move(net->doc), a.output, options); !e.empty()) return failure(a, e);
+    if (a.json) std::cout << nlohmann::ordered_json{{"output", a.output}}.dump(2) << "\n";
+    return 0;
+}
+
 constexpr int64_t kMaxThreads = 256;
 
 // A positive integer option value, or nullopt.
@@ -447,6 +483,18 @@ int main(int argc, char** argv) {
             if (!value(a.output)) return usage(arg + " needs a value");
         } else if (arg == "--direction") {
             if (!value(a.direction)) return usage("--direction needs TB or LR");
+            a.directionGiven = true;
+        } else if (arg == "--expand") {
+            std::string v;
+            if (!value(v)) return usage("--expand needs a node id");
+            a.expand.push_back(v);
+        } else if (arg == "--scale") {
+            std::string v;
+            char* end = nullptr;
+            if (value(v)) a.scale = std::strtod(v.c_str(), &end);
+            if (v.empty() || !end || *end || !(a.scale > 0 && a.scale <= 16)) return usage("--scale needs a number above 0, at most 16");
+        } else if (arg == "--dark") {
+            a.dark = true;
         } else if (arg == "--input" || arg == "--image" || arg == "--weights" || arg == "--dump" || arg == "--dump-dir") {
             std::string v;
             if (!value(v)) return usage(arg + " needs a value");
@@ -494,6 +542,7 @@ int main(int argc, char** argv) {
         if (a.command == "layout") return cmdLayout(a);
         if (a.command == "compare") return cmdCompare(a);
         if (a.command == "kinds") return cmdKinds(a);
+        if (a.command == "render") return cmdRender(a, argc, argv);
     } catch (const std::bad_alloc&) {
         return failure(a, "out of memory; the memory budget is " + nw::formatBytes(a.memoryBudget) +
                               " — lower it with --memory-budget SIZE so such a network is refused up front");

@@ -203,7 +203,14 @@ public:
         const QPointF b = path.currentPosition();
         if (leftToRight) head_ << b << b + QPointF(-9, -5) << b + QPointF(-9, 5);
         else head_ << b << b + QPointF(-5, -9) << b + QPointF(5, -9);
-        if (!label_.isEmpty()) labelAt_ = path.pointAtPercent(0.5) + QPointF(6, QFontMetricsF(font).ascent() / 2 - 2);
+        // A label only where the wire is long enough to carry it readably (short wires across, in a
+        // left-to-right layout, would print it over the nodes).
+        const double room = leftToRight ? path.length() : 1e9;
+        if (room < QFontMetricsF(font).horizontalAdvance(label_) + 24) label_.clear();
+        if (!label_.isEmpty()) {
+            labelAt_ = path.pointAtPercent(0.5) + (leftToRight ? QPointF(-QFontMetricsF(font).horizontalAdvance(label_) / 2, -5)
+                                                               : QPointF(6, QFontMetricsF(font).ascent() / 2 - 2));
+        }
     }
     QRectF boundingRect() const override {
         QRectF r = QGraphicsPathItem::boundingRect().united(head_.boundingRect());
@@ -230,6 +237,8 @@ public:
             painter->drawText(labelAt_, label_);
         }
     }
+
+    bool labelled() const { return !label_.isEmpty(); }
 
 private:
     QString label_;
@@ -457,10 +466,7 @@ void GraphView::updateBounds() {
 }
 
 int GraphView::wireLabelCount() const {
-    int n = 0;
-    for (const Edge& e : shown_.edges)
-        if (auto f = facts_.find(e.from); wireLabels_ && f != facts_.end() && !f->second.shape.empty() && items_.count(e.to)) ++n;
-    return n;
+    return static_cast<int>(std::count_if(wires_.begin(), wires_.end(), [](QGraphicsItem* w) { return static_cast<WireItem*>(w)->labelled(); }));
 }
 
 QWidget* GraphView::minimap() const { return minimap_; }
