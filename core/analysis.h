@@ -14,6 +14,7 @@ namespace nw {
 struct Field {
     int64_t size_h = 1, size_w = 1, jump_h = 1, jump_w = 1;
     bool global = false;  // sees the whole input (after global pooling or a dense layer)
+    bool operator==(const Field&) const = default;
     std::string text() const;  // "11 step 4" (size, stride on the input) or "whole input"
 };
 

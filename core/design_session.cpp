@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <string_view>
 
 #include "flatten.h"
 #include "layout.h"
@@ -26,6 +27,7 @@ DesignSession::DesignSession(Document doc) { reset(std::move(doc)); }
 void DesignSession::reset(Document doc) {
     doc_ = std::move(doc);
     scope_.clear();
+    described_.clear();
     history_.clear();
     position_ = 0;
     clean_ = 0;
@@ -159,7 +161,11 @@ void DesignSession::gatherFacts() {
     Env env;  // inside a module, formulas read its parameters' defaults
     if (scope)
         for (const auto& [p, def] : scope->params) env[p] = def;
-    std::map<std::string, std::vector<std::string>*> inputsOf;
+    if (describedModules_ != doc_.modules || describedScope_ != scope_) {
+        described_.clear();
+        describedModules_ = doc_.modules;
+        describedScope_ = scope_;
+    }
     for (const Node& n : canvas_.nodes) {
         NodeFacts& f = facts_[n.id];
         if (auto end = ends_.find(n.id); end != ends_.end()) {
@@ -168,6 +174,11 @@ void DesignSession::gatherFacts() {
             f.category = "Input/Output";
             if (input) f.outputs = {"out"};
             else f.inputs = {"in"};
+            continue;
+        }
+        auto cached = described_.find(n.id);
+        if (cached != described_.end() && cached->second.node == n) {
+            f = cached->second.facts;
             continue;
         }
         f.kind = n.kind;
@@ -189,24 +200,26 @@ void DesignSession::gatherFacts() {
         }
         for (const auto& [name, value] : n.attrs)  // what the person wrote: the layer's key settings
             f.attrs += (f.attrs.empty() ? "" : ", ") + name + " " + formatAttrValue(value);
+        described_[n.id] = {n, f};
     }
     // Each edge's ports as the flattener assigns them: named ones first come first, unnamed edges
     // take the next free input in file order.
-    std::map<std::string, std::set<std::string>> taken;
+    std::unordered_map<std::string_view, std::vector<std::string_view>> taken;  // ports used, by node
+    taken.reserve(canvas_.nodes.size());
     for (Edge& e : canvas_.edges) {
         auto from = facts_.find(e.from);
         if (e.fromPort.empty() && from != facts_.end() && !from->second.outputs.empty()) e.fromPort = from->second.outputs[0];
         auto to = facts_.find(e.to);
         if (to == facts_.end()) continue;
-        std::set<std::string>& used = taken[e.to];
+        std::vector<std::string_view>& used = taken[to->first];
         if (e.toPort.empty()) {
             for (const std::string& p : to->second.inputs)
-                if (!used.count(p)) {
+                if (std::find(used.begin(), used.end(), p) == used.end()) {
                     e.toPort = p;
                     break;
                 }
         }
-        used.insert(e.toPort);
+        used.push_back(e.toPort);
     }
     // Shapes, costs and problems: at the top level a flat layer belongs to the top-level node it
     // came from; inside a module, to the body node it came from in the module's first instance.

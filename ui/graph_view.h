@@ -22,7 +22,7 @@ class GraphView : public QGraphicsView {
     Q_OBJECT
 public:
     explicit GraphView(QWidget* parent = nullptr);
-    // Draws `graph` (the session's canvas: positions set, every edge's ports filled in) with its
+    // Draws `graph` (kept by reference until the next show or update: the session's canvas: positions set, every edge's ports filled in) with its
     // facts; `leftToRight` puts the ports on the sides. `title` names the SVG export.
     void show(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const std::string& title, bool leftToRight);
     // Redraws only what `change` names (and the wires of those nodes), keeping the rest.
@@ -93,8 +93,10 @@ protected:
     void scrollContentsBy(int dx, int dy) override;
 
 private:
-    Graph shown_;  // what is drawn (redrawn when the wire labels are toggled)
-    std::map<std::string, NodeFacts> facts_;
+    // What is drawn: the caller's (the session's canvas and facts), which outlive the drawing and are
+    // passed again with every change; not copied, as 500 nodes' facts would cost an edit milliseconds.
+    const Graph* shown_;
+    const std::map<std::string, NodeFacts>* facts_;
     std::string title_;
     bool leftToRight_ = false;
     bool wireLabels_ = true;

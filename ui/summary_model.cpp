@@ -33,6 +33,16 @@ SummaryModel::Row makeRow(const std::string& name, const std::string& kind, cons
 }  // namespace
 
 void SummaryModel::setAnalysis(const FlatGraph& flat, const Analysis& analysis) {
+    std::vector<Source> sources;
+    sources.reserve(analysis.order.size() + 1);
+    for (int idx : analysis.order) {
+        const FlatNode& node = flat.nodes[static_cast<size_t>(idx)];
+        const NodeResult& r = analysis.nodes[static_cast<size_t>(idx)];
+        sources.push_back({node.kind, node.name, r.known, r.known && !r.outputs.empty() ? r.outputs[0] : Shape{}, r.counts, r.field});
+    }
+    sources.push_back({nullptr, "", true, analysis.outputShape, analysis.totals, {}});
+    if (sources == sources_ && !rows_.empty()) return;
+    sources_ = std::move(sources);
     std::vector<Row> rows;
     rows.reserve(analysis.order.size() + 1);
     int64_t position = 0;
@@ -77,6 +87,7 @@ void SummaryModel::setAnalysis(const FlatGraph& flat, const Analysis& analysis) 
 void SummaryModel::clear() {
     beginResetModel();
     rows_.clear();
+    sources_.clear();
     endResetModel();
 }
 

@@ -42,6 +42,18 @@ public:
 
 private:
     std::vector<Row> rows_;
+    // What the rows were made from, in run order: an edit that changes no layer's name, kind, shape,
+    // counts or field (a batch-norm's eps) costs a comparison, not 500 rows of formatting.
+    struct Source {
+        const LayerKind* kind;
+        std::string name;
+        bool known;
+        Shape shape;
+        Counts counts;
+        Field field;
+        bool operator==(const Source&) const = default;
+    };
+    std::vector<Source> sources_;
     int sortColumn_ = 7;
     Qt::SortOrder sortOrder_ = Qt::AscendingOrder;
     void sortRows();

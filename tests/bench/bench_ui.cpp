@@ -11,6 +11,7 @@
 #include "chain.h"
 #include "edits.h"
 #include "netw_format.h"
+#include "restructure.h"
 #include "graph_view.h"
 #include "inspector.h"
 #include "main_window.h"
@@ -32,23 +33,69 @@ void BM_OpenResNet152(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenResNet152)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// ResNet-152 with every module instance expanded into its layers (the canvas then holds every
+// layer, ≈500 nodes), written to a temporary file once.
+std::string expandedResNet152() {
+    static const std::string path = [] {
+        nw::Document doc = *nw::loadNetw(kResNet152).document;
+        for (bool again = true; again;) {
+            again = false;
+            for (const nw::Node& n : doc.graph.nodes)
+                if (doc.findModule(n.kind)) {
+                    nw::Restructured r = nw::expandInstance(doc, n.id);
+                    if (!r.doc) break;
+                    doc = std::move(*r.doc);
+                    again = true;
+                    break;
+                }
+        }
+        const std::string file = (QDir::tempPath() + "/netwright_bench_resnet152_expanded.netw").toStdString();
+        nw::saveNetwAtomic(doc, file);
+        return file;
+    }();
+    return path;
+}
+
+// ResNet-152 as opened (Arg 0: 13 nodes on the canvas, modules collapsed) or fully expanded (Arg 1).
+std::string resnet152(int64_t expanded) { return expanded ? expandedResNet152() : kResNet152; }
+
 // An edit of bn1's eps as the inspector emits it: one undo step, re-flatten and re-analyse the whole
-// network, redraw the canvas, summary and problems, and paint the canvas.
+// network, redraw what changed on the canvas, the summary and problems, and paint the canvas: the
+// whole viewport (Arg 1 = 0) or, as the window does, what changed (the events processed, Arg 1 = 1).
 void BM_AttributeEditResNet152(benchmark::State& state) {
     nw::ui::MainWindow window;
+    window.resize(1440, 900);
     window.show();
-    if (!window.openFile(kResNet152, true).empty()) return state.SkipWithError("cannot open ResNet-152");
+    if (!window.openFile(resnet152(state.range(0)), true).empty()) return state.SkipWithError("cannot open ResNet-152");
     window.canvas()->selectNode("bn1");
     QApplication::processEvents();
     double eps = 1e-5;
     for (auto _ : state) {
         eps = eps == 1e-5 ? 2e-5 : 1e-5;
         emit window.inspector()->edited("bn1", "eps", nw::AttrValue(eps));
-        window.canvas()->viewport()->repaint();
+        if (state.range(1)) QApplication::processEvents();
+        else window.canvas()->viewport()->repaint();
     }
     if (window.undoStack()->count() != static_cast<int>(state.iterations())) state.SkipWithError("edits were not applied");
+    state.counters["canvas_nodes"] = window.canvas()->nodeCount();
 }
-BENCHMARK(BM_AttributeEditResNet152)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttributeEditResNet152)->Args({0, 0})->Args({1, 0})->Args({0, 1})->Args({1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Fit (View › Fit, Ctrl+0) and one paint of the whole graph.
+void BM_FitRepaintResNet152(benchmark::State& state) {
+    nw::ui::MainWindow window;
+    window.resize(1440, 900);
+    window.show();
+    if (!window.openFile(resnet152(state.range(0)), true).empty()) return state.SkipWithError("cannot open ResNet-152");
+    QApplication::processEvents();
+    for (auto _ : state) {
+        window.canvas()->resetTransform();
+        window.canvas()->fit();
+        window.canvas()->viewport()->repaint();
+    }
+    state.counters["canvas_nodes"] = window.canvas()->nodeCount();
+}
+BENCHMARK(BM_FitRepaintResNet152)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Opening a chain of 10k / 100k layers without positions: parse, flatten, analyse, lay out (the
 // layered layout past 2,500 nodes), draw, fit and paint the window once.
