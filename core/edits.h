@@ -37,6 +37,23 @@ private:
     void set(Document& doc, const std::optional<AttrValue>& v);
 };
 
+// Sets a top-level node's condition (`when`; empty: always there).
+class SetCondition : public Edit {
+public:
+    SetCondition(std::string node, std::string when)
+        : node_(std::move(node)), when_(std::move(when)),
+          text_(when_.empty() ? "Always keep " + node_ : "Keep " + node_ + " when " + when_) {}
+    void apply(Document& doc) override { swap(doc); }
+    void revert(Document& doc) override { swap(doc); }
+    std::string text() const override { return text_; }
+
+private:
+    std::string node_, when_, text_;  // when_ holds the other value while applied
+    void swap(Document& doc) {
+        if (Node* n = doc.graph.find(node_)) std::swap(n->when, when_);
+    }
+};
+
 // Adds a top-level node (a layer or a module instance).
 class AddNode : public Edit {
 public:

@@ -88,6 +88,18 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         w->setToolTip(QString::fromStdString(doc));
         form_->addRow(QString::fromStdString(attr), w);
     };
+    // Every node may be conditional: it exists only where its condition holds (a projection
+    // shortcut "when stride != 1"); shown last, empty meaning always.
+    auto addCondition = [&] {
+        auto* e = new QLineEdit(QString::fromStdString(n->when));
+        e->setPlaceholderText(tr("always"));
+        connect(e, &QLineEdit::editingFinished, this, [this, e, nodeId, before = e->text()]() mutable {
+            if (e->text() == before) return;
+            before = e->text();
+            emit conditionEdited(nodeId, e->text().trimmed());
+        });
+        addRow("when", e, "a condition over the module's parameters (stride != 1); false leaves the node out, its input passing through");
+    };
     if (mod) {
         for (const auto& [param, def] : mod->params) addRow(param, textEditor(param, current(param, def)), "module parameter");
         // How many copies in sequence the instance stands for (ResNet's stages): 1 is a single one.
@@ -97,6 +109,7 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         repeat->setKeyboardTracking(false);
         connect(repeat, &QSpinBox::valueChanged, this, [this, nodeId](int copies) { emit repeatEdited(nodeId, copies); });
         addRow("repeat", repeat, "copies of this instance in sequence");
+        addCondition();
         return;
     }
     if (!kind) return;
@@ -145,6 +158,7 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         }
         addRow(name, w, spec.doc);
     }
+    addCondition();
 }
 
 }  // namespace nw::ui

@@ -26,6 +26,8 @@ signals:
     void edited(const QString& node, const QString& attr, const nw::AttrValue& value);
     // A module instance's copies in sequence (1 = a single instance).
     void repeatEdited(const QString& node, int copies);
+    // The node's condition (`when`, a formula over the module's parameters; empty = always there).
+    void conditionEdited(const QString& node, const QString& when);
     // With no node selected the inspector shows the network's name and description.
     void documentEdited(const QString& name, const QString& description);
 

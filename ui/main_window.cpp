@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -199,12 +200,34 @@ MainWindow::MainWindow(QWidget* parent)
     summary_->horizontalHeader()->setResizeContentsPrecision(200);
     // A row click selects and centres the node the layer belongs to.
     connect(summary_, &QTableView::clicked, this, [this](const QModelIndex& index) {
-        const std::string id = session_.shownNodeOf(flat().find(summaryModel_->layerAt(index.row())));
+        const std::string row = summaryModel_->layerAt(index.row());
+        std::string id = session_.shownNodeOf(flat().find(row));
+        if (id.empty() && session_.scope().empty()) id = row.substr(0, row.find('.'));  // a group: its top-level node
         if (!id.empty()) view_->focusNode(id);
     });
     auto* summaryDock = new QDockWidget(tr("Summary"), this);
     summaryDock->setObjectName("summary");
-    summaryDock->setWidget(summary_);
+    // Depth, as torchinfo's and `summary --depth`: every layer, or module instances with their subtotals.
+    auto* summaryBox = new QWidget;
+    auto* summaryLayout = new QVBoxLayout(summaryBox);
+    summaryLayout->setContentsMargins(0, 0, 0, 0);
+    summaryLayout->setSpacing(2);
+    auto* depthRow = new QHBoxLayout;
+    depthRow->setContentsMargins(4, 2, 4, 0);
+    summaryDepth_ = new QComboBox;
+    summaryDepth_->setObjectName("summaryDepth");
+    summaryDepth_->addItems({tr("Every layer"), tr("Top-level nodes (modules with subtotals)"), tr("Depth 2 (their blocks)"),
+                             tr("Depth 3")});
+    depthRow->addWidget(new QLabel(tr("Show:")));
+    depthRow->addWidget(summaryDepth_, 1);
+    summaryLayout->addLayout(depthRow);
+    summaryLayout->addWidget(summary_, 1);
+    connect(summaryDepth_, &QComboBox::currentIndexChanged, this, [this] {
+        summaryModel_->clear();
+        fillSummary();
+        summary_->resizeColumnsToContents();
+    });
+    summaryDock->setWidget(summaryBox);
     addDockWidget(Qt::RightDockWidgetArea, summaryDock);
 
     auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
@@ -223,6 +246,9 @@ MainWindow::MainWindow(QWidget* parent)
         if (std::string e = applyRestructured(setRepeat(shown(), id, copies), "Repeat " + id + " ×" + std::to_string(copies));
             !e.empty())
             statusBar()->showMessage(QString::fromStdString(e), 6000);
+    });
+    connect(inspector_, &Inspector::conditionEdited, this, [this](const QString& node, const QString& when) {
+        pushEdit(std::make_unique<SetCondition>(node.toStdString(), when.toStdString()));
     });
     connect(inspector_, &Inspector::documentEdited, this, [this](const QString& name, const QString& description) {
         if (!session_.scope().empty()) return;  // a module's body has no name of its own here
@@ -995,7 +1021,8 @@ void MainWindow::showTotals() {
 
 void MainWindow::fillSummary() {
     const bool resize = summaryModel_->rowCount() == 0;  // a new network: fit the columns to it
-    summaryModel_->setAnalysis(flat(), analysis());
+    if (summaryDepth_->currentIndex() > 0) summaryModel_->setDepth(summaryDepth_->currentIndex(), document(), flat(), analysis());
+    else summaryModel_->setAnalysis(flat(), analysis());
     if (resize) summary_->resizeColumnsToContents();
 }
 

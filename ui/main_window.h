@@ -12,6 +12,7 @@
 #include "design_session.h"
 #include "graph.h"
 
+class QComboBox;
 class QListWidget;
 class QUndoStack;
 class QTimer;
@@ -111,6 +112,7 @@ public:
     GraphView* canvas() const { return view_; }
     QTableView* summary() const { return summary_; }
     SummaryModel* summaryModel() const { return summaryModel_; }
+    QComboBox* summaryDepth() const { return summaryDepth_; }  // 0: every layer, 1: top-level nodes…
     QListWidget* problems() const { return problems_; }
     QTreeWidget* palette() const { return palette_; }
     QLineEdit* paletteFilter() const { return filter_; }
@@ -127,6 +129,7 @@ private:
     GraphView* view_;
     QTableView* summary_;
     SummaryModel* summaryModel_;
+    QComboBox* summaryDepth_ = nullptr;
     QListWidget* problems_;
     QTreeWidget* palette_;
     QLineEdit* filter_;

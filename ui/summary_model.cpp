@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "files.h"
+#include "report.h"
 
 namespace nw::ui {
 
@@ -57,6 +58,23 @@ void SummaryModel::setAnalysis(const FlatGraph& flat, const Analysis& analysis) 
     rows.push_back(makeRow("Total", "", analysis.outputShape.empty() ? "?" : formatShape(analysis.outputShape), analysis.totals, "", std::nullopt));
     rows.back().total = true;
 
+    setRows(std::move(rows));
+}
+
+void SummaryModel::setDepth(int depth, const Document& doc, const FlatGraph& flat, const Analysis& analysis) {
+    depth_ = std::max(0, depth);
+    sources_.clear();  // the layer rows, when they come back, are made afresh
+    if (depth_ == 0) return setAnalysis(flat, analysis);
+    std::vector<Row> rows;
+    int64_t position = 0;
+    for (const SummaryGroup& g : groupLayers(doc, flat, analysis, depth_))
+        rows.push_back(makeRow(g.name, g.kind, g.output.empty() ? "?" : formatShape(g.output), g.counts, "", ++position));
+    rows.push_back(makeRow("Total", "", analysis.outputShape.empty() ? "?" : formatShape(analysis.outputShape), analysis.totals, "", std::nullopt));
+    rows.back().total = true;
+    setRows(std::move(rows));
+}
+
+void SummaryModel::setRows(std::vector<Row> rows) {
     // The same layers (an attribute edit): change the cells that differ, where sorting put them.
     bool same = rows.size() == rows_.size();
     std::unordered_map<QString, size_t> at;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis.h"
+#include "graph.h"
 
 namespace nw::ui {
 
@@ -28,6 +29,10 @@ public:
     // The layers of `flat` in run order, then the totals. The same layers as before (an attribute
     // edit) update only the cells that changed; another network resets the model.
     void setAnalysis(const FlatGraph& flat, const Analysis& analysis);
+    // Rows by module, as `netwright-cli summary --depth D` (report.h groupLayers): at depth 1 a row per
+    // top-level node (a module instance with its subtotals), at 2 their blocks…; 0 = every layer.
+    void setDepth(int depth, const Document& doc, const FlatGraph& flat, const Analysis& analysis);
+    int depth() const { return depth_; }
     void clear();
     // The layer name shown in `row` (empty for the totals).
     std::string layerAt(int row) const;
@@ -42,6 +47,8 @@ public:
 
 private:
     std::vector<Row> rows_;
+    int depth_ = 0;
+    void setRows(std::vector<Row> rows);
     // What the rows were made from, in run order: an edit that changes no layer's name, kind, shape,
     // counts or field (a batch-norm's eps) costs a comparison, not 500 rows of formatting.
     struct Source {

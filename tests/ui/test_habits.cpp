@@ -13,8 +13,10 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QComboBox>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolBar>
@@ -26,6 +28,7 @@
 #include "graph_view.h"
 #include "main_window.h"
 #include "run_panel.h"
+#include "summary_model.h"
 #include "ui_test_support.h"
 
 using nw::ui::MainWindow;
@@ -237,6 +240,49 @@ private slots:
         QVERIFY(!conditional.empty());
         const QString text = w.canvas()->nodeText(conditional);
         QVERIFY2(text.contains("when " + QString::fromStdString(w.shown().graph.find(conditional)->when)), qPrintable(text));
+        // The condition is edited in the inspector: "shortcut == \"C\"" puts a projection in every block.
+        w.canvas()->selectNode("downsample.0");
+        QTRY_COMPARE(w.inspector()->node(), std::string("downsample.0"));
+        QTest::qWait(20);
+        auto* when = qobject_cast<QLineEdit*>(w.inspector()->editor("when"));
+        QVERIFY(when);
+        QCOMPARE(when->text().toStdString(), w.shown().graph.find("downsample.0")->when);
+        const auto projections = [&] {
+            int count = 0;
+            for (const nw::FlatNode& n : w.flat().nodes) count += n.node == "downsample.0";
+            return count;
+        };
+        QCOMPARE(projections(), 3);  // where the shape changes: layer2.0, layer3.0, layer4.0
+        when->setText("true");
+        emit when->editingFinished();
+        QCOMPARE(w.undoStack()->count(), 1);
+        QCOMPARE(w.undoStack()->undoText(), QString("Keep downsample.0 when true in BasicBlock"));
+        QCOMPARE(projections(), 8);  // every block of the eight
+        w.undoStack()->undo();
+        QCOMPARE(projections(), 3);
+    }
+
+    // Summary › Show: module instances as rows with their subtotals (as summary --depth 1).
+    void theSummaryShowsModulesWithSubtotals() {
+        MainWindow w;
+        w.show();
+        QCOMPARE(w.openFile(preset("bottleneck_demo"), true), std::string());
+        auto rowText = [&](int row, int column) { return w.summaryModel()->data(w.summaryModel()->index(row, column)).toString(); };
+        QVERIFY(w.summaryModel()->rowCount() > 6);  // every layer
+        w.summaryDepth()->setCurrentIndex(1);
+        QCOMPARE(w.summaryModel()->rowCount(), 5);  // input, the two branches, concat, total (as summary --depth 1)
+        QMap<QString, QString> macs;
+        for (int r = 0; r < w.summaryModel()->rowCount(); ++r) macs[rowText(r, 0)] = rowText(r, 4);
+        QCOMPARE(macs["direct"], QString("120,422,400"));
+        QCOMPARE(macs["bottleneck"], QString("12,443,648"));
+        // A row click selects and centres its node; back to every layer.
+        const int row = w.summaryModel()->rowOf("bottleneck");
+        QVERIFY(row >= 0);
+        const QRect cell = w.summary()->visualRect(w.summaryModel()->index(row, 0));
+        QTest::mouseClick(w.summary()->viewport(), Qt::LeftButton, {}, cell.center());
+        QCOMPARE(w.canvas()->selectedNode(), std::string("bottleneck"));
+        w.summaryDepth()->setCurrentIndex(0);
+        QCOMPARE(w.summaryModel()->rowCount(), static_cast<int>(w.flat().nodes.size()) + 1);  // every layer and the total
     }
 
     // Tuple attributes take only what they can hold; Tab after an edit goes to the next field.
