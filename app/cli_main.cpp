@@ -216,13 +216,16 @@ int cmdKinds(const Args& a) {
             for (const auto& s : k.attrs)
                 attrs.push_back({{"name", s.name}, {"type", nw::attrTypeName(s.type)}, {"default", nw::formatAttrValue(s.def)}, {"doc", s.doc}});
             out.push_back({{"kind", k.name}, {"category", k.category}, {"doc", k.doc}, {"inputs", k.inputs},
-                           {"variadic", k.variadic}, {"outputs", k.outputs}, {"attrs", attrs}});
+                           {"variadic", k.variadic}, {"outputs", k.outputs}, {"attrs", attrs},
+                           {"formulas", {{"shape", k.formulas.shape}, {"params", k.formulas.params}, {"macs", k.formulas.macs}}}});
         }
         std::cout << out.dump(2) << "\n";
         return 0;
     }
     for (const auto& k : kinds) {
         std::cout << k.name << " (" << k.category << "): " << k.doc << "\n";
+        std::cout << "    output shape: " << k.formulas.shape << "\n    parameters: " << k.formulas.params
+                  << "\n    MACs: " << k.formulas.macs << "\n";
         for (const auto& s : k.attrs)
             std::cout << "    " << s.name << " : " << nw::attrTypeName(s.type) << " = " << nw::formatAttrValue(s.def) << "  — " << s.doc << "\n";
     }

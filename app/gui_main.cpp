@@ -82,9 +82,10 @@ int main(int argc, char** argv) {
         QApplication::processEvents();
         return window.saveScreenshot(screenshot) ? 0 : 1;
     }
-    if (!select.empty()) window.canvas()->focusNode(select);
     QTimer::singleShot(0, &window, [&window, select] {
-        if (select.empty()) window.canvas()->fit();
+        // Fitted once the window has its size (the view was fitted to its size before it was shown).
+        window.canvas()->fit();
+        if (!select.empty()) window.canvas()->focusNode(select);
         // A crash left unsaved edits behind: offer each back (the first in this window, others in
         // windows of their own); Later keeps it for the next start.
         bool first = true;

@@ -103,6 +103,14 @@ struct KernelArgs {
     float* workspace = nullptr;
 };
 
+// What the help says of a kind's arithmetic (F1 in the window, `netwright-cli kinds`), as the
+// counting conventions define it: its output shape, its parameters and its multiply-accumulates.
+struct KindFormulas {
+    std::string shape = "same as the input";
+    std::string params = "none";
+    std::string macs = "none (only convolutions and dense layers count MACs)";
+};
+
 struct LayerKind {
     std::string name;      // "Conv2d"
     std::string category;  // palette group: "Convolution", "Pooling", ...
@@ -137,6 +145,7 @@ struct LayerKind {
     int64_t (*workspace)(const NodeAttrs&, const Shape& in, const Shape& out) = nullptr;
     // A plain-loop version for tests to check a fast `forward` against; null when `forward` is plain.
     void (*reference)(const KernelArgs&) = nullptr;
+    KindFormulas formulas;  // for the help
 
     int attrIndex(std::string_view attr) const;
     const AttrSpec* attr(std::string_view attr) const {

@@ -47,6 +47,7 @@
 #include "summary_model.h"
 #include "inference.h"
 #include "inspector.h"
+#include "layer_help.h"
 #include "layout.h"
 #include "preset_dialog.h"
 #include "netw_format.h"
@@ -500,6 +501,10 @@ void MainWindow::buildMenus() {
     QMenu* docks = viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>()) docks->addAction(d->toggleViewAction());
 
+    QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
+    // F1: the selected node's kind, else the palette's current kind, else the first.
+    helpMenu->addAction(tr("&Layer help"), this, [this] { showLayerHelp(); })->setShortcut(QKeySequence::HelpContents);
+
     // The toolbar: the actions used most, as text (no icon theme is assumed on the machine).
     QToolBar* tools = addToolBar(tr("Main"));
     tools->setObjectName("toolbar");
@@ -526,6 +531,18 @@ void MainWindow::buildMenus() {
     });
 }
 
+void MainWindow::showLayerHelp(const std::string& kind) {
+    if (!layerHelp_) layerHelp_ = new LayerHelp(this);
+    std::string which = kind;
+    if (which.empty())
+        if (const Node* n = shown().graph.find(view_->selectedNode()); n) which = n->kind;
+    if (which.empty() && palette_->currentItem() && palette_->currentItem()->parent())
+        which = palette_->currentItem()->text(0).toStdString();
+    layerHelp_->showKind(which);
+    layerHelp_->show();
+    layerHelp_->raise();
+}
+
 void MainWindow::buildPalette() {
     std::map<std::string, QTreeWidgetItem*> categories;
     for (const LayerKind& k : Registry::instance().kinds()) {
@@ -535,7 +552,7 @@ void MainWindow::buildPalette() {
             cat->setExpanded(true);
         }
         auto* item = new QTreeWidgetItem(cat, {QString::fromStdString(k.name)});
-        item->setToolTip(0, QString::fromStdString(k.doc));
+        item->setToolTip(0, QString::fromStdString(k.doc) + tr("\n\nF1: its shape, parameter and MAC formulas."));
     }
 }
 
@@ -809,6 +826,8 @@ void MainWindow::showContextMenu(const QString& node, const QStringList& wire, c
         contextMenu_->addAction(tr("Delete"), this, &MainWindow::deleteSelection);
         contextMenu_->addAction(tr("Duplicate"), this, [this] { duplicateSelection(); });
         contextMenu_->addAction(tr("Copy"), this, &MainWindow::copySelection);
+        if (n && Registry::instance().find(n->kind))
+            contextMenu_->addAction(tr("Help on %1").arg(QString::fromStdString(n->kind)), this, [this, kind = n->kind] { showLayerHelp(kind); });
         if (view_->selectedNodes().size() > 1)
             contextMenu_->addAction(tr("Group into module…"), this, [this] {
                 bool ok = false;

@@ -81,6 +81,10 @@ public:
     // The menu of the last right click on the canvas (for tests); shown with popup().
     QMenu* contextMenu() const { return contextMenu_; }
     std::string duplicateSelection();
+    // Help › Layer help (F1): the documentation of `kind`, else of the selected node's or the
+    // palette's kind, generated from the registry. The dialog stays open beside the window.
+    void showLayerHelp(const std::string& kind = {});
+    class LayerHelp* layerHelp() const { return layerHelp_; }
     QStringList recentFiles() const;
     // Module editing: the canvas shows module `name`'s body (its inputs and outputs as end nodes)
     // and every edit changes the definition, so all its instances; closeModule goes back.
@@ -152,6 +156,7 @@ private:
     QByteArray lastPaste_;  // the clip pasted last, and how often in a row
     int pasteRepeat_ = 0;
     QMenu* contextMenu_ = nullptr;
+    class LayerHelp* layerHelp_ = nullptr;
     void showContextMenu(const QString& node, const QStringList& wire, const QPointF& scenePos, const QPoint& globalPos);
     bool layoutCancelled_ = false;  // Cancel was pressed: the running layout's result is dropped
     QProgressBar* layoutProgress_ = nullptr;

@@ -270,6 +270,7 @@ LayerKind conv2d() {
     k.workspace = convWorkspace;
     k.reference = [](const KernelArgs& k) { convReference(k, k.attrs.i("groups")); };
     k.foldsBatchNorm = k.fusesRelu = true;
+    k.formulas = {"C_out = out_channels; H_out = ⌊(H + pad_top + pad_bottom − dilation·(k_h − 1) − 1) / stride⌋ + 1, W_out alike (⌈…⌉ with ceil_mode)", "C_out · (C_in / groups) · k_h · k_w, + C_out with bias", "C_out · H_out · W_out · (C_in / groups) · k_h · k_w"};
     return k;
 }
 
@@ -300,6 +301,7 @@ LayerKind depthwiseConv2d() {
     k.forward = [](const KernelArgs& k) { convForward(k, k.inputs[0]->shape[1]); };
     k.reference = [](const KernelArgs& k) { convReference(k, k.inputs[0]->shape[1]); };
     k.foldsBatchNorm = k.fusesRelu = true;
+    k.formulas = {"C_out = C_in · depth_multiplier; H_out, W_out as Conv2d", "C_out · k_h · k_w, + C_out with bias", "C_out · H_out · W_out · k_h · k_w"};
     return k;
 }
 
@@ -374,6 +376,7 @@ LayerKind separableConv2d() {
         convolve(mid, k.weights[1]->ptr(), k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, 1, Window{}, Pad4{},
                  k.relu);
     };
+    k.formulas = {"C_out = out_channels; H_out, W_out as Conv2d (the depthwise part carries stride and padding)", "C_in · k_h · k_w (depthwise) + C_out · C_in (pointwise), + C_out with bias", "C_in · H_out · W_out · k_h · k_w + C_out · H_out · W_out · C_in"};
     return k;
 }
 

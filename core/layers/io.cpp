@@ -32,6 +32,7 @@ LayerKind input() {
     };
     // The executor writes the network's input into the output buffer; nothing to compute.
     k.forward = [](const KernelArgs&) {};
+    k.formulas = {"N × channels × height × width (N × channels when height = width = 0)", "none", "none"};
     return k;
 }
 
@@ -43,6 +44,7 @@ LayerKind output() {
     k.outputs = {};
     k.infer = [](ShapeContext&) -> std::optional<std::vector<Shape>> { return std::vector<Shape>{}; };
     k.forward = [](const KernelArgs&) {};  // the executor reads the result from the node feeding it
+    k.formulas = {"none: it marks where the network ends", "none", "none"};
     return k;
 }
 

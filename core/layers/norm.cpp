@@ -85,6 +85,7 @@ LayerKind batchNorm2d() {
         return w;
     };
     k.forward = batchNormForward;
+    k.formulas = {"same as the input", "4 · C: weight and bias trained, running mean and variance not", "none"};
     return k;
 }
 
@@ -101,6 +102,7 @@ LayerKind lrn() {
         return std::vector<Shape>{ctx.in()};
     };
     k.forward = lrnForward;
+    k.formulas = {"same as the input", "none", "none"};
     return k;
 }
 

@@ -202,6 +202,7 @@ LayerKind maxPool2d() {
     k.window = poolWindow;
     k.forward = maxPoolRows;
     k.reference = [](const KernelArgs& k) { poolForward(k, maxWindow); };
+    k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none", "none (comparisons, not MACs)"};
     return k;
 }
 
@@ -217,6 +218,7 @@ LayerKind avgPool2d() {
         if (k.attrs.b("count_include_pad")) poolForward(k, meanWindow<true>);
         else poolForward(k, meanWindow<false>);
     };
+    k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − k) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none", "none (additions, not MACs)"};
     return k;
 }
 
@@ -238,6 +240,7 @@ LayerKind adaptiveAvgPool2d() {
         return Window{kh, kw, std::max<int64_t>(in[2] / oh, 1), std::max<int64_t>(in[3] / ow, 1), 1, 1};
     };
     k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, k.out.shape[2], k.out.shape[3]); };
+    k.formulas = {"N × C × output_size (windows from ⌊i·H/H_out⌋ to ⌈(i+1)·H/H_out⌉)", "none", "none"};
     return k;
 }
 
@@ -254,6 +257,7 @@ LayerKind globalAvgPool() {
     };
     k.field = FieldRule::Global;
     k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, 1, 1); };
+    k.formulas = {"N × C (N × C × 1 × 1 with keepdims)", "none", "none"};
     return k;
 }
 

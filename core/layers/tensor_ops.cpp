@@ -81,6 +81,7 @@ LayerKind flatten() {
         return std::vector<Shape>{{in[0], *n}};
     };
     k.forward = copyForward;
+    k.formulas = {"N × (C · H · W)", "none", "none"};
     return k;
 }
 
@@ -131,6 +132,7 @@ LayerKind concat() {
         return std::vector<Shape>{out};
     };
     k.forward = concatForward;
+    k.formulas = {"N × (C_in0 + C_in1 + …) × H × W: the channels in port order", "none", "none"};
     return k;
 }
 
@@ -175,6 +177,7 @@ LayerKind add() {
     };
     k.forward = addForward;
     k.fusesRelu = true;
+    k.formulas = {"the inputs' common shape", "none", "none (additions)"};
     return k;
 }
 
@@ -202,6 +205,7 @@ LayerKind zeroPadChannels() {
         return Window{1, 1, s, s, 1, 1};
     };
     k.forward = zeroPadForward;
+    k.formulas = {"N × out_channels × ⌈H / stride⌉ × ⌈W / stride⌉", "none", "none"};
     return k;
 }
 

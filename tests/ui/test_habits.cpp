@@ -17,6 +17,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTextBrowser>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolBar>
@@ -28,6 +29,8 @@
 #include "graph_view.h"
 #include "main_window.h"
 #include "run_panel.h"
+#include "layer_help.h"
+#include "registry.h"
 #include "summary_model.h"
 #include "ui_test_support.h"
 
@@ -260,6 +263,30 @@ private slots:
         QCOMPARE(projections(), 8);  // every block of the eight
         w.undoStack()->undo();
         QCOMPARE(projections(), 3);
+    }
+
+    // F1 on a selected layer: its documentation, ports, attributes and formulas, from the registry.
+    void f1ShowsTheSelectedKindsFormulas() {
+        MainWindow w;
+        nw::ui::test::openAndInspect(w, "lenet5", "conv1");
+        if (QTest::currentTestFailed()) return;
+        w.canvas()->setFocus();
+        QTest::keyClick(w.canvas(), Qt::Key_F1);
+        QVERIFY(w.layerHelp());
+        QTRY_VERIFY(w.layerHelp()->isVisible());
+        QCOMPARE(w.layerHelp()->kind(), std::string("Conv2d"));
+        const QString text = w.layerHelp()->page()->toPlainText();
+        QVERIFY2(text.contains("C_out · H_out · W_out · (C_in / groups) · k_h · k_w"), qPrintable(text));
+        QVERIFY(text.contains("out_channels"));
+        QVERIFY(text.contains("number of filters"));  // the attribute's own documentation
+        // Every kind has a page with its three formulas.
+        for (const nw::LayerKind& k : nw::Registry::instance().kinds()) {
+            w.showLayerHelp(k.name);
+            QCOMPARE(w.layerHelp()->kind(), k.name);
+            const QString page = w.layerHelp()->page()->toPlainText();
+            QVERIFY2(page.contains("Output shape") && page.contains("Parameters") && page.contains(QString::fromStdString(k.formulas.macs)),
+                     k.name.c_str());
+        }
     }
 
     // Summary › Show: module instances as rows with their subtotals (as summary --depth 1).
