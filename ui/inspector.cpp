@@ -7,6 +7,7 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLabel>
+#include <QHBoxLayout>
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -32,7 +33,10 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
     QString focused;
     if (QWidget* f = QApplication::focusWidget(); f && isAncestorOf(f) && id == node_)
         for (QWidget* w = f; w && w != this; w = w->parentWidget())
-            if (w->objectName().startsWith("attr:")) focused = w->objectName();
+            if (w->objectName().startsWith("attr:")) {  // the innermost: one box of a pair
+                focused = w->objectName();
+                break;
+            }
     while (form_->rowCount() > 0) form_->removeRow(0);
     node_ = id;
     struct Refocus {
@@ -144,8 +148,30 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
             connect(box, &QComboBox::textActivated, this,
                     [emitValue, name](const QString& v) { emitValue(name, v.toStdString()); });
             w = box;
+        } else if (const auto* pair = std::get_if<std::vector<int64_t>>(&value);
+                   spec.type == AttrType::Int2 && (std::holds_alternative<int64_t>(value) || (pair && pair->size() == 2))) {
+            // A pair (kernel_size, stride, dilation): height and width as two spin boxes.
+            const int64_t h = pair ? (*pair)[0] : std::get<int64_t>(value), wv = pair ? (*pair)[1] : h;
+            auto* row = new QWidget;
+            auto* layout = new QHBoxLayout(row);
+            layout->setContentsMargins(0, 0, 0, 0);
+            QSpinBox* boxes[2];
+            for (int i = 0; i < 2; ++i) {
+                boxes[i] = new QSpinBox;
+                boxes[i]->setRange(static_cast<int>(std::max<int64_t>(spec.min, INT_MIN)), static_cast<int>(std::min<int64_t>(spec.max, INT_MAX)));
+                boxes[i]->setValue(static_cast<int>(i ? wv : h));
+                boxes[i]->setKeyboardTracking(false);
+                boxes[i]->setObjectName(QString::fromStdString("attr:" + name + (i ? ".w" : ".h")));
+                boxes[i]->setToolTip(i ? tr("width") : tr("height"));
+                layout->addWidget(boxes[i], 1);
+            }
+            for (QSpinBox* box : boxes)
+                connect(box, &QSpinBox::valueChanged, this, [emitValue, name, boxes] {
+                    emitValue(name, std::vector<int64_t>{boxes[0]->value(), boxes[1]->value()});
+                });
+            w = row;
         } else {
-            auto* e = textEditor(name, value);  // pairs, padding, formulas, values of the wrong type
+            auto* e = textEditor(name, value);  // padding, formulas, values of the wrong type
             // Only what the attribute can hold can be typed: n, "h, w", "(h, w)" as they are shown, or
             // "[h, w]" (Padding also four numbers, same, valid), or a formula "=…".
             const QString numbers = spec.type == AttrType::Padding ? "\\d+(\\s*,\\s*\\d+){0,3}" : "\\d+(\\s*,\\s*\\d+)?";

@@ -317,27 +317,35 @@ private slots:
         MainWindow w;
         nw::ui::test::openAndInspect(w, "lenet5", "conv1");
         if (QTest::currentTestFailed()) return;
-        auto* kernel = qobject_cast<QLineEdit*>(w.inspector()->editor("kernel_size"));
-        QVERIFY(kernel);
-        kernel->setFocus();
-        QTRY_VERIFY(kernel->hasFocus());
-        kernel->selectAll();
-        QTest::keyClicks(kernel, "abc");
-        QVERIFY2(!kernel->text().contains("abc"), qPrintable(kernel->text()));
-        // What the inspector shows for a pair — "(1,1)" — can be typed back.
-        auto* stride = qobject_cast<QLineEdit*>(w.inspector()->editor("stride"));
-        QVERIFY(stride && stride->hasAcceptableInput());
-        kernel->selectAll();
-        QTest::keyClicks(kernel, "3, 3");
-        QTest::keyClick(kernel, Qt::Key_Tab);
+        // Pairs are two spin boxes (height, width): nothing else can be typed.
+        auto* kernelH = qobject_cast<QSpinBox*>(w.inspector()->editor("kernel_size.h"));
+        auto* kernelW = qobject_cast<QSpinBox*>(w.inspector()->editor("kernel_size.w"));
+        QVERIFY(kernelH && kernelW);
+        QCOMPARE(kernelH->value(), 5);  // the file's scalar 5 is (5, 5)
+        QCOMPARE(kernelW->value(), 5);
+        kernelH->setFocus();
+        QTRY_VERIFY(kernelH->hasFocus());
+        kernelH->selectAll();
+        QTest::keyClicks(kernelH, "abc");
+        QCOMPARE(kernelH->value(), 5);
+        // Padding (four numbers, same, valid) stays text that takes only what it can hold.
+        auto* padding = qobject_cast<QLineEdit*>(w.inspector()->editor("padding"));
+        QVERIFY(padding && padding->hasAcceptableInput());
+        padding->setText("");
+        QTest::keyClicks(padding, "abc");
+        QVERIFY2(!padding->text().contains("abc"), qPrintable(padding->text()));
+        kernelH->setFocus();
+        kernelH->selectAll();
+        QTest::keyClicks(kernelH, "3");
+        QTest::keyClick(kernelH, Qt::Key_Tab);
         QTRY_COMPARE(w.undoStack()->count(), 1);
         QCOMPARE(std::get<std::vector<int64_t>>(w.document().graph.find("conv1")->attrs.at("kernel_size")),
-                 (std::vector<int64_t>{3, 3}));
+                 (std::vector<int64_t>{3, 5}));
         // The inspector was rebuilt for the edit; the focus is still in it, on the field after kernel_size.
         QTest::qWait(50);
         QWidget* focus = QApplication::focusWidget();
         QVERIFY(focus && w.inspector()->isAncestorOf(focus));
-        QVERIFY2(focus->objectName() != "attr:kernel_size", qPrintable(focus->objectName()));
+        QVERIFY2(focus->objectName() == "attr:kernel_size.w", qPrintable(focus->objectName()));  // the next field
     }
 
     // A module instance's repeat count is a field of its own: ResNet-18's layer2 from 2 blocks to 3.
