@@ -12,22 +12,13 @@
 
 namespace nw {
 
-std::string compactCount(int64_t v) {
-    const char* units[] = {"", "K", "M", "G", "T"};
-    double x = static_cast<double>(v);
-    int u = 0;
-    while (x >= 1000 && u < 4) x /= 1000, ++u;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u ? "%.1f%s" : "%.0f%s", x, units[u]);
-    return buf;
-}
-
 DesignSession::DesignSession(Document doc) { reset(std::move(doc)); }
 
 void DesignSession::reset(Document doc) {
     doc_ = std::move(doc);
     scope_.clear();
     described_.clear();
+    routes_.clear();
     history_.clear();
     position_ = 0;
     clean_ = 0;
@@ -88,6 +79,7 @@ const NodeFacts* DesignSession::factsOf(const std::string& id) const {
 void DesignSession::derive(bool everything) {
     if (!scope_.empty() && !doc_.findModule(scope_)) scope_.clear(), everything = true;  // undone away
     const Graph before = std::move(canvas_);
+    const std::vector<std::vector<Point>> routesBefore = std::move(canvasRoutes_);
     const std::map<std::string, NodeFacts> factsBefore = std::move(facts_);
     const std::vector<Diagnostic> diagnosticsBefore = std::move(analysis_.diagnostics);
     const std::string nameBefore = scoped_.name, descriptionBefore = scoped_.description;
@@ -119,7 +111,7 @@ void DesignSession::derive(bool everything) {
             old.erase(it);
         }
         for (const auto& [id, node] : old) change.removed.push_back(id);
-        change.wires = before.edges != canvas_.edges;
+        change.wires = before.edges != canvas_.edges || routesBefore != canvasRoutes_;
         auto same = [](const Diagnostic& a, const Diagnostic& b) {
             return a.severity == b.severity && a.node == b.node && a.port == b.port && a.message == b.message;
         };
@@ -153,6 +145,31 @@ void DesignSession::drawCanvas() {
             ends_[id] = 1;
         }
     }
+    canvasRoutes_.assign(canvas_.edges.size(), {});
+    if (routes_.empty()) return;
+    std::map<std::string_view, Point> at;
+    for (const Node& n : graph.nodes)
+        if (n.pos) at[n.id] = *n.pos;
+    for (size_t i = 0; i < graph.edges.size(); ++i)
+        for (const Route& r : routes_) {
+            if (r.scope != scope_ || !(r.edge == graph.edges[i])) continue;
+            auto a = at.find(r.edge.from), b = at.find(r.edge.to);
+            if (a != at.end() && b != at.end() && a->second == r.from && b->second == r.to) canvasRoutes_[i] = r.points;
+            break;
+        }
+}
+
+void DesignSession::setRoutes(const Graph& laidOut, const std::vector<std::vector<Point>>& routes) {
+    std::erase_if(routes_, [&](const Route& r) { return r.scope == scope_; });
+    std::map<std::string_view, Point> at;
+    for (const Node& n : laidOut.nodes)
+        if (n.pos) at[n.id] = *n.pos;
+    for (size_t i = 0; i < laidOut.edges.size() && i < routes.size(); ++i) {
+        auto a = at.find(laidOut.edges[i].from), b = at.find(laidOut.edges[i].to);
+        if (routes[i].empty() || a == at.end() || b == at.end()) continue;
+        routes_.push_back({scope_, laidOut.edges[i], a->second, b->second, routes[i]});
+    }
+    derive(false);  // they apply where the positions are the layout's already (else after the move)
 }
 
 void DesignSession::gatherFacts() {

@@ -83,6 +83,11 @@ public:
     // What the canvas draws: the shown graph, in a module with its inputs and outputs as end nodes
     // wired to the body, every edge's ports filled in (the port an unnamed edge lands on).
     const Graph& canvas() const { return canvas_; }
+    // Wire routes around the nodes from an auto-layout (LayoutResult::routes of `laidOut`'s edges, in
+    // the shown scope): a wire follows its route while both its ends stay where that layout put them.
+    void setRoutes(const Graph& laidOut, const std::vector<std::vector<Point>>& routes);
+    // Parallel to canvas().edges: each wire's route (cubic Bézier points), or empty.
+    const std::vector<std::vector<Point>>& routes() const { return canvasRoutes_; }
     // Which way the canvas flows (flowDirection): ports on top and bottom, or on the left and right.
     LayoutDirection direction() const { return direction_; }
     const std::map<std::string, NodeFacts>& facts() const { return facts_; }
@@ -118,6 +123,14 @@ private:
     FlatGraph flat_;
     Analysis analysis_;
     Graph canvas_;
+    struct Route {
+        std::string scope;
+        Edge edge;        // as written
+        Point from, to;   // where its ends were
+        std::vector<Point> points;
+    };
+    std::vector<Route> routes_;
+    std::vector<std::vector<Point>> canvasRoutes_;
     LayoutDirection direction_ = LayoutDirection::TopToBottom;
     std::map<std::string, NodeFacts> facts_;
     std::map<std::string, int> ends_;  // module end nodes shown while a module is open
@@ -137,7 +150,5 @@ private:
     void gatherFacts();
 };
 
-// 75.3K, 115.6M, 4.1G: a count for a node's badge.
-std::string compactCount(int64_t v);
 
 }  // namespace nw

@@ -1,4 +1,5 @@
 #include "files.h"
+#include "shape.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -52,13 +53,7 @@ void removeStaleTemporaries(const std::string& dir, const std::string& name) {
 }  // namespace
 
 std::string formatBytes(int64_t bytes) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double v = static_cast<double>(bytes);
-    int u = 0;
-    while (v >= 1024 && u < 6) v /= 1024, ++u;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-    return buf;
+    return formatScaled(static_cast<double>(bytes), 1024, {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}, " ");
 }
 
 std::string checkReadable(const std::string& path, uint64_t maxBytes, uint64_t* size) {

@@ -34,7 +34,7 @@ void set(void* obj, const char* key, const std::string& value) {
 }  // namespace
 
 // Runs dot; nullopt when Graphviz fails.
-static std::optional<std::vector<Point>> runDot(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
+static std::optional<LayoutResult> runDot(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
                                                 const LayoutOptions& options) {
     std::unordered_map<std::string, size_t> index;
     for (size_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].id, i);
@@ -57,26 +57,42 @@ static std::optional<std::vector<Point>> runDot(const std::vector<LayoutNode>& n
         set(n, "label", "");
         gvNodes.push_back(n);
     }
-    for (const auto& e : edges) {
-        auto a = index.find(e.from), b = index.find(e.to);
-        if (a != index.end() && b != index.end()) agedge(g, gvNodes[a->second], gvNodes[b->second], nullptr, 1);
+    std::vector<Agedge_t*> gvEdges;
+    for (size_t i = 0; i < edges.size(); ++i) {
+        auto a = index.find(edges[i].from), b = index.find(edges[i].to);
+        Agedge_t* e = nullptr;
+        if (a != index.end() && b != index.end()) {
+            // A name per edge: two wires between the same nodes (an Add of x and x) stay two edges.
+            std::string name = "e" + std::to_string(i);
+            e = agedge(g, gvNodes[a->second], gvNodes[b->second], name.data(), 1);
+        }
+        gvEdges.push_back(e);
     }
-    std::optional<std::vector<Point>> centers;
+    std::optional<LayoutResult> out;
     if (gvLayout(gvc, g, "dot") == 0) {
         double top = GD_bb(g).UR.y;
-        centers.emplace();
-        for (Agnode_t* n : gvNodes) centers->push_back({ND_coord(n).x, top - ND_coord(n).y});
+        out.emplace();
+        out->usedGraphviz = true;
+        for (Agnode_t* n : gvNodes) out->centers.push_back({ND_coord(n).x, top - ND_coord(n).y});
+        for (Agedge_t* e : gvEdges) {
+            std::vector<Point>& route = out->routes.emplace_back();
+            const splines* spl = e ? ED_spl(e) : nullptr;
+            if (!spl || spl->size < 1) continue;
+            const bezier& bz = spl->list[0];
+            for (size_t k = 0; k < bz.size; ++k) route.push_back({bz.list[k].x, top - bz.list[k].y});
+            if (route.size() < 4 || (route.size() - 1) % 3 != 0) route.clear();
+        }
         gvFreeLayout(gvc, g);
     }
     agclose(g);
     gvFreeContext(gvc);
-    return centers;
+    return out;
 }
 
 LayoutResult layoutGraph(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
                          const LayoutOptions& options) {
     if (options.useGraphviz && !nodes.empty() && nodes.size() <= options.graphvizMaxNodes) {
-        if (auto centers = runDot(nodes, edges, options)) return {std::move(*centers), true, {}};
+        if (auto dot = runDot(nodes, edges, options)) return std::move(*dot);
         LayoutResult r = layeredLayout(nodes, edges, options);
         r.warning = "Graphviz dot layout failed; used the layered layout";
         return r;

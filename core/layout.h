@@ -20,6 +20,10 @@ enum class LayoutDirection { TopToBottom, LeftToRight };
 
 struct LayoutResult {
     std::vector<Point> centers;  // parallel to the input nodes, y growing downwards
+    // Parallel to the input edges: Graphviz's route around the nodes as cubic Bézier points (start,
+    // control, control, point, control, control, point …), y downwards; empty where there is none
+    // (the layered layout, an edge to a missing node).
+    std::vector<std::vector<Point>> routes;
     bool usedGraphviz = false;
     std::string warning;  // why the fallback was used
 };

@@ -1,5 +1,7 @@
 #include "shape.h"
 
+#include <cstdio>
+
 namespace nw {
 
 std::optional<int64_t> checkedMul(int64_t a, int64_t b) {
@@ -36,6 +38,16 @@ std::string formatShape(const Shape& s) {
     }
     return out;
 }
+
+std::string formatScaled(double v, double step, const std::vector<const char*>& units, const char* separator) {
+    size_t u = 0;
+    while (v >= step && u + 1 < units.size()) v /= step, ++u;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, u ? "%.1f%s%s" : "%.0f%s%s", v, separator, units[u]);
+    return buf;
+}
+
+std::string compactCount(int64_t v) { return formatScaled(static_cast<double>(v), 1000, {"", "K", "M", "G", "T"}, ""); }
 
 std::string formatInt(int64_t v) {
     std::string digits = std::to_string(v < 0 ? -(v + 1) + 1ULL : static_cast<uint64_t>(v));

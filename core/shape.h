@@ -22,5 +22,9 @@ int64_t saturatingMul(int64_t a, int64_t b);
 std::string formatShape(const Shape& s);
 // "1408 = 88×4×4" style factorisation of a flattened size from its source dims.
 std::string formatInt(int64_t v);  // thousands separators: 120,422,400
+// `v` divided by `step` while it is at least `step`, with the unit reached: "115.6M", "18.4 KiB"
+// (units[0] for what needs no division, printed without decimals).
+std::string formatScaled(double v, double step, const std::vector<const char*>& units, const char* separator);
+std::string compactCount(int64_t v);  // 75.3K, 115.6M, 4.1G: a count for a node's badge
 
 }  // namespace nw

@@ -21,12 +21,15 @@ std::string renderNetwork(Document doc, const std::string& path, const RenderOpt
     }
     bool placed = true;
     for (const Node& n : doc.graph.nodes) placed &= n.pos.has_value();
+    LayoutResult laid;
     if (options.relayout || !placed) {
         LayoutOptions layout;
         layout.direction = options.direction;
-        layoutDocument(doc, layout, kNodeWidth, kNodeHeight);
+        laid = layoutDocument(doc, layout, kNodeWidth, kNodeHeight);
     }
-    const DesignSession session(std::move(doc));
+    const Graph graph = doc.graph;
+    DesignSession session(std::move(doc));
+    session.setRoutes(graph, laid.routes);  // the wires as Graphviz routed them
     GraphView view;
     if (options.dark) {  // the window's dark canvas
         QPalette p = view.palette();
@@ -35,6 +38,7 @@ std::string renderNetwork(Document doc, const std::string& path, const RenderOpt
         view.setPalette(p);
     }
     view.resize(1440, 900);
+    view.setRoutes(&session.routes());
     view.show(session.canvas(), session.facts(), session.document().name, session.direction() == LayoutDirection::LeftToRight);
     const QString out = QString::fromStdString(path);
     const bool ok = suffix == "svg" ? view.exportSvg(out) : view.exportPng(out, options.scale);

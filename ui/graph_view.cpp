@@ -374,7 +374,7 @@ NodeItem* GraphView::makeNode(const Node& n) {
     return box;
 }
 
-QGraphicsItem* GraphView::makeWire(const Edge& e) {
+QGraphicsItem* GraphView::makeWire(const Edge& e, size_t index) {
     auto from = items_.find(e.from), to = items_.find(e.to);
     if (from == items_.end() || to == items_.end()) return nullptr;
     const NodeItem* a = from->second;
@@ -384,7 +384,15 @@ QGraphicsItem* GraphView::makeWire(const Edge& e) {
     const QPointF start = a->pos() + a->socket(false, static_cast<size_t>(out));
     const QPointF end = b->pos() + b->socket(true, static_cast<size_t>(in));
     QPainterPath path(start);
-    if (leftToRight_) {
+    const std::vector<Point>* route = routes_ && index < routes_->size() ? &(*routes_)[index] : nullptr;
+    if (route && route->size() >= 4) {
+        // Graphviz's route around the nodes, its ends moved onto the sockets.
+        const std::vector<Point>& r = *route;
+        for (size_t k = 1; k + 2 < r.size(); k += 3) {
+            const QPointF to = k + 3 >= r.size() ? end : QPointF(r[k + 2].x, r[k + 2].y);
+            path.cubicTo(QPointF(r[k].x, r[k].y), QPointF(r[k + 1].x, r[k + 1].y), to);
+        }
+    } else if (leftToRight_) {
         const double bend = std::max(20.0, std::abs(end.x() - start.x()) / 2);
         path.cubicTo(start + QPointF(bend, 0), end - QPointF(bend, 0), end);
     } else {
@@ -426,8 +434,8 @@ void GraphView::show(const Graph& graph, const std::map<std::string, NodeFacts>&
     std::vector<QGraphicsItem*> made;
     made.reserve(graph.nodes.size() + graph.edges.size());
     for (const Node& n : graph.nodes) made.push_back(makeNode(n));
-    for (const Edge& e : graph.edges)
-        if (QGraphicsItem* wire = makeWire(e)) made.push_back(wire);
+    for (size_t i = 0; i < graph.edges.size(); ++i)
+        if (QGraphicsItem* wire = makeWire(graph.edges[i], i)) made.push_back(wire);
     // Qt's BSP index pays for itself on small scenes; on large ones building and climbing it costs
     // seconds per paint (a 100k-node chain), while a linear scan of the items is milliseconds.
     scene()->setItemIndexMethod(made.size() > 20'000 ? QGraphicsScene::NoIndex : QGraphicsScene::BspTreeIndex);
@@ -473,9 +481,9 @@ void GraphView::update(const Graph& graph, const std::map<std::string, NodeFacts
         delete w;
         return true;
     });
-    for (const Edge& e : graph.edges)
-        if (change.wires || touched.count(e.from) || touched.count(e.to))
-            if (QGraphicsItem* wire = makeWire(e)) scene()->addItem(wire);
+    for (size_t i = 0; i < graph.edges.size(); ++i)
+        if (const Edge& e = graph.edges[i]; change.wires || touched.count(e.from) || touched.count(e.to))
+            if (QGraphicsItem* wire = makeWire(e, i)) scene()->addItem(wire);
     for (const std::string& id : selected)
         if (QGraphicsItem* it = item(id)) it->setSelected(true);
     if (moved) updateBounds();  // an attribute edit leaves both alone

@@ -25,6 +25,9 @@ public:
     // Draws `graph` (kept by reference until the next show or update: the session's canvas: positions set, every edge's ports filled in) with its
     // facts; `leftToRight` puts the ports on the sides. `title` names the SVG export.
     void show(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const std::string& title, bool leftToRight);
+    // Wire routes parallel to the graph's edges (cubic Bézier points, the session's routes()): a wire
+    // with one runs along it around the nodes. Kept by reference, as the graph.
+    void setRoutes(const std::vector<std::vector<Point>>* routes) { routes_ = routes; }
     // Redraws only what `change` names (and the wires of those nodes), keeping the rest.
     void update(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const SessionChange& change);
     // Selects and centres the item of top-level node `id`; false if there is none.
@@ -97,12 +100,13 @@ private:
     // passed again with every change; not copied, as 500 nodes' facts would cost an edit milliseconds.
     const Graph* shown_;
     const std::map<std::string, NodeFacts>* facts_;
+    const std::vector<std::vector<Point>>* routes_ = nullptr;
     std::string title_;
     bool leftToRight_ = false;
     bool wireLabels_ = true;
     std::vector<QGraphicsItem*> wires_;
     NodeItem* makeNode(const Node& n);
-    QGraphicsItem* makeWire(const Edge& e);
+    QGraphicsItem* makeWire(const Edge& e, size_t index);
     void updateBounds();
     std::vector<std::string> highlighted_;
     class Overview* minimap_ = nullptr;

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QPointer>
 #include <QSpinBox>
 #include <QVBoxLayout>
 #include <climits>
@@ -43,7 +44,12 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         Inspector* self;
         QString name;
         ~Refocus() {
-            if (QWidget* w = name.isEmpty() ? nullptr : self->findChild<QWidget*>(name)) w->setFocus(Qt::TabFocusReason);
+            // Queued: a widget added to a shown layout is shown by a queued call, and focus given to a
+            // widget not yet shown is lost.
+            if (name.isEmpty()) return;
+            QMetaObject::invokeMethod(self, [self = QPointer<Inspector>(self), name = name] {
+                if (QWidget* w = self ? self->findChild<QWidget*>(name) : nullptr) w->setFocus(Qt::TabFocusReason);
+            }, Qt::QueuedConnection);
         }
     } refocus{this, focused};
     const Node* n = id.empty() ? nullptr : doc.graph.find(id);

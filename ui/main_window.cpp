@@ -106,6 +106,7 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), view_(new GraphView(this)), inspector_(new Inspector), undo_(new QUndoStack(this)) {
     session_.nodeSize = Point{kNodeWidth, kNodeHeight};
     session_.setListener([this](const SessionChange& change) { sessionChanged(change); });
+    view_->setRoutes(&session_.routes());
     // The canvas, under a breadcrumb bar that appears while a module is open for editing.
     auto* centre = new QWidget;
     auto* centreLayout = new QVBoxLayout(centre);
@@ -666,9 +667,10 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
     LayoutOptions options;
     options.direction = leftToRight ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom;
     // Graphviz runs on a worker thread on a copy; the window stays responsive (large graphs take a while).
-    auto* watcher = new QFutureWatcher<Document>(this);
-    connect(watcher, &QFutureWatcher<Document>::finished, this, [this, watcher, animate] {
-        const Document laidOut = watcher->result();
+    using Laid = std::pair<Document, LayoutResult>;
+    auto* watcher = new QFutureWatcher<Laid>(this);
+    connect(watcher, &QFutureWatcher<Laid>::finished, this, [this, watcher, animate] {
+        const auto [laidOut, result] = watcher->result();
         watcher->deleteLater();
         layoutProgress_->hide();
         layoutCancel_->hide();
@@ -685,7 +687,8 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
                 positions.push_back({n.id, *n.pos});
                 if (QGraphicsItem* it = view_->item(n.id)) paths.push_back({it, QLineF(it->pos(), QPointF(n.pos->x, n.pos->y))});
             }
-        auto finish = [this, positions] {
+        auto finish = [this, positions, laidOut, routes = result.routes] {
+            session_.setRoutes(laidOut.graph, routes);  // the wires follow Graphviz's routes around the nodes
             pushEdit(std::make_unique<SetPositions>(positions, "Auto-layout"));
             view_->fit();
             layoutRunning_ = false;
@@ -705,8 +708,8 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
         motion->start(QAbstractAnimation::DeleteWhenStopped);
     });
     watcher->setFuture(QtConcurrent::run([doc = shown(), options]() mutable {
-        layoutDocument(doc, options, kNodeWidth, kNodeHeight);
-        return doc;
+        LayoutResult r = layoutDocument(doc, options, kNodeWidth, kNodeHeight);
+        return Laid{std::move(doc), std::move(r)};
     }));
 }
 

@@ -88,3 +88,26 @@ TEST(Layout, LargeGraphsUseTheLayeredLayout) {
     EXPECT_DOUBLE_EQ(c[3].x, c[0].x);                 // and the join under both
     expectNoOverlap(c, 100, 40);
 }
+
+// Graphviz's routes come back per edge: cubic Bézier points from the source to the target, around
+// the nodes in between.
+TEST(Layout, DotRoutesEveryEdgeAroundTheNodes) {
+    std::vector<LayoutNode> nodes{{"a", 100, 40}, {"b", 100, 40}, {"c", 100, 40}, {"d", 100, 40}};
+    std::vector<LayoutEdge> edges{{"a", "b"}, {"b", "c"}, {"a", "c"}, {"c", "d"}, {"a", "nowhere"}};
+    LayoutResult r = layoutGraph(nodes, edges);
+    ASSERT_TRUE(r.usedGraphviz);
+    ASSERT_EQ(r.routes.size(), edges.size());
+    EXPECT_TRUE(r.routes[4].empty());  // an edge to a missing node has none
+    for (size_t i = 0; i < 4; ++i) {
+        const std::vector<Point>& route = r.routes[i];
+        ASSERT_GE(route.size(), 4u) << i;
+        EXPECT_EQ((route.size() - 1) % 3, 0u) << i;
+        const Point from = r.centers[i == 2 ? 0 : i == 3 ? 2 : i], to = r.centers[i == 2 ? 2 : i == 3 ? 3 : i + 1];
+        EXPECT_LT(std::abs(route.front().y - (from.y + 20)), 6) << i;  // leaves the bottom of its source
+        EXPECT_LT(std::abs(route.back().y - (to.y - 20)), 12) << i;    // and reaches the top of its target
+    }
+    // The layered layout routes nothing.
+    LayoutOptions layered;
+    layered.useGraphviz = false;
+    EXPECT_TRUE(layoutGraph(nodes, edges, layered).routes.empty());
+}

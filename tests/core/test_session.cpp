@@ -181,3 +181,23 @@ TEST(Session, UndoingTheModuleAwayLeavesItsScope) {
     EXPECT_EQ(s.scope(), "BasicBlock");  // it still exists: the other stages use it
     EXPECT_EQ(s.document(), doc);
 }
+
+// Routes from a layout are drawn while both ends of a wire stay where the layout put them.
+TEST(Session, WiresFollowTheLayoutsRoutesUntilAnEndMoves) {
+    Document doc = concatNet();
+    LayoutResult laid = layoutDocument(doc, {}, 180, 70);
+    DesignSession s(doc);
+    Recorder r;
+    r.attach(s);
+    s.setRoutes(doc.graph, laid.routes);
+    ASSERT_EQ(s.routes().size(), s.canvas().edges.size());
+    for (size_t i = 0; i < doc.graph.edges.size(); ++i) EXPECT_EQ(s.routes()[i], laid.routes[i]) << i;
+    EXPECT_TRUE(r.last().wires);  // the wires are redrawn along them
+    s.apply(std::make_unique<SetPositions>(std::vector<std::pair<std::string, Point>>{{"b", Point{900, 900}}}, "Move b"));
+    for (size_t i = 0; i < doc.graph.edges.size(); ++i) {
+        const Edge& e = s.canvas().edges[i];
+        EXPECT_EQ(s.routes()[i].empty(), e.from == "b" || e.to == "b") << e.from << " → " << e.to;
+    }
+    s.undo();  // back where the layout put it: the route again
+    for (size_t i = 0; i < doc.graph.edges.size(); ++i) EXPECT_FALSE(s.routes()[i].empty());
+}

@@ -344,7 +344,7 @@ private slots:
         // The inspector was rebuilt for the edit; the focus is still in it, on the field after kernel_size.
         QTest::qWait(50);
         QWidget* focus = QApplication::focusWidget();
-        QVERIFY(focus && w.inspector()->isAncestorOf(focus));
+        QVERIFY2(focus && w.inspector()->isAncestorOf(focus), focus ? qPrintable(focus->objectName() + " in " + (focus->parentWidget() ? focus->parentWidget()->objectName() : QString())) : "no focus");
         QVERIFY2(focus->objectName() == "attr:kernel_size.w", qPrintable(focus->objectName()));  // the next field
     }
 
