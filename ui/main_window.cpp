@@ -42,6 +42,7 @@
 
 #include "flatten.h"
 #include "edits.h"
+#include "clipboard.h"
 #include "crash_recovery.h"
 #include "graph_view.h"
 #include "summary_model.h"
@@ -85,7 +86,6 @@ private:
 
 namespace {
 
-constexpr const char* kNetwMime = "application/x-netwright";
 
 // The palette drags the layer kind's name, for the canvas to drop.
 class PaletteTree : public QTreeWidget {
@@ -768,35 +768,23 @@ std::string MainWindow::repeatSelected(int64_t copies) {
 
 void MainWindow::copySelection() {
     const std::vector<std::string> ids = view_->selectedNodes();
-    if (ids.empty()) return;
-    const QByteArray text = QByteArray::fromStdString(serializeNetw(copyNodes(shown(), ids)));
-    auto* mime = new QMimeData;
-    mime->setData(kNetwMime, text);
-    mime->setText(QString::fromUtf8(text));  // other programs (and other windows) see plain .netw JSON
-    QApplication::clipboard()->setMimeData(mime);
+    if (!ids.empty()) copyToClipboard(copyNodes(shown(), ids));
 }
 
 std::string MainWindow::paste(std::optional<QPointF> scenePos) {
-    const QMimeData* mime = QApplication::clipboard()->mimeData();
-    const QByteArray text = mime && mime->hasFormat(kNetwMime) ? mime->data(kNetwMime) : mime ? mime->text().toUtf8() : QByteArray();
-    LoadResult clip = parseNetw(text.toStdString());
-    if (!clip.document) {
+    const Clip clip = clipboardNodes();
+    if (!clip.doc) {
         statusBar()->showMessage(tr("The clipboard holds no Netwright nodes"), 5000);
         return "the clipboard holds no Netwright nodes";
-    }
-    double x = 0, y = 0;
-    for (const Node& n : clip.document->graph.nodes) {
-        x += n.pos.value_or(Point{}).x / static_cast<double>(clip.document->graph.nodes.size());
-        y += n.pos.value_or(Point{}).y / static_cast<double>(clip.document->graph.nodes.size());
     }
     QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
     const QPoint mouse = view_->viewport()->mapFromGlobal(QCursor::pos());
     if (scenePos) centre = *scenePos;
     else if (view_->viewport()->rect().contains(mouse) && view_->viewport()->underMouse()) centre = view_->mapToScene(mouse);
-    pasteRepeat_ = text == lastPaste_ ? pasteRepeat_ + 1 : 0;
-    lastPaste_ = text;
+    pasteRepeat_ = clip.text == lastPaste_ ? pasteRepeat_ + 1 : 0;
+    lastPaste_ = clip.text;
     if (!scenePos) centre += QPointF(40, 40) * pasteRepeat_;  // a place chosen is where it goes
-    return applyRestructured(pasteNodes(shown(), *clip.document, {centre.x() - x, centre.y() - y}), "Paste");
+    return applyRestructured(pasteNodes(shown(), *clip.doc, {centre.x() - clip.centre.x, centre.y() - clip.centre.y}), "Paste");
 }
 
 std::string MainWindow::findNode(const std::string& text) {
