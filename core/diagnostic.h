@@ -1,6 +1,8 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "attr.h"
 
@@ -18,12 +20,21 @@ struct AttrFix {
     bool operator==(const AttrFix&) const = default;
 };
 
+// A fix that puts a layer on input `port` of the diagnostic's node, between that input's source and
+// the node: a 1×1 projection on a residual shortcut. fixEdit makes it an edit too.
+struct InsertFix {
+    std::string port, kind;
+    std::vector<std::pair<std::string, AttrValue>> attrs;
+    bool operator==(const InsertFix&) const = default;
+};
+
 struct Diagnostic {
     Severity severity = Severity::Error;
     std::string node;
     std::string port;
     std::string message;
     std::optional<AttrFix> fix;
+    std::optional<InsertFix> insert;
 };
 
 inline const char* severityName(Severity s) { return s == Severity::Error ? "error" : "warning"; }

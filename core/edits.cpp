@@ -145,12 +145,41 @@ std::string whyNotConnect(const Document& doc, const std::string& from, const st
     return {};
 }
 
+// A layer put between input `port` of top-level layer `node` and what feeds it.
+static std::unique_ptr<Edit> insertEdit(const Document& doc, const FlatGraph& flat, const FlatNode& node, const InsertFix& fix) {
+    size_t port = 0;
+    while (port < node.inputPorts.size() && node.inputPorts[port] != fix.port) ++port;
+    if (port == node.inputPorts.size() || node.inputs[port].node < 0) return nullptr;
+    const FlatNode& source = flat.nodes[static_cast<size_t>(node.inputs[port].node)];
+    // The document's wire into that port: from the source's top-level node (a module instance's, if
+    // the source is inside one), named for the port, else unnamed (two from one source read alike).
+    const Edge* wire = nullptr;
+    for (const Edge& e : doc.graph.edges)
+        if (e.to == node.name && e.from == source.origin && (e.toPort == fix.port || (e.toPort.empty() && !wire))) wire = &e;
+    if (!wire) return nullptr;
+    const Node* from = doc.graph.find(wire->from);
+    const Node* to = doc.graph.find(node.name);
+    Node layer{.id = freshId(doc, node.name + "_" + fix.port + "_projection"), .kind = fix.kind};
+    for (const auto& [attr, value] : fix.attrs) layer.attrs[attr] = value;
+    if (from && to && from->pos && to->pos)  // beside the wire, not on top of the nodes it joins
+        layer.pos = Point{(from->pos->x + to->pos->x) / 2 + 200, (from->pos->y + to->pos->y) / 2};
+    const std::string id = layer.id;
+    // The wire is replaced where it is, by the layer's, on the port it took: no other wire into the
+    // node moves to another port.
+    std::vector<std::unique_ptr<Edit>> steps;
+    steps.push_back(std::make_unique<AddNode>(std::move(layer)));
+    steps.push_back(std::make_unique<ReplaceEdges>(std::vector<Edge>{*wire}, std::vector<Edge>{{id, "", node.name, fix.port}}, ""));
+    steps.push_back(std::make_unique<AddEdge>(Edge{wire->from, wire->fromPort, id, ""}));
+    return std::make_unique<EditGroup>(std::move(steps), "Insert " + fix.kind + " " + id + " before " + node.name + "." + fix.port);
+}
+
 std::unique_ptr<Edit> fixEdit(const Document& doc, const FlatGraph& flat, const Diagnostic& d) {
-    if (!d.fix) return nullptr;
+    if (!d.fix && !d.insert) return nullptr;
     const int i = flat.find(d.node);
     if (i < 0) return nullptr;
     const FlatNode& node = flat.nodes[static_cast<size_t>(i)];
     if (node.origin != node.name || !doc.graph.find(node.name)) return nullptr;  // inside a module instance
+    if (d.insert) return insertEdit(doc, flat, node, *d.insert);
     return std::make_unique<SetAttribute>(node.name, d.fix->attr, d.fix->value);
 }
 

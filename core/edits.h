@@ -37,6 +37,23 @@ private:
     void set(Document& doc, const std::optional<AttrValue>& v);
 };
 
+// Several edits as one step: applied in order, reverted in reverse.
+class EditGroup : public Edit {
+public:
+    EditGroup(std::vector<std::unique_ptr<Edit>> edits, std::string text) : edits_(std::move(edits)), text_(std::move(text)) {}
+    void apply(Document& doc) override {
+        for (auto& e : edits_) e->apply(doc);
+    }
+    void revert(Document& doc) override {
+        for (auto it = edits_.rbegin(); it != edits_.rend(); ++it) (*it)->revert(doc);
+    }
+    std::string text() const override { return text_; }
+
+private:
+    std::vector<std::unique_ptr<Edit>> edits_;
+    std::string text_;
+};
+
 // Sets a top-level node's condition (`when`; empty: always there).
 class SetCondition : public Edit {
 public:
@@ -158,8 +175,8 @@ private:
 std::string whyNotConnect(const Document& doc, const std::string& from, const std::string& to);
 
 struct FlatGraph;
-// The edit that applies diagnostic `d`'s fix (in_features = 1408) to `doc`, whose flattening `flat`
-// reported it; null when it has none, or when the node is inside a module instance (its body is
+// The edit that applies diagnostic `d`'s fix (in_features = 1408; a projection inserted before an
+// input) to `doc`, whose flattening `flat` reported it; null when it has none, or when the node is inside a module instance (its body is
 // shared: the fix would change every instance, which the person should decide in the module).
 std::unique_ptr<Edit> fixEdit(const Document& doc, const FlatGraph& flat, const Diagnostic& d);
 

@@ -54,6 +54,9 @@ struct ShapeContext {
     void error(std::string port, std::string message, std::optional<AttrFix> fix = std::nullopt) const {
         diagnostics.push_back({Severity::Error, node, std::move(port), std::move(message), std::move(fix)});
     }
+    void error(std::string port, std::string message, InsertFix insert) const {
+        diagnostics.push_back({Severity::Error, node, std::move(port), std::move(message), std::nullopt, std::move(insert)});
+    }
     void warning(std::string port, std::string message) const {
         diagnostics.push_back({Severity::Warning, node, std::move(port), std::move(message)});
     }

@@ -144,6 +144,7 @@ LayerKind add() {
             const Shape& s = ctx.in(i);
             if (s == first) continue;
             std::string fix;
+            std::optional<InsertFix> projection;
             if (s.size() == 4 && first.size() == 4) {
                 // Say which branch to adapt: the one with fewer channels or more pixels.
                 bool i_is_shortcut = s[1] < first[1] || s[2] > first[2];
@@ -160,6 +161,8 @@ LayerKind add() {
                     }
                 const std::string branch = i_is_shortcut ? ctx.inputPorts[i] : ctx.inputPorts[0];
                 if (stride) {
+                    projection = InsertFix{branch, "Conv2d",
+                                           {{"out_channels", to[1]}, {"kernel_size", int64_t{1}}, {"stride", stride}, {"bias", false}}};
                     fix = "; on the " + branch + " branch add a 1×1 Conv2d to " + std::to_string(to[1]) +
                           " channels with stride " + std::to_string(stride) + " (projection, option B)";
                     if (to[1] >= from[1]) fix += " or a ZeroPadChannels to " + std::to_string(to[1]) +
@@ -170,7 +173,9 @@ LayerKind add() {
                           ": check the padding and strides of the layers before the add";
                 }
             }
-            ctx.error(ctx.inputPorts[i], "add inputs differ in shape: " + describe(ctx, 0) + ", " + describe(ctx, i) + fix);
+            const std::string message = "add inputs differ in shape: " + describe(ctx, 0) + ", " + describe(ctx, i) + fix;
+            if (projection) ctx.error(ctx.inputPorts[i], message, std::move(*projection));
+            else ctx.error(ctx.inputPorts[i], message);
             return std::nullopt;
         }
         return std::vector<Shape>{first};

@@ -293,6 +293,14 @@ TEST(Diagnostics, EveryOfferedFixClearsItsError) {
     broken("resnet18 bn1 num_features", "resnet18", "bn1", "num_features", int64_t{32});
     broken("mnist_inception fc", "mnist_inception", "fc", "in_features", int64_t{1400});
     broken("alexnet classifier.1", "alexnet", "classifier.1", "in_features", int64_t{9000});
+    // A residual add whose branch changes size: the projection is inserted on the shortcut.
+    corpus.emplace_back("residual without projection", analyzeText(R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 16, "height": 32, "width": 32}},
+        {"id": "c1", "kind": "Conv2d", "attrs": {"out_channels": 32, "kernel_size": 3, "stride": 2, "padding": 1}},
+        {"id": "c2", "kind": "Conv2d", "attrs": {"out_channels": 32, "kernel_size": 3, "padding": 1}},
+        {"id": "sum", "kind": "Add"}, {"id": "out", "kind": "Output"}],
+      "edges": [{"from": "in", "to": "c1"}, {"from": "c1", "to": "c2"}, {"from": "in", "to": "sum"},
+                {"from": "c2", "to": "sum"}, {"from": "sum", "to": "out"}])").doc);
     size_t fixes = 0;
     for (const auto& [name, doc] : corpus) {
         Analyzed a = analyzeDocument(doc);
@@ -311,4 +319,31 @@ TEST(Diagnostics, EveryOfferedFixClearsItsError) {
         }
     }
     EXPECT_EQ(fixes, corpus.size()) << "each broken graph offers its fix";
+}
+
+// The Add's projection hint is an edit: a 1×1 Conv2d on the shortcut, wired where the shortcut was.
+TEST(Diagnostics, TheAddsProjectionHintInsertsTheProjection) {
+    Analyzed a = analyzeText(R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 16, "height": 32, "width": 32}},
+        {"id": "c1", "kind": "Conv2d", "attrs": {"out_channels": 32, "kernel_size": 3, "stride": 2, "padding": 1}},
+        {"id": "sum", "kind": "Add"}, {"id": "out", "kind": "Output"}],
+      "edges": [{"from": "in", "to": "c1"}, {"from": "in", "to": "sum"}, {"from": "c1", "to": "sum"}, {"from": "sum", "to": "out"}])");
+    const Diagnostic* d = a.find("add inputs differ in shape");
+    ASSERT_NE(d, nullptr) << a.allDiagnostics();
+    ASSERT_TRUE(d->insert);
+    EXPECT_EQ(d->insert->port, "in0");  // the shortcut: fewer channels, more pixels
+    std::unique_ptr<Edit> fix = fixEdit(a.doc, a.flat, *d);
+    ASSERT_TRUE(fix);
+    EXPECT_EQ(fix->text(), "Insert Conv2d sum_in0_projection before sum.in0");
+    Document fixed = a.doc;
+    fix->apply(fixed);
+    Analyzed after = analyzeDocument(fixed);
+    EXPECT_EQ(after.analysis.errorCount(), 0u) << after.allDiagnostics();
+    EXPECT_EQ(after.node("sum_in0_projection").weights[0].shape, (Shape{32, 16, 1, 1}));
+    EXPECT_EQ(after.shape("sum"), (Shape{1, 32, 16, 16}));
+    const FlatNode& sum = after.flat.nodes[static_cast<size_t>(after.flat.find("sum"))];
+    EXPECT_EQ(sum.inputs[0].node, after.flat.find("sum_in0_projection"));
+    EXPECT_EQ(sum.inputs[1].node, after.flat.find("c1"));  // the other input did not move
+    fix->revert(fixed);
+    EXPECT_EQ(fixed, a.doc);
 }
