@@ -98,7 +98,8 @@ void DesignSession::derive(bool everything) {
     SessionChange change;
     change.everything = everything;
     if (!everything) {
-        std::map<std::string, const Node*> old;
+        std::unordered_map<std::string_view, const Node*> old;
+        old.reserve(before.nodes.size());
         for (const Node& n : before.nodes) old[n.id] = &n;
         for (const Node& n : canvas_.nodes) {
             auto it = old.find(n.id);
@@ -106,11 +107,14 @@ void DesignSession::derive(bool everything) {
                 change.added.push_back(n.id);
                 continue;
             }
-            auto f = factsBefore.find(n.id);
-            if (!(*it->second == n) || f == factsBefore.end() || !(f->second == facts_[n.id])) change.updated.push_back(n.id);
+            const auto fact = facts_.find(n.id);
+            const auto factBefore = factsBefore.find(n.id);
+            if (!(*it->second == n) || factBefore == factsBefore.end() || !(factBefore->second == fact->second))
+                change.updated.push_back(n.id);
             old.erase(it);
         }
-        for (const auto& [id, node] : old) change.removed.push_back(id);
+        for (const Node& n : before.nodes)
+            if (old.count(n.id)) change.removed.push_back(n.id);
         change.wires = before.edges != canvas_.edges || routesBefore != canvasRoutes_;
         auto same = [](const Diagnostic& a, const Diagnostic& b) {
             return a.severity == b.severity && a.node == b.node && a.port == b.port && a.message == b.message;
@@ -240,16 +244,18 @@ void DesignSession::gatherFacts() {
     }
     // Shapes, costs and problems: at the top level a flat layer belongs to the top-level node it
     // came from; inside a module, to the body node it came from in the module's first instance.
-    std::map<std::string, Counts> costs;
+    std::unordered_map<NodeFacts*, Counts> costs;
+    costs.reserve(facts_.size());
     for (int idx : analysis_.order) {
         const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
-        auto it = facts_.find(shownNodeOf(idx));
+        const FlatNode& layer = flat_.nodes[static_cast<size_t>(idx)];
+        auto it = scope_.empty() ? facts_.find(layer.origin) : facts_.find(shownNodeOf(idx));
         if (it == facts_.end()) continue;
         if (r.known && !r.outputs.empty()) it->second.shape = formatShape(r.outputs[0]);
-        costs[it->first] += r.counts;
+        costs[&it->second] += r.counts;
     }
-    for (const auto& [id, c] : costs)
-        if (c.params || c.macs) facts_[id].counts = compactCount(c.params) + " params · " + compactCount(c.macs) + " MACs";
+    for (const auto& [f, c] : costs)
+        if (c.params || c.macs) f->counts = compactCount(c.params) + " params · " + compactCount(c.macs) + " MACs";
     for (const Diagnostic& d : analysis_.diagnostics) {
         auto it = facts_.find(shownNodeOf(d));
         if (it == facts_.end()) continue;
