@@ -7,6 +7,7 @@
 
 #include "flatten.h"
 #include "layout.h"
+#include "name_index.h"
 #include "registry.h"
 #include "restructure.h"
 
@@ -18,6 +19,7 @@ void DesignSession::reset(Document doc) {
     doc_ = std::move(doc);
     scope_.clear();
     described_.clear();
+    facts_.clear();
     routes_.clear();
     history_.clear();
     position_ = 0;
@@ -80,7 +82,6 @@ void DesignSession::derive(bool everything) {
     if (!scope_.empty() && !doc_.findModule(scope_)) scope_.clear(), everything = true;  // undone away
     const Graph before = std::move(canvas_);
     const std::vector<std::vector<Point>> routesBefore = std::move(canvasRoutes_);
-    const std::map<std::string, NodeFacts> factsBefore = std::move(facts_);
     const std::vector<Diagnostic> diagnosticsBefore = std::move(analysis_.diagnostics);
     const std::string nameBefore = scoped_.name, descriptionBefore = scoped_.description;
     flat_ = flatten(doc_);
@@ -107,10 +108,7 @@ void DesignSession::derive(bool everything) {
                 change.added.push_back(n.id);
                 continue;
             }
-            const auto fact = facts_.find(n.id);
-            const auto factBefore = factsBefore.find(n.id);
-            if (!(*it->second == n) || factBefore == factsBefore.end() || !(factBefore->second == fact->second))
-                change.updated.push_back(n.id);
+            if (!(*it->second == n) || factsChanged_.count(n.id)) change.updated.push_back(n.id);
             old.erase(it);
         }
         for (const Node& n : before.nodes)
@@ -182,26 +180,34 @@ void DesignSession::gatherFacts() {
     Env env;  // inside a module, formulas read its parameters' defaults
     if (scope)
         for (const auto& [p, def] : scope->params) env[p] = def;
+    factsChanged_.clear();
     if (describedModules_ != doc_.modules || describedScope_ != scope_) {
         described_.clear();
+        facts_.clear();
         describedModules_ = doc_.modules;
         describedScope_ = scope_;
     }
+    // Nodes no longer shown lose their facts.
+    NameIndex shown(canvas_.nodes.size());
+    for (size_t i = 0; i < canvas_.nodes.size(); ++i) shown.insert(canvas_.nodes[i].id, static_cast<int>(i));
+    std::erase_if(facts_, [&](const auto& entry) { return shown.find(entry.first) < 0; });
     for (const Node& n : canvas_.nodes) {
-        NodeFacts& f = facts_[n.id];
+        auto [at, fresh] = facts_.try_emplace(n.id);
+        NodeFacts& f = at->second;
         if (auto end = ends_.find(n.id); end != ends_.end()) {
+            if (!fresh) continue;
             const bool input = end->second == 0;
             f.kind = input ? "module input" : "module output " + n.id.substr(std::string(kOutputPrefix).size());
             f.category = "Input/Output";
             if (input) f.outputs = {"out"};
             else f.inputs = {"in"};
+            factsChanged_.insert(n.id);
             continue;
         }
         auto cached = described_.find(n.id);
-        if (cached != described_.end() && cached->second.node == n) {
-            f = cached->second.facts;
-            continue;
-        }
+        if (!fresh && cached != described_.end() && cached->second == n) continue;
+        f = NodeFacts{};
+        factsChanged_.insert(n.id);
         f.kind = n.kind;
         if (const LayerKind* kind = registry.find(n.kind)) {
             f.category = kind->category;
@@ -221,7 +227,7 @@ void DesignSession::gatherFacts() {
         }
         for (const auto& [name, value] : n.attrs)  // what the person wrote: the layer's key settings
             f.attrs += (f.attrs.empty() ? "" : ", ") + name + " " + formatAttrValue(value);
-        described_[n.id] = {n, f};
+        described_[n.id] = n;
     }
     // Each edge's ports as the flattener assigns them: named ones first come first, unnamed edges
     // take the next free input in file order.
@@ -244,23 +250,42 @@ void DesignSession::gatherFacts() {
     }
     // Shapes, costs and problems: at the top level a flat layer belongs to the top-level node it
     // came from; inside a module, to the body node it came from in the module's first instance.
-    std::unordered_map<NodeFacts*, Counts> costs;
-    costs.reserve(facts_.size());
+    struct Measured {
+        std::string shape, counts, problems;
+        int errors = 0, warnings = 0;
+        Counts total;
+    };
+    std::unordered_map<NodeFacts*, Measured> measured;
+    measured.reserve(facts_.size());
     for (int idx : analysis_.order) {
         const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
         const FlatNode& layer = flat_.nodes[static_cast<size_t>(idx)];
         auto it = scope_.empty() ? facts_.find(layer.origin) : facts_.find(shownNodeOf(idx));
         if (it == facts_.end()) continue;
-        if (r.known && !r.outputs.empty()) it->second.shape = formatShape(r.outputs[0]);
-        costs[&it->second] += r.counts;
+        Measured& m = measured[&it->second];
+        if (r.known && !r.outputs.empty()) m.shape = formatShape(r.outputs[0]);
+        m.total += r.counts;
     }
-    for (const auto& [f, c] : costs)
-        if (c.params || c.macs) f->counts = compactCount(c.params) + " params · " + compactCount(c.macs) + " MACs";
     for (const Diagnostic& d : analysis_.diagnostics) {
         auto it = facts_.find(shownNodeOf(d));
         if (it == facts_.end()) continue;
-        (d.severity == Severity::Error ? it->second.errors : it->second.warnings)++;
-        it->second.problems += (it->second.problems.empty() ? "" : "\n") + d.message;
+        Measured& m = measured[&it->second];
+        (d.severity == Severity::Error ? m.errors : m.warnings)++;
+        m.problems += (m.problems.empty() ? "" : "\n") + d.message;
+    }
+    for (auto& [id, f] : facts_) {
+        auto it = measured.find(&f);
+        Measured m = it == measured.end() ? Measured{} : std::move(it->second);
+        if (m.total.params || m.total.macs)
+            m.counts = compactCount(m.total.params) + " params · " + compactCount(m.total.macs) + " MACs";
+        if (f.shape == m.shape && f.counts == m.counts && f.problems == m.problems && f.errors == m.errors && f.warnings == m.warnings)
+            continue;
+        f.shape = std::move(m.shape);
+        f.counts = std::move(m.counts);
+        f.problems = std::move(m.problems);
+        f.errors = m.errors;
+        f.warnings = m.warnings;
+        factsChanged_.insert(id);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -134,13 +135,11 @@ private:
     LayoutDirection direction_ = LayoutDirection::TopToBottom;
     std::map<std::string, NodeFacts> facts_;
     std::map<std::string, int> ends_;  // module end nodes shown while a module is open
-    // A node's kind, ports and attribute text depend only on the node and the modules: kept from the
-    // last derive while neither changed (resolving 500 nodes' attributes would cost an edit 1 ms).
-    struct Described {
-        Node node;
-        NodeFacts facts;
-    };
-    std::unordered_map<std::string, Described> described_;
+    // A node's kind, ports and attribute text depend only on the node and the modules: kept in facts_
+    // from the last derive while neither changed (resolving 500 nodes' attributes, and copying their
+    // facts, would cost an edit a millisecond). described_ holds the node they were made from.
+    std::unordered_map<std::string, Node> described_;
+    std::set<std::string, std::less<>> factsChanged_;  // ids whose facts the last gatherFacts changed
     std::vector<ModuleDef> describedModules_;
     std::string describedScope_;
     Listener listener_;
