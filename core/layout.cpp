@@ -79,7 +79,7 @@ static std::optional<LayoutResult> runDot(const std::vector<LayoutNode>& nodes, 
             const splines* spl = e ? ED_spl(e) : nullptr;
             if (!spl || spl->size < 1) continue;
             const bezier& bz = spl->list[0];
-            for (size_t k = 0; k < bz.size; ++k) route.push_back({bz.list[k].x, top - bz.list[k].y});
+            for (int k = 0; k < bz.size; ++k) route.push_back({bz.list[k].x, top - bz.list[k].y});
             if (route.size() < 4 || (route.size() - 1) % 3 != 0) route.clear();
         }
         gvFreeLayout(gvc, g);

@@ -32,7 +32,9 @@ TEST(Inference, AnImageRunsAsTheInputNodeSaysAndComesBackAsLabelledClasses) {
         EXPECT_FLOAT_EQ(p.value, v[p.index]);
         EXPECT_NEAR(p.probability, std::exp(v[p.index] - m) / sum, 1e-6);
         EXPECT_EQ(p.label, std::to_string(p.index));  // MNIST's labels are its digits
-        if (i) EXPECT_GE(r.top[0][i - 1].value, p.value);
+        if (i) {
+            EXPECT_GE(r.top[0][i - 1].value, p.value);
+        }
     }
     // Each top-level node's output, by node id (the Run panel's feature maps).
     ASSERT_TRUE(r.nodeOutputs.count("conv1"));

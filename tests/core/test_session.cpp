@@ -115,7 +115,9 @@ TEST(Session, CanvasEdgesCarryThePortsTheFlattenerUses) {
     EXPECT_EQ(portOf["b"], "in1");
     // The drawn edge maps back to the document's edge as written.
     for (const Edge& e : s.canvas().edges)
-        if (e.from == "a" && e.to == "cat") EXPECT_EQ(s.shownEdge(e), (Edge{.from = "a", .to = "cat"}));
+        if (e.from == "a" && e.to == "cat") {
+            EXPECT_EQ(s.shownEdge(e), (Edge{.from = "a", .to = "cat"}));
+        }
     // An occupied port and a port the node does not have are refused; a free named port is fine.
     EXPECT_NE(s.whyNotConnect({.from = "in", .to = "cat", .toPort = "in0"}).find("already fed by a"), std::string::npos);
     EXPECT_NE(s.whyNotConnect({.from = "in", .to = "cat", .toPort = "in7"}).find("(inputs: in0, in1)"), std::string::npos);
