@@ -149,16 +149,23 @@ void DesignSession::drawCanvas() {
     }
     canvasRoutes_.assign(canvas_.edges.size(), {});
     if (routes_.empty()) return;
-    std::map<std::string_view, Point> at;
-    for (const Node& n : graph.nodes)
-        if (n.pos) at[n.id] = *n.pos;
+    NameIndex at(graph.nodes.size());
+    for (size_t i = 0; i < graph.nodes.size(); ++i)
+        if (graph.nodes[i].pos) at.insert(graph.nodes[i].id, static_cast<int>(i));
+    auto endAt = [&](const std::string& id, Point where) {
+        const int i = at.find(id);
+        return i >= 0 && *graph.nodes[static_cast<size_t>(i)].pos == where;
+    };
+    // An edge keeps its route while both its ends are where the layout put them.
+    std::unordered_map<std::string, const Route*> byEdge;
+    byEdge.reserve(routes_.size());
+    auto key = [](const Edge& e) { return e.from + '\n' + e.fromPort + '\n' + e.to + '\n' + e.toPort; };
+    for (const Route& r : routes_)
+        if (r.scope == scope_) byEdge.try_emplace(key(r.edge), &r);
     for (size_t i = 0; i < graph.edges.size(); ++i)
-        for (const Route& r : routes_) {
-            if (r.scope != scope_ || !(r.edge == graph.edges[i])) continue;
-            auto a = at.find(r.edge.from), b = at.find(r.edge.to);
-            if (a != at.end() && b != at.end() && a->second == r.from && b->second == r.to) canvasRoutes_[i] = r.points;
-            break;
-        }
+        if (auto r = byEdge.find(key(graph.edges[i])); r != byEdge.end())
+            if (endAt(r->second->edge.from, r->second->from) && endAt(r->second->edge.to, r->second->to))
+                canvasRoutes_[i] = r->second->points;
 }
 
 void DesignSession::setRoutes(const Graph& laidOut, const std::vector<std::vector<Point>>& routes) {
@@ -191,9 +198,12 @@ void DesignSession::gatherFacts() {
     NameIndex shown(canvas_.nodes.size());
     for (size_t i = 0; i < canvas_.nodes.size(); ++i) shown.insert(canvas_.nodes[i].id, static_cast<int>(i));
     std::erase_if(facts_, [&](const auto& entry) { return shown.find(entry.first) < 0; });
-    for (const Node& n : canvas_.nodes) {
+    std::vector<NodeFacts*> factsAt(canvas_.nodes.size());  // by canvas index
+    for (size_t i = 0; i < canvas_.nodes.size(); ++i) {
+        const Node& n = canvas_.nodes[i];
         auto [at, fresh] = facts_.try_emplace(n.id);
         NodeFacts& f = at->second;
+        factsAt[i] = &f;
         if (auto end = ends_.find(n.id); end != ends_.end()) {
             if (!fresh) continue;
             const bool input = end->second == 0;
@@ -231,16 +241,15 @@ void DesignSession::gatherFacts() {
     }
     // Each edge's ports as the flattener assigns them: named ones first come first, unnamed edges
     // take the next free input in file order.
-    std::unordered_map<std::string_view, std::vector<std::string_view>> taken;  // ports used, by node
-    taken.reserve(canvas_.nodes.size());
+    std::vector<std::vector<std::string_view>> taken(canvas_.nodes.size());  // ports used, by node
     for (Edge& e : canvas_.edges) {
-        auto from = facts_.find(e.from);
-        if (e.fromPort.empty() && from != facts_.end() && !from->second.outputs.empty()) e.fromPort = from->second.outputs[0];
-        auto to = facts_.find(e.to);
-        if (to == facts_.end()) continue;
-        std::vector<std::string_view>& used = taken[to->first];
+        const int from = shown.find(e.from), to = shown.find(e.to);
+        if (e.fromPort.empty() && from >= 0 && !factsAt[static_cast<size_t>(from)]->outputs.empty())
+            e.fromPort = factsAt[static_cast<size_t>(from)]->outputs[0];
+        if (to < 0) continue;
+        std::vector<std::string_view>& used = taken[static_cast<size_t>(to)];
         if (e.toPort.empty()) {
-            for (const std::string& p : to->second.inputs)
+            for (const std::string& p : factsAt[static_cast<size_t>(to)]->inputs)
                 if (std::find(used.begin(), used.end(), p) == used.end()) {
                     e.toPort = p;
                     break;
@@ -250,42 +259,50 @@ void DesignSession::gatherFacts() {
     }
     // Shapes, costs and problems: at the top level a flat layer belongs to the top-level node it
     // came from; inside a module, to the body node it came from in the module's first instance.
+    // Texts are remade only where the numbers changed (formatting 500 of them is most of an edit).
     struct Measured {
-        std::string shape, counts, problems;
-        int errors = 0, warnings = 0;
+        const Shape* shape = nullptr;
         Counts total;
+        std::string problems;
+        int errors = 0, warnings = 0;
     };
-    std::unordered_map<NodeFacts*, Measured> measured;
-    measured.reserve(facts_.size());
+    std::vector<Measured> measured(canvas_.nodes.size());
+    auto canvasIndex = [&](const std::string& id) { return id.empty() ? -1 : shown.find(id); };
     for (int idx : analysis_.order) {
         const NodeResult& r = analysis_.nodes[static_cast<size_t>(idx)];
-        const FlatNode& layer = flat_.nodes[static_cast<size_t>(idx)];
-        auto it = scope_.empty() ? facts_.find(layer.origin) : facts_.find(shownNodeOf(idx));
-        if (it == facts_.end()) continue;
-        Measured& m = measured[&it->second];
-        if (r.known && !r.outputs.empty()) m.shape = formatShape(r.outputs[0]);
+        const int at = canvasIndex(scope_.empty() ? flat_.nodes[static_cast<size_t>(idx)].origin : shownNodeOf(idx));
+        if (at < 0) continue;
+        Measured& m = measured[static_cast<size_t>(at)];
+        if (r.known && !r.outputs.empty()) m.shape = &r.outputs[0];
         m.total += r.counts;
     }
     for (const Diagnostic& d : analysis_.diagnostics) {
-        auto it = facts_.find(shownNodeOf(d));
-        if (it == facts_.end()) continue;
-        Measured& m = measured[&it->second];
+        const int at = canvasIndex(shownNodeOf(d));
+        if (at < 0) continue;
+        Measured& m = measured[static_cast<size_t>(at)];
         (d.severity == Severity::Error ? m.errors : m.warnings)++;
         m.problems += (m.problems.empty() ? "" : "\n") + d.message;
     }
-    for (auto& [id, f] : facts_) {
-        auto it = measured.find(&f);
-        Measured m = it == measured.end() ? Measured{} : std::move(it->second);
-        if (m.total.params || m.total.macs)
-            m.counts = compactCount(m.total.params) + " params · " + compactCount(m.total.macs) + " MACs";
-        if (f.shape == m.shape && f.counts == m.counts && f.problems == m.problems && f.errors == m.errors && f.warnings == m.warnings)
+    for (size_t i = 0; i < canvas_.nodes.size(); ++i) {
+        NodeFacts& f = *factsAt[i];
+        Measured& m = measured[i];
+        const bool sameShape = m.shape ? f.outputShape && *f.outputShape == *m.shape : !f.outputShape;
+        if (sameShape && f.totals == m.total && f.problems == m.problems && f.errors == m.errors && f.warnings == m.warnings)
             continue;
-        f.shape = std::move(m.shape);
-        f.counts = std::move(m.counts);
+        if (!sameShape) {
+            f.outputShape = m.shape ? std::optional<Shape>(*m.shape) : std::nullopt;
+            f.shape = m.shape ? formatShape(*m.shape) : "";
+        }
+        if (!(f.totals == m.total)) {
+            f.totals = m.total;
+            f.counts = m.total.params || m.total.macs
+                           ? compactCount(m.total.params) + " params · " + compactCount(m.total.macs) + " MACs"
+                           : "";
+        }
         f.problems = std::move(m.problems);
         f.errors = m.errors;
         f.warnings = m.warnings;
-        factsChanged_.insert(id);
+        factsChanged_.insert(canvas_.nodes[i].id);
     }
 }
 

@@ -27,6 +27,8 @@ struct NodeFacts {
     std::vector<std::string> outputs;   // its output port names
     int errors = 0, warnings = 0;
     std::string problems;  // the messages, for the tooltip
+    Counts totals;         // what `counts` reads, as numbers
+    std::optional<Shape> outputShape;  // what `shape` reads, when known
     bool operator==(const NodeFacts&) const = default;
 };
 

@@ -1,5 +1,7 @@
 #include "layout.h"
 
+#include "name_index.h"
+
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #include <graphviz/gvplugin.h>
@@ -189,15 +191,17 @@ LayoutResult layoutDocument(Document& doc, const LayoutOptions& options, double 
 }
 
 LayoutDirection flowDirection(const Graph& graph) {
-    std::map<std::string_view, Point> at;
-    for (const Node& n : graph.nodes)
-        if (n.pos) at[n.id] = *n.pos;
+    NameIndex at(graph.nodes.size());  // hashed: this runs on every edit
+    for (size_t i = 0; i < graph.nodes.size(); ++i)
+        if (graph.nodes[i].pos) at.insert(graph.nodes[i].id, static_cast<int>(i));
     double across = 0, down = 0;
     for (const Edge& e : graph.edges) {
-        auto a = at.find(e.from), b = at.find(e.to);
-        if (a == at.end() || b == at.end()) continue;
-        across += std::abs(b->second.x - a->second.x);
-        down += std::abs(b->second.y - a->second.y);
+        const int a = at.find(e.from), b = at.find(e.to);
+        if (a < 0 || b < 0) continue;
+        const Point& p = *graph.nodes[static_cast<size_t>(a)].pos;
+        const Point& q = *graph.nodes[static_cast<size_t>(b)].pos;
+        across += std::abs(q.x - p.x);
+        down += std::abs(q.y - p.y);
     }
     return across > 1.5 * down ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom;
 }

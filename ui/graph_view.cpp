@@ -56,9 +56,14 @@ QPointF socketAt(bool input, size_t i, size_t n, bool leftToRight) {
 class NodeItem : public QGraphicsItem {
 public:
     NodeItem(const QString& id, const NodeFacts& facts, const Node& node, bool leftToRight, const QFont& font, QColor canvasInk)
-        : id_(id), font_(font), canvasInk_(canvasInk), conditional_(!node.when.empty()), leftToRight_(leftToRight) {
+        : id_(id), font_(font), canvasInk_(canvasInk), leftToRight_(leftToRight) {
         setFlags(ItemIsSelectable | ItemIsMovable);
         setData(kIdRole, id);
+        describe(facts, node);
+    }
+    // What the node says, from the core's facts; the box keeps its size, so an edit redraws it in place.
+    void describe(const NodeFacts& facts, const Node& node) {
+        conditional_ = !node.when.empty();
         fill_ = categoryColor(facts.category);
         outline_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : facts.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55);
         problems_ = facts.errors + facts.warnings;
@@ -69,6 +74,8 @@ public:
                                            (facts.attrs.empty() ? "" : " · " + facts.attrs));
         shape_ = QString::fromStdString(facts.shape);
         counts_ = QString::fromStdString(facts.counts);
+        inputs_.clear();
+        outputs_.clear();
         for (const std::string& p : facts.inputs) inputs_ << QString::fromStdString(p);
         for (const std::string& p : facts.outputs) outputs_ << QString::fromStdString(p);
         // Port names are shown where there is a choice (a Concat's in0, in1; an Add's; a module's x, y).
@@ -76,6 +83,7 @@ public:
         QString tip = text();
         if (!facts.problems.empty()) tip += "\n\n" + QString::fromStdString(facts.problems);
         setToolTip(tip);  // the full text, whatever the box had to elide
+        update();
     }
     QRectF boundingRect() const override { return QRectF(-kWidth / 2 - 16, -kHeight / 2 - 20, kWidth + 32, kHeight + 32); }
     QPainterPath shape() const override {
@@ -92,6 +100,7 @@ public:
     QString text() const { return id_ + "\n" + kindLine_ + "\n" + shape_ + (counts_.isEmpty() ? "" : "\n" + counts_); }
     const QStringList& inputs() const { return inputs_; }
     const QStringList& outputs() const { return outputs_; }
+    const QString& shapeText() const { return shape_; }
     // The port of this node nearest to `local` (item coordinates) within `reach`, or -1.
     int portNear(bool input, QPointF local, double reach) const {
         const QStringList& ports = input ? inputs_ : outputs_;
@@ -341,6 +350,10 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
     setDragMode(QGraphicsView::RubberBandDrag);
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setBackgroundBrush(palette().color(QPalette::Base));
+    // The scene's background brush covers the viewport; Qt's own fill before it would paint every
+    // pixel twice (a sixth of a full repaint).
+    viewport()->setAutoFillBackground(false);
+    viewport()->setAttribute(Qt::WA_OpaquePaintEvent);
     setAcceptDrops(true);
     // The minimap: the whole network in a corner; a click there centres the main view.
     minimap_ = new Overview(this);
@@ -462,16 +475,31 @@ void GraphView::update(const Graph& graph, const std::map<std::string, NodeFacts
     for (const std::vector<std::string>* ids : {&change.updated, &change.added})
         for (const std::string& id : *ids) {
             touched.insert(id);
-            std::optional<QPointF> was;
-            if (auto it = items_.find(id); it != items_.end()) {
-                was = it->second->pos();
+            const int i = index.find(id);
+            auto it = items_.find(id);
+            if (it != items_.end() && i >= 0) {  // redrawn in place: re-adding an item re-indexes the scene
+                NodeItem* box = it->second;
+                const Node& n = graph.nodes[static_cast<size_t>(i)];
+                const QStringList inputs = box->inputs(), outputs = box->outputs();
+                const QString shape = box->shapeText();
+                auto f = facts.find(id);
+                box->describe(f == facts.end() ? NodeFacts{} : f->second, n);
+                const Point c = n.pos.value_or(Point{});
+                const bool at = box->pos() == QPointF(c.x, c.y);
+                if (!at) box->setPos(c.x, c.y);
+                moved |= !at;
+                // Its wires stay unless they end elsewhere or carry the changed shape.
+                if (at && inputs == box->inputs() && outputs == box->outputs() && (!wireLabels_ || shape == box->shapeText()))
+                    touched.erase(id);
+                continue;
+            }
+            if (it != items_.end()) {
                 delete it->second;
                 items_.erase(it);
             }
-            if (const int i = index.find(id); i >= 0) {
-                NodeItem* box = makeNode(graph.nodes[static_cast<size_t>(i)]);
-                scene()->addItem(box);
-                moved |= !was || *was != box->pos();
+            if (i >= 0) {
+                scene()->addItem(makeNode(graph.nodes[static_cast<size_t>(i)]));
+                moved = true;
             }
         }
     // Wires: all of them when the edges changed, else those of the nodes redrawn.

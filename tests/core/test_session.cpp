@@ -80,6 +80,18 @@ TEST(Session, ChangeEventsNameWhatChanged) {
     EXPECT_TRUE(c.added.empty());
     EXPECT_FALSE(c.wires);
     EXPECT_FALSE(c.diagnostics);
+    // The facts carry the numbers behind their texts: a's 1×1 conv from 3 to 8 channels.
+    const NodeFacts* a = s.factsOf("a");
+    ASSERT_TRUE(a && a->outputShape);
+    EXPECT_EQ(*a->outputShape, (Shape{1, 8, 8, 8}));
+    EXPECT_EQ(a->shape, formatShape(Shape{1, 8, 8, 8}));
+    EXPECT_EQ(a->totals.params, 3 * 8 + 8);
+    EXPECT_EQ(a->totals.macs, 3 * 8 * 8 * 8);
+    EXPECT_EQ(*s.factsOf("cat")->outputShape, (Shape{1, 14, 8, 8}));
+    // An edit that changes no number leaves the texts made before (and the change list) alone.
+    s.apply(std::make_unique<SetAttribute>("a", "bias", AttrValue(true)));
+    EXPECT_TRUE(has(r.last().updated, "a"));  // its attribute line
+    EXPECT_FALSE(has(r.last().updated, "cat"));
 
     s.apply(std::make_unique<RemoveNodes>(std::vector<std::string>{"b"}));
     c = r.last();
