@@ -32,9 +32,12 @@ signals:
     void documentEdited(const QString& name, const QString& description);
 
 private:
+    void refill(const Document& doc, const Node* n);  // the same form: new values in the fields
+
     std::string node_;
+    std::string form_;  // what the rows were made for: node, kind, each attribute's editor
     QLabel* title_;
-    QFormLayout* form_;
+    QFormLayout* rows_;
 };
 
 }  // namespace nw::ui
