@@ -5,13 +5,6 @@
 
 namespace nw {
 
-std::string Field::text() const {
-    if (global) return "whole input";
-    std::string s = size_h == size_w ? std::to_string(size_h) : std::to_string(size_h) + "×" + std::to_string(size_w);
-    std::string j = jump_h == jump_w ? std::to_string(jump_h) : std::to_string(jump_h) + "×" + std::to_string(jump_w);
-    return s + " step " + j;
-}
-
 Counts& Counts::operator+=(const Counts& o) {
     params = saturatingAdd(params, o.params);
     trainable = saturatingAdd(trainable, o.trainable);
@@ -92,28 +85,7 @@ Field propagateField(const FlatNode& node, const std::vector<const NodeResult*>&
     std::vector<Field> fields;
     for (const NodeResult* r : inputs) fields.push_back(r->field);
     if (fields.empty()) return {};
-    Field f = fields[0];
-    switch (node.kind->field) {
-        case FieldRule::Pointwise: break;
-        case FieldRule::Global: f.global = true; break;
-        case FieldRule::Merge:
-            for (const Field& o : fields) {
-                f.global |= o.global;
-                f.size_h = std::max(f.size_h, o.size_h), f.size_w = std::max(f.size_w, o.size_w);
-                f.jump_h = std::max(f.jump_h, o.jump_h), f.jump_w = std::max(f.jump_w, o.jump_w);
-            }
-            break;
-        case FieldRule::Windowed: {
-            if (f.global || in0.size() != 4) break;
-            Window w = node.kind->window(node.view(), in0);
-            f.size_h = saturatingAdd(f.size_h, (w.kh - 1) * w.dh * f.jump_h);
-            f.size_w = saturatingAdd(f.size_w, (w.kw - 1) * w.dw * f.jump_w);
-            f.jump_h = checkedMul(f.jump_h, w.sh).value_or(std::numeric_limits<int64_t>::max());
-            f.jump_w = checkedMul(f.jump_w, w.sw).value_or(std::numeric_limits<int64_t>::max());
-            break;
-        }
-    }
-    return f;
+    return node.kind->field ? node.kind->field(node.view(), in0, fields) : fields[0];
 }
 
 }  // namespace
@@ -126,7 +98,7 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
     bool anyInput = false;
     const int outputNode = [&] {
         for (int i : a.order)
-            if (g.nodes[static_cast<size_t>(i)].kind->name == "Output") return i;
+            if (g.nodes[static_cast<size_t>(i)].kind->role == KindRole::Output) return i;
         return -1;
     }();
 
@@ -136,7 +108,7 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
         const FlatNode& node = g.nodes[static_cast<size_t>(idx)];
         NodeResult& result = a.nodes[static_cast<size_t>(idx)];
         const LayerKind& kind = *node.kind;
-        anyInput |= kind.inputs.empty() && !kind.outputs.empty();
+        anyInput |= kind.role == KindRole::Input;
 
         inputs.clear(), factors.clear(), inputResults.clear();
         bool inputsKnown = true;
@@ -164,7 +136,7 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
         ShapeContext ctx{attrs, node.name, node.inputPorts, inputs, a.diagnostics};
         ctx.batch = options.inputShape ? (*options.inputShape)[0] : 1;
         ctx.inputOverride = options.inputShape ? &*options.inputShape : nullptr;
-        if (auto it = options.inputShapes.find(node.name); it != options.inputShapes.end() && kind.inputs.empty()) {
+        if (auto it = options.inputShapes.find(node.name); it != options.inputShapes.end() && kind.role == KindRole::Input) {
             ctx.inputOverride = &it->second;
             ctx.batch = it->second.empty() ? 1 : it->second[0];
         }
@@ -196,7 +168,7 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
         result.outputs = std::move(*outputs);
         // Pointwise kinds that keep the shape keep the factorisation too (Flatten → Dropout → Linear).
         if (!ctx.outputFactors.empty()) result.factors = std::move(ctx.outputFactors);
-        else if (kind.field == FieldRule::Pointwise && !inputs.empty() && !result.outputs.empty() &&
+        else if (!kind.field && !inputs.empty() && !result.outputs.empty() &&
                  result.outputs[0] == *inputs[0])
             result.factors = *factors[0];
 
@@ -232,14 +204,14 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
         a.totals += c;
         if (a.totals.params == INT64_MAX && before.params != INT64_MAX)
             a.diagnostics.push_back({Severity::Error, node.name, "", "total parameter count overflows 64-bit integers"});
-        if (a.inputShape.empty() && kind.inputs.empty() && !result.outputs.empty()) a.inputShape = result.outputs[0];
+        if (a.inputShape.empty() && kind.role == KindRole::Input && !result.outputs.empty()) a.inputShape = result.outputs[0];
     }
     if (!anyInput && !g.nodes.empty())
         a.diagnostics.push_back({Severity::Error, "", "", "the graph has no Input node"});
     // A run returns one tensor: what feeds the first Output node. Further Output nodes are never returned.
     std::vector<std::string> outputs;
     for (int i : a.order)
-        if (g.nodes[static_cast<size_t>(i)].kind->name == "Output") outputs.push_back(g.nodes[static_cast<size_t>(i)].name);
+        if (g.nodes[static_cast<size_t>(i)].kind->role == KindRole::Output) outputs.push_back(g.nodes[static_cast<size_t>(i)].name);
     for (size_t i = 1; i < outputs.size(); ++i)
         a.diagnostics.push_back({Severity::Warning, outputs[i], "",
                                  "the graph has " + std::to_string(outputs.size()) + " Output nodes; a run returns only what feeds the first, '" +

@@ -10,14 +10,6 @@
 
 namespace nw {
 
-// Receptive field of one output position on the network input, per spatial axis.
-struct Field {
-    int64_t size_h = 1, size_w = 1, jump_h = 1, jump_w = 1;
-    bool global = false;  // sees the whole input (after global pooling or a dense layer)
-    bool operator==(const Field&) const = default;
-    std::string text() const;  // "11 step 4" (size, stride on the input) or "whole input"
-};
-
 struct Counts {
     int64_t params = 0, trainable = 0, non_trainable = 0;
     int64_t weights = 0;  // conv and dense kernels only (no biases, no batch-norm)

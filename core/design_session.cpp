@@ -209,6 +209,7 @@ void DesignSession::gatherFacts() {
             const bool input = end->second == 0;
             f.kind = input ? "module input" : "module output " + n.id.substr(std::string(kOutputPrefix).size());
             f.category = "Input/Output";
+            if (const LayerKind* end = registry.find(n.kind)) f.color = kindColor(*end);
             if (input) f.outputs = {"out"};
             else f.inputs = {"in"};
             factsChanged_.insert(n.id);
@@ -221,6 +222,7 @@ void DesignSession::gatherFacts() {
         f.kind = n.kind;
         if (const LayerKind* kind = registry.find(n.kind)) {
             f.category = kind->category;
+            f.color = kindColor(*kind);
             std::vector<Diagnostic> ignored;
             bool valid = true;
             const std::vector<AttrValue> values = resolveAttrs(*kind, n.attrs, &env, n.id, ignored, valid);

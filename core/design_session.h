@@ -21,6 +21,7 @@ namespace nw {
 // What the canvas shows for one node of the shown graph, from the flattened analysis.
 struct NodeFacts {
     std::string kind, category, shape;  // shape: output of the node (a module: of its last layer)
+    uint32_t color = kModuleColor;      // 0xRRGGBB: its kind's (kindColor)
     std::string attrs;                  // the attributes the person set, briefly
     std::string counts;                 // "75.3K params · 115.6M MACs" (a module instance: its own totals)
     std::vector<std::string> inputs;    // its input port names (a Concat: in0 … in{n-1}; a module: its inputs)

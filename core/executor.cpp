@@ -11,6 +11,7 @@
 #include <random>
 
 #include "files.h"
+#include "rewrites.h"
 
 namespace nw {
 
@@ -38,7 +39,7 @@ Lifetimes lifetimes(const FlatGraph& graph, const Analysis& analysis) {
     l.outputSource = order.empty() ? -1 : order.back();
     for (int idx : order) {
         const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
-        if (node.kind->outputs.empty() && !node.inputs.empty()) {
+        if (node.kind->role == KindRole::Output && !node.inputs.empty()) {
             l.outputSource = node.inputs[0].node;
             break;
         }
@@ -74,111 +75,6 @@ int64_t activationPeak(const FlatGraph& graph, const Analysis& analysis, const L
         }
     }
     return peak;
-}
-
-// Inference-time rewrites of the graph, decided once per plan: a BatchNorm2d whose input comes only
-// from a conv is folded into the conv's weights, and a ReLU after such a conv (or conv + BN) runs in
-// the conv's epilogue; a residual Add whose one input is such a conv is done by the conv accumulating
-// onto the other input (its buffer taken over when nothing later reads it). Folded and fused nodes
-// take over their producer's buffer instead of running.
-struct Rewrites {
-    std::vector<int> alias;              // per node: the node whose output it takes over, or -1
-    std::vector<int> aliasFrom;          // per aliased node: the input it takes the buffer from
-    std::vector<char> relu;              // per node: the kernel applies a fused ReLU
-    std::vector<int> residual;           // per conv: the node whose output it adds its result to, or -1
-    std::vector<char> stealResidual;     // per conv: the residual's buffer may become the output
-    std::map<size_t, std::vector<const Tensor*>> weights;  // per conv node: its kernels, then the bias, BN folded in
-    std::deque<Tensor> storage;  // folded tensors the plan made (a deque keeps their addresses)
-};
-
-// `owned`: the plan's own copy of the weights, scaled in place (else folded kernels are copied).
-Rewrites planRewrites(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, TensorMap* owned,
-                      const std::vector<int>& consumers, const std::vector<char>& keep) {
-    const size_t n = graph.nodes.size();
-    Rewrites r{std::vector<int>(n, -1), std::vector<int>(n, -1), std::vector<char>(n, 0), std::vector<int>(n, -1),
-               std::vector<char>(n, 0), {}, {}};
-    auto onlyFeeds = [&](size_t producer) { return consumers[producer] == 1 && !keep[producer]; };
-    auto root = [&](size_t i) { return r.alias[i] >= 0 ? static_cast<size_t>(r.alias[i]) : i; };
-    std::vector<size_t> position(n, 0);
-    for (size_t p = 0; p < analysis.order.size(); ++p) position[static_cast<size_t>(analysis.order[p])] = p;
-    for (int idx : analysis.order) {
-        const auto i = static_cast<size_t>(idx);
-        const FlatNode& node = graph.nodes[i];
-        if (node.kind->name == "Add" && node.inputs.size() == 2 && node.inputs[0].node >= 0 && node.inputs[1].node >= 0) {
-            for (size_t side = 0; side < 2; ++side) {
-                const auto src = static_cast<size_t>(node.inputs[side].node);
-                const auto other = static_cast<size_t>(node.inputs[1 - side].node);
-                const size_t conv = root(src);
-                const FlatNode& c = graph.nodes[conv];
-                // A plain convolution (the GEMM and Winograd paths accumulate), computed after the other input.
-                if (c.kind->name != "Conv2d" || c.view().i("groups") != 1 || !onlyFeeds(src) || r.relu[conv] ||
-                    r.residual[conv] >= 0 || root(other) == conv || position[other] >= position[conv])
-                    continue;
-                r.alias[i] = static_cast<int>(conv);
-                r.aliasFrom[i] = static_cast<int>(src);
-                r.residual[conv] = static_cast<int>(other);
-                // Its buffer can be reused when nothing else reads it after the conv has run.
-                bool later = keep[other] != 0 || graph.nodes[other].kind->inputs.empty();
-                for (int reader : analysis.order)
-                    for (const PortRef& in : graph.nodes[static_cast<size_t>(reader)].inputs)
-                        if (static_cast<size_t>(in.node) == other && static_cast<size_t>(reader) != i &&
-                            position[static_cast<size_t>(reader)] >= position[conv])  // the conv itself too
-                            later = true;
-                r.stealResidual[conv] = !later;
-                break;
-            }
-            continue;
-        }
-        if (node.inputs.size() != 1 || node.inputs[0].node < 0) continue;
-        const auto src = static_cast<size_t>(node.inputs[0].node);
-        const size_t conv = root(src);
-        const LayerKind& convKind = *graph.nodes[conv].kind;
-        if (node.kind->name == "BatchNorm2d" && src == conv && convKind.foldsBatchNorm && onlyFeeds(src) && !r.relu[conv]) {
-            // w' = w · γ/√(σ²+ε) per output channel; b' = (b − μ) · γ/√(σ²+ε) + β
-            const auto& bn = analysis.nodes[i].weights;
-            auto get = [&](const FlatNode& owner, const std::string& p) -> const Tensor& {
-                return weights.find(owner.name + "." + p)->second;
-            };
-            const bool affine = bn.size() == 4;
-            const Tensor& mean = get(node, "running_mean");
-            const Tensor& var = get(node, "running_var");
-            const double eps = node.view().f("eps");
-            // The conv's last kernel (a separable conv's pointwise one) is scaled; its bias replaced or added.
-            const auto& convSpecs = analysis.nodes[conv].weights;
-            std::vector<const Tensor*> folded;
-            Tensor* fw = nullptr;
-            const Tensor* b = nullptr;
-            for (const WeightSpec& spec : convSpecs) {
-                const std::string name = weightName(graph.nodes[conv], spec);
-                if (spec.role == WeightRole::Bias) b = &weights.find(name)->second;
-                else if (spec.role != WeightRole::Weight) folded.push_back(&weights.find(name)->second);
-                else {  // the last kernel is the one that is scaled
-                    fw = owned ? &owned->find(name)->second : &r.storage.emplace_back(weights.find(name)->second);
-                    folded.push_back(fw);
-                }
-            }
-            const int64_t out = fw->shape[0], per = fw->numel() / out;
-            Tensor& fb = r.storage.emplace_back(Shape{out});
-            for (int64_t o = 0; o < out; ++o) {
-                const double gamma = affine ? get(node, "weight").data[static_cast<size_t>(o)] : 1.0;
-                const double beta = affine ? get(node, "bias").data[static_cast<size_t>(o)] : 0.0;
-                const double scale = gamma / std::sqrt(static_cast<double>(var.data[static_cast<size_t>(o)]) + eps);
-                for (int64_t k = 0; k < per; ++k) fw->data[static_cast<size_t>(o * per + k)] *= static_cast<float>(scale);
-                const double bias = b ? b->data[static_cast<size_t>(o)] : 0.0;
-                fb.data[static_cast<size_t>(o)] = static_cast<float>((bias - mean.data[static_cast<size_t>(o)]) * scale + beta);
-            }
-            folded.push_back(&fb);
-            r.weights[conv] = std::move(folded);
-            r.alias[i] = static_cast<int>(conv);
-            r.aliasFrom[i] = static_cast<int>(src);
-        } else if (node.kind->name == "ReLU" && convKind.fusesRelu && onlyFeeds(src) && !r.relu[conv] &&
-                   graph.nodes[src].kind->outputs.size() == 1) {
-            r.relu[conv] = 1;
-            r.alias[i] = static_cast<int>(conv);
-            r.aliasFrom[i] = static_cast<int>(src);
-        }
-    }
-    return r;
 }
 
 }  // namespace
@@ -277,12 +173,12 @@ const std::string& Plan::error() const { return state_->error; }
 int64_t Plan::peakActivationBytes() const { return state_->peak; }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const RunOptions& options)
-    : state_(new State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, {}, {}, {}}) {
+    : state_(new State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}}) {
     prepare();
 }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, TensorMap&& weights, const RunOptions& options)
-    : state_(new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, {}, {}, {}}) {
+    : state_(new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}}) {
     state_->weights = &state_->owned;
     prepare();
 }
@@ -340,7 +236,7 @@ void Plan::prepare() {
         if (!node.kind->prepare || node.inputs.empty() || st.rewrites.alias[i] >= 0) continue;
         const PortRef& in = node.inputs[0];
         const Shape& inShape = analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port));
-        st.prepared[i] = node.kind->prepare(node.view(), inShape, st.nodeWeights(i));
+        st.prepared[i] = node.kind->prepare(node.view(), inShape, analysis.nodes[i].outputs.at(0), st.nodeWeights(i));
         if (st.prepared[i] && owned)
             for (const WeightSpec& spec : analysis.nodes[i].weights)
                 if (spec.role == WeightRole::Weight) st.owned.find(weightName(node, spec))->second = Tensor();
@@ -353,7 +249,7 @@ RunResult Plan::run(const Tensor& input) const {
     const State& st = *state_;
     std::vector<std::string> names;
     for (const FlatNode& node : st.graph.nodes)
-        if (node.kind->inputs.empty()) names.push_back(node.name);
+        if (node.kind->role == KindRole::Input) names.push_back(node.name);
     if (names.size() != 1) {
         RunResult result;
         result.error = "the graph has " + std::to_string(names.size()) + " Input nodes; give a tensor for each by name";
@@ -380,7 +276,7 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
     const size_t n = graph.nodes.size();
     size_t inputNodes = 0;
     for (size_t i = 0; i < n; ++i) {
-        if (!graph.nodes[i].kind->inputs.empty()) continue;
+        if (graph.nodes[i].kind->role != KindRole::Input) continue;
         ++inputNodes;
         const std::string& name = graph.nodes[i].name;
         auto it = inputs.find(name);
@@ -410,7 +306,7 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
         const FlatNode& node = graph.nodes[idx];
         const NodeResult& info = analysis.nodes[idx];
         auto started = std::chrono::steady_clock::now();
-        if (node.kind->inputs.empty()) value[idx] = inputs.find(node.name)->second;
+        if (node.kind->role == KindRole::Input) value[idx] = inputs.find(node.name)->second;
         else if (rewrites.alias[idx] >= 0) {  // computed by the conv it was folded into
             const auto src = static_cast<size_t>(rewrites.aliasFrom[idx]);
             outputs[idx] = std::move(outputs[src]);

@@ -54,7 +54,7 @@ std::vector<std::vector<Prediction>> topClasses(const Tensor& output, int k, con
 ImageResult prepareImage(const FlatGraph& flat, const std::string& path, const FlatNode** input) {
     const FlatNode* in = nullptr;
     for (const FlatNode& n : flat.nodes)
-        if (n.kind->name == "Input" && n.attrsValid && !in) in = &n;
+        if (n.kind->role == KindRole::Input && n.attrsValid && !in) in = &n;
     if (input) *input = in;
     if (!in) return {{}, "the network has no Input node to take an image"};
     return loadImage(path, in->view());
@@ -154,7 +154,7 @@ void runUnguarded(const Document& doc, const InferenceRequest& request, Inferenc
     out.peakActivationBytes = r.peakActivationBytes;
     std::vector<std::string> labels;  // class names from the Output node's `labels`
     for (const FlatNode& n : out.flat.nodes)
-        if (n.kind->name == "Output" && n.attrsValid) {
+        if (n.kind->role == KindRole::Output && n.attrsValid) {
             labels = loadLabels(dataDir() + "/resources", n.view().s("labels"));
             break;
         }

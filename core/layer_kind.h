@@ -78,10 +78,36 @@ struct Window {
     int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
 };
 
-// How the receptive field passes through a kind.
-enum class FieldRule { Pointwise, Windowed, Global, Merge };
+// Receptive field of one output position on the network input, per spatial axis.
+struct Field {
+    int64_t size_h = 1, size_w = 1, jump_h = 1, jump_w = 1;
+    bool global = false;  // sees the whole input (after global pooling or a dense layer)
+    bool operator==(const Field&) const = default;
+    std::string text() const;  // "11 step 4" (size, stride on the input) or "whole input"
+};
+// The usual rules, for kinds' `field` callbacks: a sliding window, the whole input, the widest input.
+Field slideField(const Field& in, const Window& w);
+Field globalField(const Field& in);
+Field widestField(const std::vector<Field>& inputs);
+
+// What a kind is to the rest of the core beyond its arithmetic: where data enters a network and
+// where it leaves (an Output computes nothing; the result is what feeds it).
+enum class KindRole { Layer, Input, Output };
+
+// What a node can be when the executor runs it inside its producer's kernel instead of on its own.
+enum class Epilogue {
+    None,
+    Relu,         // max(x, 0) on the producer's output (producers that set `fusesRelu`)
+    ResidualAdd,  // the producer's result added onto the other input (producers with `fusesResidual`)
+};
 
 struct Tensor;
+
+// y = x · scale[c] + shift[c] per channel: what an inference-mode batch norm computes, which a
+// producer with `foldAffine` can take into its own weights.
+struct ChannelAffine {
+    std::vector<double> scale, shift;
+};
 
 // What a kernel derives from its weights once per plan (packed GEMM panels), handed back to it in
 // KernelArgs::prepared on every run.
@@ -131,24 +157,37 @@ struct LayerKind {
     std::vector<WeightSpec> (*weights)(const NodeAttrs&, const Shape& in) = nullptr;
     // Multiply-accumulates per sample (batch 1); nullopt on overflow.
     std::optional<int64_t> (*macs)(const NodeAttrs&, const Shape& in, const Shape& out) = nullptr;
-    FieldRule field = FieldRule::Pointwise;
-    Window (*window)(const NodeAttrs&, const Shape& in) = nullptr;  // for FieldRule::Windowed
+    // The receptive field of the output, from the inputs' (one per port) and the first input's
+    // shape; null: the first input's, unchanged (elementwise kinds).
+    Field (*field)(const NodeAttrs&, const Shape& in, const std::vector<Field>& inputs) = nullptr;
+    KindRole role = KindRole::Layer;
     // Inference-mode forward pass (dropout off, batch-norm on running statistics).
     void (*forward)(const KernelArgs&) = nullptr;
-    // The executor may fold a following BatchNorm2d into this node's weight and bias (weights then
-    // become [weight, bias]) and fuse a following ReLU (KernelArgs::relu).
-    bool foldsBatchNorm = false;
-    bool fusesRelu = false;
-    // Weight preparation at plan time (BN already folded). A kernel given the result reads only the
-    // Bias-role tensors from KernelArgs::weights, so a plan that owns the weights frees the others.
-    std::unique_ptr<Prepared> (*prepare)(const NodeAttrs&, const Shape& in, const std::vector<const Tensor*>& weights) =
-        nullptr;
+    // What the executor may fuse (each rewrite is a pass in rewrites.h over these properties).
+    // As a consumer: the epilogue this kind is when it runs inside its producer.
+    Epilogue epilogue = Epilogue::None;
+    // As a consumer that is a per-channel affine at inference (batch norm): its scale and shift
+    // from its attributes and weights (in `weights` order).
+    ChannelAffine (*affine)(const NodeAttrs&, const std::vector<const Tensor*>& weights) = nullptr;
+    // As a producer: takes a following affine into its last kernel (scaled per output channel,
+    // dimension 0, in place) and writes the bias that results (`bias`: its own, or null).
+    void (*foldAffine)(const ChannelAffine&, Tensor& kernel, const Tensor* bias, Tensor& foldedBias) = nullptr;
+    bool fusesRelu = false;  // applies KernelArgs::relu
+    // Can add its result onto an existing output (KernelArgs::accumulate) with these attributes.
+    bool (*fusesResidual)(const NodeAttrs&) = nullptr;
+    // Weight preparation at plan time (affine already folded), for the input and output shapes. A
+    // kernel given the result reads only the Bias-role tensors from KernelArgs::weights, so a plan
+    // that owns the weights frees the others.
+    std::unique_ptr<Prepared> (*prepare)(const NodeAttrs&, const Shape& in, const Shape& out,
+                                         const std::vector<const Tensor*>& weights) = nullptr;
     // Floats of scratch `forward` needs beside its output (a separable conv's depthwise result), for
     // the input and output shapes with their batch; the plan counts them in its memory peak.
     int64_t (*workspace)(const NodeAttrs&, const Shape& in, const Shape& out) = nullptr;
     // A plain-loop version for tests to check a fast `forward` against; null when `forward` is plain.
     void (*reference)(const KernelArgs&) = nullptr;
     KindFormulas formulas;  // for the help
+    // Its colour on the canvas and in the palette (0xRRGGBB); 0: its category's (kindColor).
+    uint32_t color = 0;
 
     int attrIndex(std::string_view attr) const;
     const AttrSpec* attr(std::string_view attr) const {
@@ -158,5 +197,9 @@ struct LayerKind {
     // Port names of a node of this kind with the given attribute values.
     std::vector<std::string> inputPorts(const std::vector<AttrValue>& values) const;
 };
+
+// The colour a kind is drawn in: its own, else its category's. Module instances use kModuleColor.
+uint32_t kindColor(const LayerKind& kind);
+constexpr uint32_t kModuleColor = 0xc9daf8;
 
 }  // namespace nw

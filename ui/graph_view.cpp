@@ -26,16 +26,7 @@ constexpr double kWidth = kNodeWidth, kHeight = kNodeHeight;
 constexpr int kEdgeRole = 3;  // a wire's edge: from, fromPort, to, toPort
 constexpr int kIdRole = 0;           // QGraphicsItem::data key holding the node id
 
-QColor categoryColor(const std::string& category) {
-    static const std::map<std::string, QColor> colors{
-        {"Input/Output", QColor(0xe8, 0xe8, 0xe8)}, {"Convolution", QColor(0xcf, 0xe2, 0xf3)},
-        {"Pooling", QColor(0xd9, 0xea, 0xd3)},      {"Normalization", QColor(0xff, 0xf2, 0xcc)},
-        {"Activation", QColor(0xfc, 0xe5, 0xcd)},   {"Regularization", QColor(0xea, 0xd1, 0xdc)},
-        {"Dense", QColor(0xd9, 0xd2, 0xe9)},        {"Reshape", QColor(0xd0, 0xe0, 0xe3)},
-        {"Module", QColor(0xc9, 0xda, 0xf8)}};
-    auto it = colors.find(category);
-    return it == colors.end() ? QColor(0xf3, 0xf3, 0xf3) : it->second;
-}
+QColor factsColor(const NodeFacts& facts) { return QColor::fromRgb(facts.color); }
 
 // Level of detail by zoom (scene units per pixel): full text when readable, then kind colour and
 // name, then plain boxes, so a 100,000-node network fitted whole paints in milliseconds.
@@ -64,7 +55,7 @@ public:
     // What the node says, from the core's facts; the box keeps its size, so an edit redraws it in place.
     void describe(const NodeFacts& facts, const Node& node) {
         conditional_ = !node.when.empty();
-        fill_ = categoryColor(facts.category);
+        fill_ = factsColor(facts);
         outline_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : facts.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55);
         problems_ = facts.errors + facts.warnings;
         badge_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00);
@@ -526,7 +517,7 @@ void GraphView::updateBounds() {
     dots.reserve(shown_->nodes.size());
     for (const Node& n : shown_->nodes) {
         auto f = facts_->find(n.id);
-        if (QGraphicsItem* it = item(n.id)) dots.emplace_back(it->pos(), categoryColor(f == facts_->end() ? "" : f->second.category));
+        if (QGraphicsItem* it = item(n.id)) dots.emplace_back(it->pos(), f == facts_->end() ? QColor::fromRgb(kModuleColor) : factsColor(f->second));
     }
     placeMinimap();
     minimap_->setScene(scene()->sceneRect(), std::move(dots));

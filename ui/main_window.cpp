@@ -17,6 +17,7 @@
 #include <QCursor>
 #include <QMenu>
 #include <QProgressBar>
+#include <QPixmap>
 #include <QPushButton>
 #include <QHeaderView>
 #include <QCloseEvent>
@@ -553,6 +554,9 @@ void MainWindow::buildPalette() {
             cat->setExpanded(true);
         }
         auto* item = new QTreeWidgetItem(cat, {QString::fromStdString(k.name)});
+        QPixmap swatch(12, 12);  // the colour its nodes have on the canvas
+        swatch.fill(QColor::fromRgb(kindColor(k)));
+        item->setIcon(0, QIcon(swatch));
         item->setToolTip(0, QString::fromStdString(k.doc) + tr("\n\nF1: its shape, parameter and MAC formulas."));
     }
 }

@@ -61,7 +61,11 @@ void softmaxForward(const KernelArgs& k) {
 
 }  // namespace
 
-LayerKind relu() { return elementwise("ReLU", "max(x, 0)", map<reluOf>); }
+LayerKind relu() {
+    LayerKind k = elementwise("ReLU", "max(x, 0)", map<reluOf>);
+    k.epilogue = Epilogue::Relu;
+    return k;
+}
 LayerKind leakyRelu() {
     return elementwise("LeakyReLU", "x if x > 0 else negative_slope · x", map<leakyOf>,
                        {floatAttr("negative_slope", 0.01, -1e6, 1e6, "slope for x < 0")});

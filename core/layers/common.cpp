@@ -98,36 +98,3 @@ std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr
 
 }  // namespace nw::layers
 
-namespace nw {
-
-bool ShapeContext::requireRank(size_t i, size_t rank, const char* what) const {
-    const Shape& s = *inputs[i];
-    if (s.size() == rank) return true;
-    error(inputPorts[i], std::string(attrs.kind().name) + " expects " + what + " (" + std::to_string(rank) +
-                             " dimensions), got " + formatShape(s) +
-                             (rank == 4 && s.size() == 2 ? "; it cannot follow a Flatten or Linear" : "") +
-                             (rank == 2 && s.size() == 4 ? "; insert a Flatten or a GlobalAvgPool before it" : ""));
-    return false;
-}
-
-int LayerKind::attrIndex(std::string_view attr) const {
-    for (size_t i = 0; i < attrs.size(); ++i)
-        if (attrs[i].name == attr) return static_cast<int>(i);
-    return -1;
-}
-
-std::vector<std::string> LayerKind::inputPorts(const std::vector<AttrValue>& values) const {
-    if (!variadic) return inputs;
-    int64_t n = std::get<int64_t>(values[static_cast<size_t>(attrIndex("num_inputs"))]);
-    std::vector<std::string> ports;
-    for (int64_t i = 0; i < n; ++i) ports.push_back("in" + std::to_string(i));
-    return ports;
-}
-
-const AttrValue& NodeAttrs::get(std::string_view name) const {
-    int i = kind_->attrIndex(name);
-    if (i < 0) throw std::logic_error(kind_->name + " has no attribute " + std::string(name));
-    return (*values_)[static_cast<size_t>(i)];
-}
-
-}  // namespace nw

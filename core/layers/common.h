@@ -28,6 +28,14 @@ Pad4 resolvePadding(const NodeAttrs& a, const Window& w, int64_t in_h, int64_t i
 std::optional<std::pair<int64_t, int64_t>> windowOutput(const ShapeContext& ctx, const Window& w, const Pad4& p,
                                                         bool ceil_mode);
 
+// The receptive field through a sliding window, for LayerKind::field (kinds pass their window).
+template <Window (*window)(const NodeAttrs&, const Shape&)>
+Field windowedField(const NodeAttrs& a, const Shape& in, const std::vector<Field>& inputs) {
+    return in.size() == 4 ? slideField(inputs[0], window(a, in)) : inputs[0];
+}
+// A node that sees its whole input (global pooling, dense layers).
+inline Field wholeField(const NodeAttrs&, const Shape&, const std::vector<Field>& inputs) { return globalField(inputs[0]); }
+
 // The channel count a node is declared for (attribute `attr`, 0 = take it from the input), checked
 // against the input; reports a mismatch with the right value.
 std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr);

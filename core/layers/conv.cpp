@@ -94,11 +94,6 @@ std::unique_ptr<PackedConv> packConv(const Tensor& w, int64_t groups, const Wind
     return packed;
 }
 
-Shape convOutputShape(const Shape& in, int64_t outChannels, const Window& w, const Pad4& p) {
-    return {in[0], outChannels, (in[2] + p.top + p.bottom - w.dh * (w.kh - 1) - 1) / w.sh + 1,
-            (in[3] + p.left + p.right - w.dw * (w.kw - 1) - 1) / w.sw + 1};
-}
-
 // A feature map held elsewhere (a plan's workspace): what the kernels below read of a Tensor.
 struct MapView {
     Shape shape;
@@ -217,11 +212,22 @@ int64_t convWorkspace(const NodeAttrs& a, const Shape& in, const Shape& out) {
                : 0;
 }
 
-std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const std::vector<const Tensor*>& w) {
+std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const Shape& out, const std::vector<const Tensor*>& w) {
     const int64_t groups = a.i("groups");
     if (isDepthwise(in[1], groups)) return nullptr;  // the direct kernel reads the raw weights
-    const Window win = convWindow(a, in);
-    return packConv(*w[0], groups, win, convOutputShape(in, w[0]->shape[0], win, resolvePadding(a, win, in[2], in[3])));
+    return packConv(*w[0], groups, convWindow(a, in), out);
+}
+
+// A following batch norm taken into the kernel: w' = w · scale per output channel (dimension 0),
+// b' = b · scale + shift (scale = γ/√(σ²+ε), shift = β − μ · scale).
+void foldIntoKernel(const ChannelAffine& a, Tensor& kernel, const Tensor* bias, Tensor& foldedBias) {
+    const int64_t out = kernel.shape[0], per = kernel.numel() / out;
+    for (int64_t o = 0; o < out; ++o) {
+        const auto c = static_cast<size_t>(o);
+        for (int64_t k = 0; k < per; ++k) kernel.data[static_cast<size_t>(o * per + k)] *= static_cast<float>(a.scale[c]);
+        const double b = bias ? bias->data[c] : 0.0;
+        foldedBias.data[c] = static_cast<float>(b * a.scale[c] + a.shift[c]);
+    }
 }
 
 void convReference(const KernelArgs& k, int64_t groups) {
@@ -263,13 +269,15 @@ LayerKind conv2d() {
     k.macs = [](const NodeAttrs& a, const Shape& in, const Shape& out) {
         return windowMacs(a, out, in[1] / a.i("groups"));
     };
-    k.field = FieldRule::Windowed;
-    k.window = convWindow;
+    k.field = windowedField<convWindow>;
     k.forward = [](const KernelArgs& k) { convForward(k, k.attrs.i("groups")); };
     k.prepare = prepareConv;
     k.workspace = convWorkspace;
     k.reference = [](const KernelArgs& k) { convReference(k, k.attrs.i("groups")); };
-    k.foldsBatchNorm = k.fusesRelu = true;
+    k.foldAffine = foldIntoKernel;
+    k.fusesRelu = true;
+    // The GEMM and Winograd paths accumulate onto the output; grouped convolutions do not.
+    k.fusesResidual = [](const NodeAttrs& a) { return a.i("groups") == 1; };
     k.formulas = {"C_out = out_channels; H_out = ⌊(H + pad_top + pad_bottom − dilation·(k_h − 1) − 1) / stride⌋ + 1, W_out alike (⌈…⌉ with ceil_mode)", "C_out · (C_in / groups) · k_h · k_w, + C_out with bias", "C_out · H_out · W_out · (C_in / groups) · k_h · k_w"};
     return k;
 }
@@ -296,17 +304,17 @@ LayerKind depthwiseConv2d() {
         return w;
     };
     k.macs = [](const NodeAttrs& a, const Shape&, const Shape& out) { return windowMacs(a, out, 1); };
-    k.field = FieldRule::Windowed;
-    k.window = convWindow;
+    k.field = windowedField<convWindow>;
     k.forward = [](const KernelArgs& k) { convForward(k, k.inputs[0]->shape[1]); };
     k.reference = [](const KernelArgs& k) { convReference(k, k.inputs[0]->shape[1]); };
-    k.foldsBatchNorm = k.fusesRelu = true;
+    k.foldAffine = foldIntoKernel;
+    k.fusesRelu = true;
     k.formulas = {"C_out = C_in · depth_multiplier; H_out, W_out as Conv2d", "C_out · k_h · k_w, + C_out with bias", "C_out · H_out · W_out · k_h · k_w"};
     return k;
 }
 
 namespace {
-std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const std::vector<const Tensor*>& w) {
+std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const Shape&, const std::vector<const Tensor*>& w) {
     auto packed = packConv(*w[1], 1);
     packed->depthwise = *w[0];
     return packed;
@@ -343,15 +351,14 @@ LayerKind separableConv2d() {
         if (!depthwise || !pointwise) return std::nullopt;
         return checkedAdd(*depthwise, *pointwise);
     };
-    k.field = FieldRule::Windowed;
-    k.window = convWindow;
+    k.field = windowedField<convWindow>;
     k.forward = [](const KernelArgs& k) {
         const Tensor& x = *k.inputs[0];
         Window win = convWindow(k.attrs, x.shape);
         Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
         std::unique_ptr<Prepared> local;
         const auto* packed = static_cast<const PackedConv*>(k.prepared);
-        if (!packed) packed = static_cast<const PackedConv*>((local = prepareSeparable(k.attrs, x.shape, k.weights)).get());
+        if (!packed) packed = static_cast<const PackedConv*>((local = prepareSeparable(k.attrs, x.shape, k.out.shape, k.weights)).get());
         // The depthwise result goes to the workspace the plan gives (allocating and zeroing it per run
         // cost Xception's entry flow, 11 MB at 147×147, a tenth of its time).
         const Shape midShape{x.shape[0], packed->depthwise.shape[0], k.out.shape[2], k.out.shape[3]};
@@ -366,7 +373,8 @@ LayerKind separableConv2d() {
     k.workspace = [](const NodeAttrs& a, const Shape& in, const Shape& out) {  // the depthwise result
         return out[0] * in[1] * a.i("depth_multiplier") * out[2] * out[3];
     };
-    k.foldsBatchNorm = k.fusesRelu = true;
+    k.foldAffine = foldIntoKernel;  // the pointwise kernel, the last
+    k.fusesRelu = true;
     k.reference = [](const KernelArgs& k) {
         const Tensor& x = *k.inputs[0];
         Window win = convWindow(k.attrs, x.shape);

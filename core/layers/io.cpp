@@ -9,6 +9,7 @@ namespace nw::layers {
 LayerKind input() {
     LayerKind k{"Input", "Input/Output",
                 "A network input of channels × height × width per sample (height = width = 0: a flat vector)."};
+    k.role = KindRole::Input;
     k.attrs = {intAttr("channels", 3, 1, kMaxChannels, "channels (or features of a flat input)"),
                intAttr("height", 224, 0, kMaxSpatial, "rows; 0 for a flat input"),
                intAttr("width", 224, 0, kMaxSpatial, "columns; 0 for a flat input"),
@@ -38,6 +39,7 @@ LayerKind input() {
 
 LayerKind output() {
     LayerKind k{"Output", "Input/Output", "Marks a network output."};
+    k.role = KindRole::Output;
     k.attrs = {choiceAttr("labels", "none", {"none", "imagenet1k", "mnist", "fashion_mnist"},
                           "class names for the top-k list (resources/labels/NAME.txt)")};
     k.inputs = {"in"};

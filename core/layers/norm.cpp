@@ -34,6 +34,23 @@ void batchNormForward(const KernelArgs& k) {
         }
 }
 
+// The same as a per-channel affine, for the executor to fold into the convolution before it:
+// scale = γ/√(σ²+ε), shift = β − μ · scale (γ = 1, β = 0 without affine).
+ChannelAffine batchNormAffine(const NodeAttrs& a, const std::vector<const Tensor*>& w) {
+    const bool affine = a.b("affine");
+    const Tensor& mean = *w[affine ? 2 : 0];
+    const Tensor& var = *w[affine ? 3 : 1];
+    const double eps = a.f("eps");
+    ChannelAffine f;
+    for (size_t c = 0; c < mean.data.size(); ++c) {
+        const double gamma = affine ? w[0]->data[c] : 1.0, beta = affine ? w[1]->data[c] : 0.0;
+        const double scale = gamma / std::sqrt(static_cast<double>(var.data[c]) + eps);
+        f.scale.push_back(scale);
+        f.shift.push_back(beta - mean.data[c] * scale);
+    }
+    return f;
+}
+
 // PyTorch's LocalResponseNorm: the window covers channels [c − size/2, c + (size−1)/2], and the
 // sum of squares is divided by `size` whether or not the window runs past the edge.
 void lrnForward(const KernelArgs& k) {
@@ -85,6 +102,7 @@ LayerKind batchNorm2d() {
         return w;
     };
     k.forward = batchNormForward;
+    k.affine = batchNormAffine;
     k.formulas = {"same as the input", "4 · C: weight and bias trained, running mean and variance not", "none"};
     return k;
 }

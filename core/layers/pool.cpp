@@ -198,8 +198,7 @@ LayerKind maxPool2d() {
     k.attrs.push_back(int2Attr("dilation", 1, 1, kMaxSpatial, "spacing between window taps"));
     k.inputs = {"in"};
     k.infer = poolInfer;
-    k.field = FieldRule::Windowed;
-    k.window = poolWindow;
+    k.field = windowedField<poolWindow>;
     k.forward = maxPoolRows;
     k.reference = [](const KernelArgs& k) { poolForward(k, maxWindow); };
     k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none", "none (comparisons, not MACs)"};
@@ -212,14 +211,20 @@ LayerKind avgPool2d() {
     k.attrs.push_back(boolAttr("count_include_pad", true, "padded zeros count in the mean (PyTorch default)"));
     k.inputs = {"in"};
     k.infer = poolInfer;
-    k.field = FieldRule::Windowed;
-    k.window = poolWindow;
+    k.field = windowedField<poolWindow>;
     k.forward = [](const KernelArgs& k) {
         if (k.attrs.b("count_include_pad")) poolForward(k, meanWindow<true>);
         else poolForward(k, meanWindow<false>);
     };
     k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − k) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none", "none (additions, not MACs)"};
     return k;
+}
+
+// The widest adaptive window, ceil(in / out), for the receptive field.
+static Window adaptiveWindow(const NodeAttrs& a, const Shape& in) {
+    auto [oh, ow] = a.i2("output_size");
+    int64_t kh = (in[2] + oh - 1) / oh, kw = (in[3] + ow - 1) / ow;
+    return Window{kh, kw, std::max<int64_t>(in[2] / oh, 1), std::max<int64_t>(in[3] / ow, 1), 1, 1};
 }
 
 LayerKind adaptiveAvgPool2d() {
@@ -232,13 +237,7 @@ LayerKind adaptiveAvgPool2d() {
         auto [oh, ow] = ctx.attrs.i2("output_size");
         return std::vector<Shape>{{ctx.in()[0], ctx.in()[1], oh, ow}};
     };
-    k.field = FieldRule::Windowed;
-    // The widest adaptive window, ceil(in / out), for the receptive field.
-    k.window = [](const NodeAttrs& a, const Shape& in) {
-        auto [oh, ow] = a.i2("output_size");
-        int64_t kh = (in[2] + oh - 1) / oh, kw = (in[3] + ow - 1) / ow;
-        return Window{kh, kw, std::max<int64_t>(in[2] / oh, 1), std::max<int64_t>(in[3] / ow, 1), 1, 1};
-    };
+    k.field = windowedField<adaptiveWindow>;
     k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, k.out.shape[2], k.out.shape[3]); };
     k.formulas = {"N × C × output_size (windows from ⌊i·H/H_out⌋ to ⌈(i+1)·H/H_out⌉)", "none", "none"};
     return k;
@@ -255,7 +254,7 @@ LayerKind globalAvgPool() {
         if (ctx.attrs.b("keepdims")) return std::vector<Shape>{{in[0], in[1], 1, 1}};
         return std::vector<Shape>{{in[0], in[1]}};
     };
-    k.field = FieldRule::Global;
+    k.field = wholeField;
     k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, 1, 1); };
     k.formulas = {"N × C (N × C × 1 × 1 with keepdims)", "none", "none"};
     return k;

@@ -91,7 +91,7 @@ static LayerKind merge(std::string name, std::string doc) {
     k.attrs = {intAttr("num_inputs", 2, 2, 64, "number of input ports")};
     k.inputs = {"in"};
     k.variadic = true;
-    k.field = FieldRule::Merge;
+    k.field = [](const NodeAttrs&, const Shape&, const std::vector<Field>& inputs) { return widestField(inputs); };
     return k;
 }
 
@@ -182,8 +182,14 @@ LayerKind add() {
     };
     k.forward = addForward;
     k.fusesRelu = true;
+    k.epilogue = Epilogue::ResidualAdd;  // of two inputs
     k.formulas = {"the inputs' common shape", "none", "none (additions)"};
     return k;
+}
+
+static Window strideWindow(const NodeAttrs& a, const Shape&) {
+    const int64_t s = a.i("stride");
+    return Window{1, 1, s, s, 1, 1};
 }
 
 LayerKind zeroPadChannels() {
@@ -204,11 +210,7 @@ LayerKind zeroPadChannels() {
         }
         return std::vector<Shape>{{in[0], out, (in[2] + s - 1) / s, (in[3] + s - 1) / s}};
     };
-    k.field = FieldRule::Windowed;
-    k.window = [](const NodeAttrs& a, const Shape&) {
-        int64_t s = a.i("stride");
-        return Window{1, 1, s, s, 1, 1};
-    };
+    k.field = windowedField<strideWindow>;
     k.forward = zeroPadForward;
     k.formulas = {"N × out_channels × ⌈H / stride⌉ × ⌈W / stride⌉", "none", "none"};
     return k;

@@ -21,7 +21,11 @@ TEST(Registry, EveryKindIsCompleteAndSelfConsistent) {
         EXPECT_NE(k.infer, nullptr) << k.name;
         EXPECT_FALSE(k.category.empty()) << k.name;
         EXPECT_FALSE(k.doc.empty()) << k.name;
-        EXPECT_EQ(k.field == FieldRule::Windowed, k.window != nullptr) << k.name;
+        EXPECT_EQ(k.role == KindRole::Input, k.inputs.empty()) << k.name;  // only inputs start from nothing
+        EXPECT_EQ(k.role == KindRole::Output, k.outputs.empty()) << k.name;
+        if (k.epilogue == Epilogue::ResidualAdd) {
+            EXPECT_TRUE(k.variadic) << k.name;  // fused only with two inputs
+        }
         if (k.variadic) {
             EXPECT_GE(k.attrIndex("num_inputs"), 0) << k.name;
         }
