@@ -14,6 +14,7 @@ Registry::Registry() {
         conv2d(),
         depthwiseConv2d(),
         separableConv2d(),
+        convTranspose2d(),
         maxPool2d(),
         avgPool2d(),
         adaptiveAvgPool2d(),

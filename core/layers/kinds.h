@@ -8,6 +8,7 @@ LayerKind output();
 LayerKind conv2d();
 LayerKind depthwiseConv2d();
 LayerKind separableConv2d();
+LayerKind convTranspose2d();
 LayerKind maxPool2d();
 LayerKind avgPool2d();
 LayerKind adaptiveAvgPool2d();

@@ -83,6 +83,27 @@ TEST(Kernels, ConvolutionsMatchTheirReferenceOnRandomShapes) {
     checkAgainstReference("SeparableConv2d", R"({"out_channels": 8, "padding": "same", "stride": 2})", {2, 5, 13, 9}, rng);
 }
 
+// ConvTranspose2d's gather kernel (parallel over outputs) against the scatter definition.
+TEST(Kernels, TransposedConvolutionGathersWhatTheDefinitionScatters) {
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> pick(0, 1000);
+    for (int trial = 0; trial < 30; ++trial) {
+        const int64_t groups = std::vector<int64_t>{1, 1, 2, 3}[pick(rng) % 4];
+        const int64_t cin = groups * (1 + pick(rng) % 4), cout = groups * (1 + pick(rng) % 4);
+        const int64_t kh = 1 + pick(rng) % 4, kw = 1 + pick(rng) % 4, sh = 1 + pick(rng) % 3, sw = 1 + pick(rng) % 3;
+        const int64_t dilation = 1 + pick(rng) % 2, padding = pick(rng) % 2;
+        const int64_t oph = pick(rng) % std::max(sh, dilation), opw = pick(rng) % std::max(sw, dilation);
+        const std::string bias = pick(rng) % 2 ? "true" : "false";
+        checkAgainstReference("ConvTranspose2d",
+                              "{\"out_channels\": " + std::to_string(cout) + ", \"kernel_size\": [" + std::to_string(kh) + ", " +
+                                  std::to_string(kw) + "], \"stride\": [" + std::to_string(sh) + ", " + std::to_string(sw) +
+                                  "], \"dilation\": " + std::to_string(dilation) + ", \"padding\": " + std::to_string(padding) +
+                                  ", \"output_padding\": [" + std::to_string(oph) + ", " + std::to_string(opw) +
+                                  "], \"groups\": " + std::to_string(groups) + ", \"bias\": " + bias + "}",
+                              {1 + pick(rng) % 2, cin, 3 + pick(rng) % 6, 3 + pick(rng) % 6}, rng);
+    }
+}
+
 TEST(Kernels, MaxPoolingMatchesItsReferenceOnRandomShapes) {
     std::mt19937 rng(7);
     std::uniform_int_distribution<int> pick(0, 1000);

@@ -97,3 +97,36 @@ TEST(ReceptiveField, MergesTakeTheWidestBranch) {
     EXPECT_EQ(a.node("incep1.branch3x3_3").field.text(), "14 step 2");
     EXPECT_EQ(a.node("incep1.cat").field.text(), "14 step 2");
 }
+
+// ConvTranspose2d as PyTorch computes it: (H − 1)·s − 2p + d·(k − 1) + output_padding + 1; weight
+// C_in × C_out/groups × k × k; MACs per input element and tap; its receptive field in input positions.
+TEST(Shapes, TransposedConvolutionUpsamples) {
+    Analyzed a = analyzeText(R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 8, "height": 7, "width": 5}},
+        {"id": "up", "kind": "ConvTranspose2d", "attrs": {"out_channels": 4, "kernel_size": 4, "stride": 2, "padding": 1}},
+        {"id": "odd", "kind": "ConvTranspose2d", "attrs": {"out_channels": 6, "kernel_size": [3, 2], "stride": [3, 2],
+                      "padding": [1, 0], "output_padding": [2, 1], "dilation": [1, 2], "groups": 2, "bias": false}}],
+      "edges": [{"from": "in", "to": "up"}, {"from": "up", "to": "odd"}])");
+    ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+    EXPECT_EQ(a.shape("up"), (Shape{1, 4, 14, 10}));  // (7−1)·2 − 2 + 3 + 1, (5−1)·2 − 2 + 3 + 1
+    // (14−1)·3 − 2 + 1·2 + 2 + 1 = 42, (10−1)·2 − 0 + 2·1 + 1 + 1 = 22
+    EXPECT_EQ(a.shape("odd"), (Shape{1, 6, 42, 22}));
+    EXPECT_EQ(a.node("up").counts.params, 8 * 4 * 4 * 4 + 4);
+    EXPECT_EQ(a.node("up").counts.macs, int64_t{8} * 7 * 5 * 4 * 4 * 4);
+    EXPECT_EQ(a.node("odd").counts.params, 4 * 3 * 3 * 2);  // C_in 4 × C_out/groups 3 × 3 × 2
+    EXPECT_EQ(a.node("odd").counts.macs, int64_t{4} * 14 * 10 * 3 * 3 * 2);
+    // k 4, s 2: an output sees ⌊3/2⌋ + 1 = 2 input positions, its step halves (1 stays 1).
+    EXPECT_EQ(a.node("up").field.text(), "2 step 1");
+}
+
+TEST(Shapes, TransposedConvolutionOutputPaddingMustStayBelowTheStride) {
+    Analyzed a = analyzeText(R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 2, "height": 4, "width": 4}},
+        {"id": "up", "kind": "ConvTranspose2d", "attrs": {"kernel_size": 3, "stride": 2, "output_padding": 2}}],
+      "edges": [{"from": "in", "to": "up"}])");
+    const Diagnostic* d = a.find("output_padding (2, 2) must be smaller than the stride or the dilation");
+    ASSERT_TRUE(d) << a.allDiagnostics();
+    ASSERT_TRUE(d->fix);
+    EXPECT_EQ(d->fix->attr, "output_padding");
+    EXPECT_EQ(std::get<int64_t>(d->fix->value), 1);
+}
