@@ -107,7 +107,8 @@ std::optional<nw::Shape> parseShape(const std::string& text) {
     while (pos <= text.size()) {
         size_t comma = text.find(',', pos);
         std::string part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+        if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos)
+            return std::nullopt;
         s.push_back(std::stoll(part));
         if (s.back() <= 0) return std::nullopt;
         if (comma == std::string::npos) break;
@@ -129,7 +130,11 @@ struct Loaded {
 std::optional<Loaded> load(const std::string& path, const nw::AnalyzeOptions& options, bool json, bool toStdout) {
     nw::LoadResult r = nw::loadNetw(path);
     if (!r.document) {
-        if (json) std::cout << nlohmann::ordered_json{{"error", "cannot read " + path}, {"diagnostics", nw::diagnosticsJson(r.errors)}}.dump(2) << "\n";
+        if (json)
+            std::cout << nlohmann::ordered_json{{"error", "cannot read " + path},
+                                                {"diagnostics", nw::diagnosticsJson(r.errors)}}
+                             .dump(2)
+                      << "\n";
         else (toStdout ? std::cout : std::cerr) << nw::diagnosticsText(r.errors);
         return std::nullopt;
     }
@@ -152,14 +157,19 @@ int cmdSummary(const Args& a, bool diagnosticsOnly) {
     bool ok = l->analysis.errorCount() == 0;
     if (diagnosticsOnly) {
         if (a.json)
-            std::cout << nlohmann::ordered_json{{"valid", ok}, {"diagnostics", nw::diagnosticsJson(l->analysis.diagnostics)}}.dump(2) << "\n";
+            std::cout << nlohmann::ordered_json{{"valid", ok},
+                                                {"diagnostics", nw::diagnosticsJson(l->analysis.diagnostics)}}
+                             .dump(2)
+                      << "\n";
         else if (ok && l->analysis.diagnostics.empty()) std::cout << name << ": valid\n";
         else std::cout << nw::diagnosticsText(l->analysis.diagnostics);
     } else {
         if (a.depth > 0)
             std::cout << (a.json ? nw::groupedJson(name, l->doc, l->flat, l->analysis, static_cast<int>(a.depth))
                                  : nw::groupedTable(name, l->doc, l->flat, l->analysis, static_cast<int>(a.depth)));
-        else std::cout << (a.json ? nw::summaryJson(name, l->flat, l->analysis) : nw::summaryTable(name, l->flat, l->analysis));
+        else
+            std::cout << (a.json ? nw::summaryJson(name, l->flat, l->analysis)
+                                 : nw::summaryTable(name, l->flat, l->analysis));
     }
     return ok ? 0 : 1;
 }
@@ -174,13 +184,16 @@ int cmdLayout(const Args& a) {
     nw::LayoutResult lr = nw::layoutDocument(*r.document, options);
     if (std::string err = nw::saveNetwAtomic(*r.document, a.output); !err.empty()) return failure(a, err);
     if (a.json)
-        std::cout << nlohmann::ordered_json{{"output", a.output}, {"nodes", r.document->graph.nodes.size()},
-                                            {"graphviz", lr.usedGraphviz}, {"warning", lr.warning}}
+        std::cout << nlohmann::ordered_json{{"output", a.output},
+                                            {"nodes", r.document->graph.nodes.size()},
+                                            {"graphviz", lr.usedGraphviz},
+                                            {"warning", lr.warning}}
                          .dump(2)
                   << "\n";
     else
         std::cout << "laid out " << r.document->graph.nodes.size() << " nodes with "
-                  << (lr.usedGraphviz ? "Graphviz dot" : "the layered layout" + (lr.warning.empty() ? "" : " (" + lr.warning + ")"))
+                  << (lr.usedGraphviz ? "Graphviz dot"
+                                      : "the layered layout" + (lr.warning.empty() ? "" : " (" + lr.warning + ")"))
                   << " → " << a.output << "\n";
     return 0;
 }
@@ -214,10 +227,19 @@ int cmdKinds(const Args& a) {
         for (const auto& k : kinds) {
             nlohmann::ordered_json attrs = nlohmann::ordered_json::array();
             for (const auto& s : k.attrs)
-                attrs.push_back({{"name", s.name}, {"type", nw::attrTypeName(s.type)}, {"default", nw::formatAttrValue(s.def)}, {"doc", s.doc}});
-            out.push_back({{"kind", k.name}, {"category", k.category}, {"doc", k.doc}, {"inputs", k.inputs},
-                           {"variadic", k.variadic}, {"outputs", k.outputs}, {"attrs", attrs},
-                           {"formulas", {{"shape", k.formulas.shape}, {"params", k.formulas.params}, {"macs", k.formulas.macs}}}});
+                attrs.push_back({{"name", s.name},
+                                 {"type", nw::attrTypeName(s.type)},
+                                 {"default", nw::formatAttrValue(s.def)},
+                                 {"doc", s.doc}});
+            out.push_back({{"kind", k.name},
+                           {"category", k.category},
+                           {"doc", k.doc},
+                           {"inputs", k.inputs},
+                           {"variadic", k.variadic},
+                           {"outputs", k.outputs},
+                           {"attrs", attrs},
+                           {"formulas",
+                            {{"shape", k.formulas.shape}, {"params", k.formulas.params}, {"macs", k.formulas.macs}}}});
         }
         std::cout << out.dump(2) << "\n";
         return 0;
@@ -227,7 +249,8 @@ int cmdKinds(const Args& a) {
         std::cout << "    output shape: " << k.formulas.shape << "\n    parameters: " << k.formulas.params
                   << "\n    MACs: " << k.formulas.macs << "\n";
         for (const auto& s : k.attrs)
-            std::cout << "    " << s.name << " : " << nw::attrTypeName(s.type) << " = " << nw::formatAttrValue(s.def) << "  — " << s.doc << "\n";
+            std::cout << "    " << s.name << " : " << nw::attrTypeName(s.type) << " = " << nw::formatAttrValue(s.def)
+                      << "  — " << s.doc << "\n";
     }
     return 0;
 }
@@ -247,7 +270,8 @@ std::optional<Runnable> loadRunnable(const Args& a, const nw::Shape& inputShape,
     auto l = load(a.positional[0], options, a.json, false);
     if (!l) return std::nullopt;
     if (l->analysis.errorCount() > 0) {
-        failure(a, a.positional[0] + " has " + std::to_string(l->analysis.errorCount()) + " error(s)", l->analysis.diagnostics);
+        failure(a, a.positional[0] + " has " + std::to_string(l->analysis.errorCount()) + " error(s)",
+                l->analysis.diagnostics);
         return std::nullopt;
     }
     // Refused before the weights are made or read, so a network too large for the machine is told so
@@ -294,7 +318,8 @@ std::optional<nw::TensorMap> readInputs(const Args& a, std::string& error) {
         nw::TensorResult in = nw::readNpy(file);
         error = in.error;
         if (error.empty() && in.tensor.shape.empty())
-            error = file + ": holds an array of shape " + nw::formatShape(in.tensor.shape) + "; an input has at least one dimension";
+            error = file + ": holds an array of shape " + nw::formatShape(in.tensor.shape) +
+                    "; an input has at least one dimension";
         if (!error.empty()) return std::nullopt;
         inputs.emplace(name, std::move(in.tensor));
     }
@@ -313,8 +338,11 @@ void printRun(const Args& a, const nw::InferenceResult& r) {
         top.push_back(entries);
     }
     if (a.json) {
-        nlohmann::ordered_json j{{"output_node", r.outputNode}, {"output_shape", r.output.shape}, {"top", top},
-                                 {"softmax_applied", r.softmaxApplied}, {"peak_activation_bytes", r.peakActivationBytes}};
+        nlohmann::ordered_json j{{"output_node", r.outputNode},
+                                 {"output_shape", r.output.shape},
+                                 {"top", top},
+                                 {"softmax_applied", r.softmaxApplied},
+                                 {"peak_activation_bytes", r.peakActivationBytes}};
         if (a.profile) {
             nlohmann::ordered_json prof = nlohmann::ordered_json::array();
             for (const auto& [name, ms] : r.nodeMs) prof.push_back({{"node", name}, {"ms", ms}});
@@ -355,12 +383,14 @@ int cmdRun(const Args& a) {
     if (!net) return 1;
     const nw::InferenceResult r = nw::infer(net->doc, request);
     if (!r.diagnostics.empty())
-        return failure(a, a.positional[0] + " has " + std::to_string(r.analysis.errorCount()) + " error(s)", r.diagnostics);
+        return failure(a, a.positional[0] + " has " + std::to_string(r.analysis.errorCount()) + " error(s)",
+                       r.diagnostics);
     if (!r.error.empty()) return failure(a, r.error);
     if (!a.output.empty())
         if (std::string e = nw::writeNpy(a.output, r.output); !e.empty()) return failure(a, e);
     for (const auto& [name, t] : r.kept)
-        if (std::string e = nw::writeNpy(a.dumpDir + "/" + safeFileName(name) + ".npy", t); !e.empty()) return failure(a, e);
+        if (std::string e = nw::writeNpy(a.dumpDir + "/" + safeFileName(name) + ".npy", t); !e.empty())
+            return failure(a, e);
     printRun(a, r);
     return 0;
 }
@@ -372,7 +402,8 @@ int cmdBench(const Args& a) {
     auto probe = load(a.positional[0], {}, a.json, false);
     if (!probe) return 1;
     nw::Shape shape = probe->analysis.inputShape;
-    if (shape.empty()) return failure(a, a.positional[0] + ": no input shape to bench with", probe->analysis.diagnostics);
+    if (shape.empty())
+        return failure(a, a.positional[0] + ": no input shape to bench with", probe->analysis.diagnostics);
     shape[0] = a.batch;
     auto r = loadRunnable(a, shape);
     if (!r) return 1;
@@ -395,18 +426,20 @@ int cmdBench(const Args& a) {
         if (i < a.warmup) continue;
         ms.push_back(elapsed);
         for (const auto& [node, t] : out.nodeMs) {
-            kindMs[r->net.flat.nodes[static_cast<size_t>(r->net.flat.find(node))].kind->name] += t / static_cast<double>(a.runs);
+            kindMs[r->net.flat.nodes[static_cast<size_t>(r->net.flat.find(node))].kind->name] +=
+                t / static_cast<double>(a.runs);
             nodeMs[node] += t / static_cast<double>(a.runs);
         }
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
-    const double gflops = 2.0 * static_cast<double>(r->net.analysis.totals.macs) * static_cast<double>(a.batch) / (median * 1e6);
+    const double gflops =
+        2.0 * static_cast<double>(r->net.analysis.totals.macs) * static_cast<double>(a.batch) / (median * 1e6);
     const int threads = omp_get_max_threads();
     if (a.json)
-        std::cout << nlohmann::ordered_json{{"file", a.positional[0]}, {"batch", a.batch}, {"threads", threads},
-                                            {"runs", a.runs}, {"median_ms", median}, {"min_ms", ms.front()},
-                                            {"max_ms", ms.back()}, {"gflops", gflops}}
+        std::cout << nlohmann::ordered_json{{"file", a.positional[0]}, {"batch", a.batch},    {"threads", threads},
+                                            {"runs", a.runs},          {"median_ms", median}, {"min_ms", ms.front()},
+                                            {"max_ms", ms.back()},     {"gflops", gflops}}
                          .dump(2)
                   << "\n";
     else
@@ -426,7 +459,8 @@ int cmdBench(const Args& a) {
             const auto& [t, node] = byTime[i];
             const auto& counts = r->net.analysis.nodes[static_cast<size_t>(r->net.flat.find(node))].counts;
             std::printf("  %9.3f ms  %6.2f GFLOP/s  %s\n", t,
-                        2.0 * static_cast<double>(counts.macs) * static_cast<double>(a.batch) / (t * 1e6), node.c_str());
+                        2.0 * static_cast<double>(counts.macs) * static_cast<double>(a.batch) / (t * 1e6),
+                        node.c_str());
         }
     }
     return 0;
@@ -440,9 +474,11 @@ int cmdRender(const Args& a, int argc, char** argv) {
     auto net = load(a.positional[0], {}, a.json, false);
     if (!net) return 1;
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {  // Qt wants one (and says so on stderr); a private one will do
+    if (qEnvironmentVariableIsEmpty(
+            "XDG_RUNTIME_DIR")) {  // Qt wants one (and says so on stderr); a private one will do
         const std::string dir = "/tmp/netwright-runtime-" + std::to_string(getuid());
-        if (mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) qputenv("XDG_RUNTIME_DIR", QByteArray::fromStdString(dir));
+        if (mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST)
+            qputenv("XDG_RUNTIME_DIR", QByteArray::fromStdString(dir));
     }
     QApplication app(argc, argv);
     nw::ui::RenderOptions options;
@@ -460,7 +496,8 @@ constexpr int64_t kMaxThreads = 256;
 
 // A positive integer option value, or nullopt.
 std::optional<int64_t> positiveInt(const std::string& text) {
-    if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
     return std::stoll(text);
 }
 
@@ -495,10 +532,12 @@ int main(int argc, char** argv) {
             std::string v;
             char* end = nullptr;
             if (value(v)) a.scale = std::strtod(v.c_str(), &end);
-            if (v.empty() || !end || *end || !(a.scale > 0 && a.scale <= 16)) return usage("--scale needs a number above 0, at most 16");
+            if (v.empty() || !end || *end || !(a.scale > 0 && a.scale <= 16))
+                return usage("--scale needs a number above 0, at most 16");
         } else if (arg == "--dark") {
             a.dark = true;
-        } else if (arg == "--input" || arg == "--image" || arg == "--weights" || arg == "--dump" || arg == "--dump-dir") {
+        } else if (arg == "--input" || arg == "--image" || arg == "--weights" || arg == "--dump" ||
+                   arg == "--dump-dir") {
             std::string v;
             if (!value(v)) return usage(arg + " needs a value");
             if (arg == "--input") a.inputs.push_back(v);
@@ -518,9 +557,9 @@ int main(int argc, char** argv) {
             if (!n) return usage(arg + " needs a non-negative integer");
             // Bounds that keep a typo from hanging or crashing the run: OpenMP cannot start 10^5
             // threads, and a million timed runs is already hours.
-            const std::map<std::string, int64_t> most{{"--threads", kMaxThreads}, {"--runs", 1'000'000}, {"--warmup", 1'000'000},
-                                                      {"--top", 1'000'000'000}, {"--batch", 1'000'000'000},
-                                                      {"--depth", 64}};
+            const std::map<std::string, int64_t> most{{"--threads", kMaxThreads}, {"--runs", 1'000'000},
+                                                      {"--warmup", 1'000'000},    {"--top", 1'000'000'000},
+                                                      {"--batch", 1'000'000'000}, {"--depth", 64}};
             if (auto m = most.find(arg); m != most.end() && *n > m->second)
                 return usage(arg + " is at most " + nw::formatInt(m->second) + ", got " + v);
             if (arg == "--top") a.top = *n;

@@ -136,7 +136,8 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
         ShapeContext ctx{attrs, node.name, node.inputPorts, inputs, a.diagnostics};
         ctx.batch = options.inputShape ? (*options.inputShape)[0] : 1;
         ctx.inputOverride = options.inputShape ? &*options.inputShape : nullptr;
-        if (auto it = options.inputShapes.find(node.name); it != options.inputShapes.end() && kind.role == KindRole::Input) {
+        if (auto it = options.inputShapes.find(node.name);
+            it != options.inputShapes.end() && kind.role == KindRole::Input) {
             ctx.inputOverride = &it->second;
             ctx.batch = it->second.empty() ? 1 : it->second[0];
         }
@@ -161,15 +162,15 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
                                              formatInt(options.maxTensorElements) + " elements; check the sizes"});
                 sane = false;
             }
-            if (sane) c.activation_bytes = saturatingAdd(c.activation_bytes, checkedMul(*elements, 4).value_or(INT64_MAX));
+            if (sane)
+                c.activation_bytes = saturatingAdd(c.activation_bytes, checkedMul(*elements, 4).value_or(INT64_MAX));
         }
         if (!sane) continue;
         result.known = true;
         result.outputs = std::move(*outputs);
         // Pointwise kinds that keep the shape keep the factorisation too (Flatten → Dropout → Linear).
         if (!ctx.outputFactors.empty()) result.factors = std::move(ctx.outputFactors);
-        else if (!kind.field && !inputs.empty() && !result.outputs.empty() &&
-                 result.outputs[0] == *inputs[0])
+        else if (!kind.field && !inputs.empty() && !result.outputs.empty() && result.outputs[0] == *inputs[0])
             result.factors = *factors[0];
 
         static const Shape kNone;
@@ -197,25 +198,30 @@ Analysis analyze(const FlatGraph& g, const AnalyzeOptions& options) {
             if (m) c.macs = *m;
             else {
                 c.macs = INT64_MAX;
-                a.diagnostics.push_back({Severity::Error, node.name, "", "multiply-accumulate count overflows 64-bit integers"});
+                a.diagnostics.push_back(
+                    {Severity::Error, node.name, "", "multiply-accumulate count overflows 64-bit integers"});
             }
         }
         Counts before = a.totals;
         a.totals += c;
         if (a.totals.params == INT64_MAX && before.params != INT64_MAX)
-            a.diagnostics.push_back({Severity::Error, node.name, "", "total parameter count overflows 64-bit integers"});
-        if (a.inputShape.empty() && kind.role == KindRole::Input && !result.outputs.empty()) a.inputShape = result.outputs[0];
+            a.diagnostics.push_back(
+                {Severity::Error, node.name, "", "total parameter count overflows 64-bit integers"});
+        if (a.inputShape.empty() && kind.role == KindRole::Input && !result.outputs.empty())
+            a.inputShape = result.outputs[0];
     }
     if (!anyInput && !g.nodes.empty())
         a.diagnostics.push_back({Severity::Error, "", "", "the graph has no Input node"});
     // A run returns one tensor: what feeds the first Output node. Further Output nodes are never returned.
     std::vector<std::string> outputs;
     for (int i : a.order)
-        if (g.nodes[static_cast<size_t>(i)].kind->role == KindRole::Output) outputs.push_back(g.nodes[static_cast<size_t>(i)].name);
+        if (g.nodes[static_cast<size_t>(i)].kind->role == KindRole::Output)
+            outputs.push_back(g.nodes[static_cast<size_t>(i)].name);
     for (size_t i = 1; i < outputs.size(); ++i)
         a.diagnostics.push_back({Severity::Warning, outputs[i], "",
-                                 "the graph has " + std::to_string(outputs.size()) + " Output nodes; a run returns only what feeds the first, '" +
-                                     outputs[0] + "', never this one"});
+                                 "the graph has " + std::to_string(outputs.size()) +
+                                     " Output nodes; a run returns only what feeds the first, '" + outputs[0] +
+                                     "', never this one"});
 
     // The network's output: what feeds the first Output node, else the last computed tensor.
     if (outputNode >= 0) {

@@ -12,31 +12,31 @@ namespace nw {
 
 struct Counts {
     int64_t params = 0, trainable = 0, non_trainable = 0;
-    int64_t weights = 0;  // conv and dense kernels only (no biases, no batch-norm)
-    int64_t macs = 0;     // per sample
+    int64_t weights = 0;           // conv and dense kernels only (no biases, no batch-norm)
+    int64_t macs = 0;              // per sample
     int64_t activation_bytes = 0;  // float32 outputs for the analysed batch
     bool operator==(const Counts&) const = default;
     Counts& operator+=(const Counts& o);  // saturates rather than wrapping
 };
 
 struct NodeResult {
-    bool known = false;           // output shapes were computed
-    std::vector<Shape> outputs;   // one per output port
-    Shape factors;                // C×H×W folded into a flat output, for messages
+    bool known = false;          // output shapes were computed
+    std::vector<Shape> outputs;  // one per output port
+    Shape factors;               // C×H×W folded into a flat output, for messages
     Counts counts;
     std::vector<WeightSpec> weights;
     Field field;
 };
 
 struct AnalyzeOptions {
-    std::optional<Shape> inputShape;  // overrides every Input node (N,C,H,W or N,F)
+    std::optional<Shape> inputShape;                        // overrides every Input node (N,C,H,W or N,F)
     std::map<std::string, Shape, std::less<>> inputShapes;  // per Input node name; wins over inputShape
-    int64_t maxTensorElements = int64_t{1} << 34;  // per tensor; more is an error, not a plan
+    int64_t maxTensorElements = int64_t{1} << 34;           // per tensor; more is an error, not a plan
 };
 
 struct Analysis {
-    std::vector<NodeResult> nodes;  // parallel to FlatGraph::nodes
-    std::vector<int> order;         // topological order of the nodes not on cycles
+    std::vector<NodeResult> nodes;        // parallel to FlatGraph::nodes
+    std::vector<int> order;               // topological order of the nodes not on cycles
     std::vector<Diagnostic> diagnostics;  // flattening's, then analysis's
     Counts totals;
     Shape inputShape, outputShape;

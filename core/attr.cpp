@@ -69,7 +69,8 @@ std::optional<AttrValue> coerceAttr(const AttrSpec& spec, const AttrValue& raw, 
             else break;
             if (!(d >= spec.fmin && d <= spec.fmax)) {
                 char buf[160];
-                std::snprintf(buf, sizeof buf, "%s = %g is outside [%g, %g]", spec.name.c_str(), d, spec.fmin, spec.fmax);
+                std::snprintf(buf, sizeof buf, "%s = %g is outside [%g, %g]", spec.name.c_str(), d, spec.fmin,
+                              spec.fmax);
                 error = buf;
                 return std::nullopt;
             }
@@ -111,8 +112,10 @@ std::optional<AttrValue> coerceAttr(const AttrSpec& spec, const AttrValue& raw, 
             return v;
         }
     }
-    static const char* expected[] = {"an integer", "a number", "true or false", "a string", "an integer or [h, w]",
-                                     "\"same\", \"valid\", n, [h, w] or [top, left, bottom, right]"};
+    static const char* expected[] = {
+        "an integer",           "a number",
+        "true or false",        "a string",
+        "an integer or [h, w]", "\"same\", \"valid\", n, [h, w] or [top, left, bottom, right]"};
     error = spec.name + " expects " + expected[static_cast<int>(spec.type)] + ", got " + formatAttrValue(raw);
     return std::nullopt;
 }

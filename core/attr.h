@@ -9,8 +9,8 @@
 namespace nw {
 
 enum class AttrType {
-    Int,      // int64
-    Float,    // double
+    Int,    // int64
+    Float,  // double
     Bool,
     Choice,   // one of AttrSpec::choices
     Int2,     // (h, w); a scalar n in a file means (n, n)
@@ -24,7 +24,7 @@ struct AttrSpec {
     std::string name;
     AttrType type;
     AttrValue def;
-    int64_t min = 0;            // inclusive range for Int / Int2 / Padding elements
+    int64_t min = 0;  // inclusive range for Int / Int2 / Padding elements
     int64_t max = 1 << 20;
     double fmin = 0, fmax = 1e9;  // for Float
     std::vector<std::string> choices;

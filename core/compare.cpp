@@ -53,7 +53,8 @@ Comparison compare(const Selection& a, const Selection& b) {
 }
 
 std::string compareTable(const Comparison& c) {
-    TextTable t({"Layer", "A: kind", "A: output", "A: params", "A: MACs", "B: kind", "B: output", "B: params", "B: MACs"});
+    TextTable t(
+        {"Layer", "A: kind", "A: output", "A: params", "A: MACs", "B: kind", "B: output", "B: params", "B: MACs"});
     auto cells = [](const Selection& s, int i, std::vector<std::string>& row) {
         if (i < 0) {
             row.insert(row.end(), {"—", "", "", ""});

@@ -11,12 +11,12 @@ struct Selection {
     std::string label;
     const FlatGraph* graph = nullptr;
     const Analysis* analysis = nullptr;
-    std::string origin;  // a top-level node id, or empty for the whole graph
+    std::string origin;                // a top-level node id, or empty for the whole graph
     std::vector<std::string> origins;  // several top-level nodes (a selection); used when `origin` is empty
 };
 
 struct CompareRow {
-    std::string name;  // name within the selection ("conv1", "reduce")
+    std::string name;    // name within the selection ("conv1", "reduce")
     int a = -1, b = -1;  // flat node indices, -1 when the side lacks the layer
 };
 

@@ -117,8 +117,8 @@ void DesignSession::derive(bool everything) {
         auto same = [](const Diagnostic& a, const Diagnostic& b) {
             return a.severity == b.severity && a.node == b.node && a.port == b.port && a.message == b.message;
         };
-        change.diagnostics = !std::equal(diagnosticsBefore.begin(), diagnosticsBefore.end(), analysis_.diagnostics.begin(),
-                                         analysis_.diagnostics.end(), same);
+        change.diagnostics = !std::equal(diagnosticsBefore.begin(), diagnosticsBefore.end(),
+                                         analysis_.diagnostics.begin(), analysis_.diagnostics.end(), same);
         change.info = nameBefore != scoped_.name || descriptionBefore != scoped_.description;
     }
     if (!change.empty()) listener_(change);
@@ -134,14 +134,16 @@ void DesignSession::drawCanvas() {
         for (const Node& n : graph.nodes)
             if (n.pos) top = std::min(top, n.pos->y), bottom = std::max(bottom, n.pos->y);
         for (size_t i = 0; i < m->inputs.size(); ++i) {
-            canvas_.nodes.push_back(Node{.id = m->inputs[i], .kind = "Input", .pos = Point{200.0 * static_cast<double>(i), top - 100}});
+            canvas_.nodes.push_back(
+                Node{.id = m->inputs[i], .kind = "Input", .pos = Point{200.0 * static_cast<double>(i), top - 100}});
             ends_[m->inputs[i]] = 0;
         }
         for (size_t i = 0; i < m->outputs.size(); ++i) {
             const ModuleOutput& out = m->outputs[i];
             const std::string id = kOutputPrefix + out.name;
             const Node* src = graph.find(out.node);
-            const Point p = src && src->pos ? Point{src->pos->x + 200.0 * static_cast<double>(i), bottom + 100} : Point{};
+            const Point p =
+                src && src->pos ? Point{src->pos->x + 200.0 * static_cast<double>(i), bottom + 100} : Point{};
             canvas_.nodes.push_back(Node{.id = id, .kind = "Output", .pos = p});
             canvas_.edges.push_back(Edge{.from = out.node, .fromPort = out.port, .to = id});
             ends_[id] = 1;
@@ -226,7 +228,9 @@ void DesignSession::gatherFacts() {
             std::vector<Diagnostic> ignored;
             bool valid = true;
             const std::vector<AttrValue> values = resolveAttrs(*kind, n.attrs, &env, n.id, ignored, valid);
-            f.inputs = valid ? kind->inputPorts(values) : kind->variadic ? std::vector<std::string>{"in0", "in1"} : kind->inputs;
+            f.inputs = valid            ? kind->inputPorts(values)
+                       : kind->variadic ? std::vector<std::string>{"in0", "in1"}
+                                        : kind->inputs;
             f.outputs = kind->outputs;
         } else if (const ModuleDef* m = doc_.findModule(n.kind)) {
             f.category = "Module";
@@ -289,7 +293,8 @@ void DesignSession::gatherFacts() {
         NodeFacts& f = *factsAt[i];
         Measured& m = measured[i];
         const bool sameShape = m.shape ? f.outputShape && *f.outputShape == *m.shape : !f.outputShape;
-        if (sameShape && f.totals == m.total && f.problems == m.problems && f.errors == m.errors && f.warnings == m.warnings)
+        if (sameShape && f.totals == m.total && f.problems == m.problems && f.errors == m.errors &&
+            f.warnings == m.warnings)
             continue;
         if (!sameShape) {
             f.outputShape = m.shape ? std::optional<Shape>(*m.shape) : std::nullopt;
@@ -316,7 +321,7 @@ std::optional<Edge> DesignSession::shownEdge(const Edge& drawn) const {
 }
 
 std::unique_ptr<Edit> DesignSession::rewireEdit(const Edge& drawn, const std::string& to, const std::string& toPort,
-                                               std::string& why) const {
+                                                std::string& why) const {
     const std::optional<Edge> written = shownEdge(drawn);
     if (!written) {
         why = "that wire cannot be moved";
@@ -353,7 +358,8 @@ std::unique_ptr<Edit> DesignSession::rewireEdit(const Edge& drawn, const std::st
     }
     if (!occupant) {
         if (std::find(target->inputs.begin(), target->inputs.end(), moved.toPort) == target->inputs.end()) {
-            why = moved.toPort.empty() ? "every input of " + to + " is connected" : "'" + to + "' has no input port '" + moved.toPort + "'";
+            why = moved.toPort.empty() ? "every input of " + to + " is connected"
+                                       : "'" + to + "' has no input port '" + moved.toPort + "'";
             return nullptr;
         }
         if (moved.to != drawn.to)  // to another node: the rules of a new wire (a cycle, an Input)
@@ -408,7 +414,8 @@ std::string DesignSession::whyNotConnect(const Edge& edge) const {
     const NodeFacts& to = facts_.at(edge.to);
     if (to.inputs.empty()) return edge.to + " (" + b->kind + ") takes no input";
     if (from.outputs.empty()) return edge.from + " (" + a->kind + ") has no output";
-    if (!edge.fromPort.empty() && std::find(from.outputs.begin(), from.outputs.end(), edge.fromPort) == from.outputs.end())
+    if (!edge.fromPort.empty() &&
+        std::find(from.outputs.begin(), from.outputs.end(), edge.fromPort) == from.outputs.end())
         return "'" + edge.from + "' has no output port '" + edge.fromPort + "'";
     // A path from `to` back to `from` would close a cycle.
     std::vector<std::string> stack{edge.to};
@@ -427,7 +434,8 @@ std::string DesignSession::whyNotConnect(const Edge& edge) const {
             if (edge.toPort.empty() && e.from == edge.from) return edge.from + " already feeds " + edge.to;
             used.insert(e.toPort);
             if (e.toPort == edge.toPort)
-                return "input " + edge.toPort + " of " + edge.to + " is already fed by " + e.from + "; disconnect that wire first";
+                return "input " + edge.toPort + " of " + edge.to + " is already fed by " + e.from +
+                       "; disconnect that wire first";
         }
     if (!edge.toPort.empty()) {
         if (std::find(to.inputs.begin(), to.inputs.end(), edge.toPort) == to.inputs.end()) {

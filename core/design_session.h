@@ -27,22 +27,24 @@ struct NodeFacts {
     std::vector<std::string> inputs;    // its input port names (a Concat: in0 … in{n-1}; a module: its inputs)
     std::vector<std::string> outputs;   // its output port names
     int errors = 0, warnings = 0;
-    std::string problems;  // the messages, for the tooltip
-    Counts totals;         // what `counts` reads, as numbers
+    std::string problems;              // the messages, for the tooltip
+    Counts totals;                     // what `counts` reads, as numbers
     std::optional<Shape> outputShape;  // what `shape` reads, when known
     bool operator==(const NodeFacts&) const = default;
 };
 
 // What an edit, undo or redo changed, in terms of the shown graph's node ids.
 struct SessionChange {
-    bool everything = false;            // another document or module scope: redraw it all
-    std::vector<std::string> added;     // nodes now shown that were not
-    std::vector<std::string> removed;   // nodes no longer shown
-    std::vector<std::string> updated;   // nodes whose facts, attributes, position, repeat or condition changed
-    bool wires = false;                 // the shown edges changed
-    bool diagnostics = false;           // the list of problems changed
-    bool info = false;                  // the network's name or description changed
-    bool empty() const { return !everything && added.empty() && removed.empty() && updated.empty() && !wires && !diagnostics && !info; }
+    bool everything = false;           // another document or module scope: redraw it all
+    std::vector<std::string> added;    // nodes now shown that were not
+    std::vector<std::string> removed;  // nodes no longer shown
+    std::vector<std::string> updated;  // nodes whose facts, attributes, position, repeat or condition changed
+    bool wires = false;                // the shown edges changed
+    bool diagnostics = false;          // the list of problems changed
+    bool info = false;                 // the network's name or description changed
+    bool empty() const {
+        return !everything && added.empty() && removed.empty() && updated.empty() && !wires && !diagnostics && !info;
+    }
 };
 
 class DesignSession {
@@ -105,7 +107,8 @@ public:
     // free input); a wire already there takes `drawn`'s old place on the same node (so a Concat's
     // inputs swap). The inputs of the nodes involved are pinned to the ports they are drawn on, so
     // no other wire moves. Null with `why` set when it cannot be done.
-    std::unique_ptr<Edit> rewireEdit(const Edge& drawn, const std::string& to, const std::string& toPort, std::string& why) const;
+    std::unique_ptr<Edit> rewireEdit(const Edge& drawn, const std::string& to, const std::string& toPort,
+                                     std::string& why) const;
     // The edge of the shown graph (as written, ports possibly empty) that canvas edge `drawn` draws;
     // nullopt for the wires to a module's output ends and for edges not on the canvas.
     std::optional<Edge> shownEdge(const Edge& drawn) const;
@@ -129,8 +132,8 @@ private:
     Graph canvas_;
     struct Route {
         std::string scope;
-        Edge edge;        // as written
-        Point from, to;   // where its ends were
+        Edge edge;       // as written
+        Point from, to;  // where its ends were
         std::vector<Point> points;
     };
     std::vector<Route> routes_;
@@ -151,6 +154,5 @@ private:
     void drawCanvas();
     void gatherFacts();
 };
-
 
 }  // namespace nw

@@ -59,8 +59,10 @@ void RemoveNodes::apply(Document& doc) {
 
 void RemoveNodes::revert(Document& doc) {
     // Ascending former positions: each insert lands where the element was.
-    for (const auto& [i, n] : nodes_) doc.graph.nodes.insert(doc.graph.nodes.begin() + static_cast<std::ptrdiff_t>(i), n);
-    for (const auto& [i, e] : edges_) doc.graph.edges.insert(doc.graph.edges.begin() + static_cast<std::ptrdiff_t>(i), e);
+    for (const auto& [i, n] : nodes_)
+        doc.graph.nodes.insert(doc.graph.nodes.begin() + static_cast<std::ptrdiff_t>(i), n);
+    for (const auto& [i, e] : edges_)
+        doc.graph.edges.insert(doc.graph.edges.begin() + static_cast<std::ptrdiff_t>(i), e);
 }
 
 std::string RemoveNodes::text() const {
@@ -87,7 +89,8 @@ void RemoveEdges::apply(Document& doc) {
 }
 
 void RemoveEdges::revert(Document& doc) {
-    for (const auto& [i, e] : removed_) doc.graph.edges.insert(doc.graph.edges.begin() + static_cast<std::ptrdiff_t>(i), e);
+    for (const auto& [i, e] : removed_)
+        doc.graph.edges.insert(doc.graph.edges.begin() + static_cast<std::ptrdiff_t>(i), e);
 }
 
 std::string RemoveEdges::text() const {
@@ -146,7 +149,8 @@ std::string whyNotConnect(const Document& doc, const std::string& from, const st
 }
 
 // A layer put between input `port` of top-level layer `node` and what feeds it.
-static std::unique_ptr<Edit> insertEdit(const Document& doc, const FlatGraph& flat, const FlatNode& node, const InsertFix& fix) {
+static std::unique_ptr<Edit> insertEdit(const Document& doc, const FlatGraph& flat, const FlatNode& node,
+                                        const InsertFix& fix) {
     size_t port = 0;
     while (port < node.inputPorts.size() && node.inputPorts[port] != fix.port) ++port;
     if (port == node.inputPorts.size() || node.inputs[port].node < 0) return nullptr;
@@ -155,7 +159,8 @@ static std::unique_ptr<Edit> insertEdit(const Document& doc, const FlatGraph& fl
     // the source is inside one), named for the port, else unnamed (two from one source read alike).
     const Edge* wire = nullptr;
     for (const Edge& e : doc.graph.edges)
-        if (e.to == node.name && e.from == source.origin && (e.toPort == fix.port || (e.toPort.empty() && !wire))) wire = &e;
+        if (e.to == node.name && e.from == source.origin && (e.toPort == fix.port || (e.toPort.empty() && !wire)))
+            wire = &e;
     if (!wire) return nullptr;
     const Node* from = doc.graph.find(wire->from);
     const Node* to = doc.graph.find(node.name);
@@ -168,9 +173,11 @@ static std::unique_ptr<Edit> insertEdit(const Document& doc, const FlatGraph& fl
     // node moves to another port.
     std::vector<std::unique_ptr<Edit>> steps;
     steps.push_back(std::make_unique<AddNode>(std::move(layer)));
-    steps.push_back(std::make_unique<ReplaceEdges>(std::vector<Edge>{*wire}, std::vector<Edge>{{id, "", node.name, fix.port}}, ""));
+    steps.push_back(
+        std::make_unique<ReplaceEdges>(std::vector<Edge>{*wire}, std::vector<Edge>{{id, "", node.name, fix.port}}, ""));
     steps.push_back(std::make_unique<AddEdge>(Edge{wire->from, wire->fromPort, id, ""}));
-    return std::make_unique<EditGroup>(std::move(steps), "Insert " + fix.kind + " " + id + " before " + node.name + "." + fix.port);
+    return std::make_unique<EditGroup>(std::move(steps),
+                                       "Insert " + fix.kind + " " + id + " before " + node.name + "." + fix.port);
 }
 
 std::unique_ptr<Edit> fixEdit(const Document& doc, const FlatGraph& flat, const Diagnostic& d) {

@@ -40,7 +40,8 @@ private:
 // Several edits as one step: applied in order, reverted in reverse.
 class EditGroup : public Edit {
 public:
-    EditGroup(std::vector<std::unique_ptr<Edit>> edits, std::string text) : edits_(std::move(edits)), text_(std::move(text)) {}
+    EditGroup(std::vector<std::unique_ptr<Edit>> edits, std::string text)
+        : edits_(std::move(edits)), text_(std::move(text)) {}
     void apply(Document& doc) override {
         for (auto& e : edits_) e->apply(doc);
     }
@@ -58,7 +59,8 @@ private:
 class SetCondition : public Edit {
 public:
     SetCondition(std::string node, std::string when)
-        : node_(std::move(node)), when_(std::move(when)),
+        : node_(std::move(node)),
+          when_(std::move(when)),
           text_(when_.empty() ? "Always keep " + node_ : "Keep " + node_ + " when " + when_) {}
     void apply(Document& doc) override { swap(doc); }
     void revert(Document& doc) override { swap(doc); }
@@ -156,7 +158,8 @@ private:
 // Renames the network and sets its description (the inspector on the empty canvas).
 class SetDocumentInfo : public Edit {
 public:
-    SetDocumentInfo(std::string name, std::string description) : name_(std::move(name)), description_(std::move(description)) {}
+    SetDocumentInfo(std::string name, std::string description)
+        : name_(std::move(name)), description_(std::move(description)) {}
     void apply(Document& doc) override {
         before_ = {doc.name, doc.description};
         doc.name = name_;

@@ -53,7 +53,8 @@ int64_t nodeWorkspace(const FlatGraph& graph, const Analysis& analysis, size_t i
     if (!node.kind->workspace || node.inputs.empty() || node.inputs[0].node < 0 || analysis.nodes[idx].outputs.empty())
         return 0;
     const PortRef& in = node.inputs[0];
-    return node.kind->workspace(node.view(), analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port)),
+    return node.kind->workspace(node.view(),
+                                analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port)),
                                 analysis.nodes[idx].outputs[0]);
 }
 
@@ -87,7 +88,8 @@ static MemoryNeeds storedBytes(const FlatGraph& graph, const Analysis& analysis)
         if (graph.nodes[i].kind->prepare)
             for (const WeightSpec& spec : analysis.nodes[i].weights)
                 if (spec.role == WeightRole::Weight)
-                    needs.packed = saturatingAdd(needs.packed, saturatingMul(checkedProduct(spec.shape).value_or(INT64_MAX), 8));
+                    needs.packed =
+                        saturatingAdd(needs.packed, saturatingMul(checkedProduct(spec.shape).value_or(INT64_MAX), 8));
     return needs;
 }
 
@@ -100,7 +102,8 @@ MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const 
         if (int i = graph.find(name); i >= 0) kept[static_cast<size_t>(i)] = 1;
     if (life.outputSource >= 0) kept[static_cast<size_t>(life.outputSource)] = 1;
     std::vector<int64_t> workspace(graph.nodes.size(), 0);
-    for (int idx : analysis.order) workspace[static_cast<size_t>(idx)] = nodeWorkspace(graph, analysis, static_cast<size_t>(idx));
+    for (int idx : analysis.order)
+        workspace[static_cast<size_t>(idx)] = nodeWorkspace(graph, analysis, static_cast<size_t>(idx));
     needs.activations = activationPeak(graph, analysis, life, kept, workspace);
     return needs;
 }
@@ -127,7 +130,7 @@ struct Plan::State {
     int outputSource = -1;
     int64_t peak = 0;
     Rewrites rewrites;
-    std::vector<std::unique_ptr<Prepared>> prepared;  // per node, from LayerKind::prepare
+    std::vector<std::unique_ptr<Prepared>> prepared;        // per node, from LayerKind::prepare
     std::vector<std::vector<const Tensor*>> kernelWeights;  // per node, looked up once per plan
     std::vector<int64_t> workspaceFloats;  // per node: scratch its kernel asks for (LayerKind::workspace)
     // Activation storage kept between runs, so a run neither allocates (page faults) nor clears it;
@@ -178,7 +181,8 @@ Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& we
 }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, TensorMap&& weights, const RunOptions& options)
-    : state_(new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}}) {
+    : state_(
+          new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}}) {
     state_->weights = &state_->owned;
     prepare();
 }
@@ -211,7 +215,8 @@ void Plan::prepare() {
     }
     if (st.outputSource >= 0) st.keep[static_cast<size_t>(st.outputSource)] = 1;
     st.workspaceFloats.assign(n, 0);
-    for (int idx : order) st.workspaceFloats[static_cast<size_t>(idx)] = nodeWorkspace(graph, analysis, static_cast<size_t>(idx));
+    for (int idx : order)
+        st.workspaceFloats[static_cast<size_t>(idx)] = nodeWorkspace(graph, analysis, static_cast<size_t>(idx));
     st.peak = activationPeak(graph, analysis, life, st.keep, st.workspaceFloats);
     // Refused before anything large is allocated (callers check memoryNeeds before making weights;
     // this is the same sum, from the plan's own lifetimes).
@@ -283,8 +288,8 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
         const Shape& want = analysis.nodes[i].outputs.at(0);
         if (it == inputs.end()) result.error = "no tensor for Input '" + name + "' (" + formatShape(want) + ")";
         else if (it->second->shape != want)
-            result.error = "the input '" + name + "' is " + formatShape(it->second->shape) + " but the network expects " +
-                           formatShape(want);
+            result.error = "the input '" + name + "' is " + formatShape(it->second->shape) +
+                           " but the network expects " + formatShape(want);
         else if (!allFinite(*it->second)) result.error = "the input '" + name + "' contains NaN or infinite values";
         if (!result.error.empty()) return result;
     }
@@ -328,13 +333,15 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
             NodeAttrs attrs = node.view();
             Tensor workspace;
             if (const int64_t floats = st.workspaceFloats[idx]) workspace = st.acquire(Shape{floats});
-            node.kind->forward(KernelArgs{attrs, inputTensors, st.kernelWeights[idx], outputs[idx], rewrites.relu[idx] != 0,
-                                          st.prepared[idx].get(), residual >= 0, workspace.data.empty() ? nullptr : workspace.ptr()});
+            node.kind->forward(KernelArgs{attrs, inputTensors, st.kernelWeights[idx], outputs[idx],
+                                          rewrites.relu[idx] != 0, st.prepared[idx].get(), residual >= 0,
+                                          workspace.data.empty() ? nullptr : workspace.ptr()});
             st.release(workspace);
         }
         if (st.options.profile)
-            result.nodeMs.emplace_back(node.name, std::chrono::duration<double, std::milli>(
-                                                      std::chrono::steady_clock::now() - started).count());
+            result.nodeMs.emplace_back(
+                node.name,
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
         for (const PortRef& in : node.inputs) {
             auto src = static_cast<size_t>(in.node);
             if (st.lastUse[src] == p && !st.keep[src]) st.release(outputs[src]);
@@ -353,7 +360,8 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
         result.output.shape = value[src]->shape;
         result.output.data.assign(value[src]->data.begin(), value[src]->data.end());
         result.outputNode = graph.nodes[src].name;
-        if (!allFinite(result.output)) result.error = "the output contains NaN or infinite values (overflow in a layer?)";
+        if (!allFinite(result.output))
+            result.error = "the output contains NaN or infinite values (overflow in a layer?)";
     }
     for (Tensor& t : outputs) st.release(t);  // kept nodes' buffers, for the next run
     return result;

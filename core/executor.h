@@ -28,7 +28,7 @@ struct RunOptions {
     std::vector<std::string> keep;  // nodes whose outputs to return (feature maps, --dump)
     // Refuse plans that need more (weights, packed weights, activations and scratch together).
     int64_t memoryBudgetBytes = defaultMemoryBudget();
-    bool profile = false;                          // time every node
+    bool profile = false;  // time every node
     // Called after each node with (nodes done, nodes in all); returning false stops the run, which
     // then reports "cancelled". For progress bars and a Cancel button.
     std::function<bool(size_t, size_t)> onNode;
@@ -38,9 +38,9 @@ struct RunResult {
     std::string error;  // empty on success
     Tensor output;      // what feeds the first Output node (else the last node run)
     std::string outputNode;
-    TensorMap kept;               // the outputs of RunOptions::keep, by node name
+    TensorMap kept;                                      // the outputs of RunOptions::keep, by node name
     std::vector<std::pair<std::string, double>> nodeMs;  // per node in run order, when profiling
-    int64_t peakActivationBytes = 0;  // largest sum of live activations during the run
+    int64_t peakActivationBytes = 0;                     // largest sum of live activations during the run
 };
 
 // What running a graph needs, decided once per input shape: the weight checks, buffer lifetimes,

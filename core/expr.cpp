@@ -45,7 +45,8 @@ private:
     }
 
     static bool isNumber(const AttrValue& v) {
-        return std::holds_alternative<int64_t>(v) || std::holds_alternative<double>(v) || std::holds_alternative<bool>(v);
+        return std::holds_alternative<int64_t>(v) || std::holds_alternative<double>(v) ||
+               std::holds_alternative<bool>(v);
     }
     static double asDouble(const AttrValue& v) {
         if (auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
@@ -126,7 +127,12 @@ private:
                 return false;
             }
             double x = asDouble(a), y = asDouble(b);
-            a = o == "==" ? x == y : o == "!=" ? x != y : o == "<=" ? x <= y : o == ">=" ? x >= y : o == "<" ? x < y : x > y;
+            a = o == "=="   ? x == y
+                : o == "!=" ? x != y
+                : o == "<=" ? x <= y
+                : o == ">=" ? x >= y
+                : o == "<"  ? x < y
+                            : x > y;
         }
     }
     AttrValue arithmetic(const AttrValue& a, const AttrValue& b, char op) {

@@ -63,7 +63,8 @@ std::string checkReadable(const std::string& path, uint64_t maxBytes, uint64_t* 
     if (!S_ISREG(st.st_mode)) return "is not a regular file (a device, FIFO or socket); give a file";
     const auto bytes = static_cast<uint64_t>(st.st_size);
     if (bytes > maxBytes)
-        return "is " + formatBytes(static_cast<int64_t>(bytes)) + ", more than the " + formatBytes(static_cast<int64_t>(maxBytes)) + " a file of this kind may have";
+        return "is " + formatBytes(static_cast<int64_t>(bytes)) + ", more than the " +
+               formatBytes(static_cast<int64_t>(maxBytes)) + " a file of this kind may have";
     if (size) *size = bytes;
     return {};
 }
@@ -93,7 +94,8 @@ std::string readFile(const std::string& path, std::string& contents, uint64_t ma
         if (n == 0) break;
         if (out.size() + static_cast<size_t>(n) > maxBytes) {
             ::close(fd);
-            return "grew past the " + formatBytes(static_cast<int64_t>(maxBytes)) + " a file of this kind may have while it was read";
+            return "grew past the " + formatBytes(static_cast<int64_t>(maxBytes)) +
+                   " a file of this kind may have while it was read";
         }
         out.append(buf, static_cast<size_t>(n));
     }

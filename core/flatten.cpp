@@ -119,8 +119,9 @@ public:
         // A module named like a layer kind would never be used: the kind wins wherever it is named.
         for (const ModuleDef& m : doc_.modules)
             if (registry_.find(m.name))
-                error(m.name, "", "module '" + m.name + "' has the name of a built-in layer kind, which is used wherever '" +
-                                      m.name + "' is named; rename the module");
+                error(m.name, "",
+                      "module '" + m.name + "' has the name of a built-in layer kind, which is used wherever '" +
+                          m.name + "' is named; rename the module");
         work_.reserve(doc_.graph.nodes.size());  // exact for documents without modules
         expandGraph(doc_.graph, "", env, nullptr, "");
         return compact();
@@ -140,7 +141,8 @@ public:
                 return n.origin == n.name ? "top-level node '" + n.origin + "'" : "a layer of '" + n.origin + "'";
             };
             diags_.push_back({Severity::Error, second.name, "",
-                              "two layers are both named '" + second.name + "' (" + from(first) + " and " + from(second) +
+                              "two layers are both named '" + second.name + "' (" + from(first) + " and " +
+                                  from(second) +
                                   "); layers and their weights are named by these paths, so rename one of them"});
         }
     }
@@ -163,8 +165,9 @@ private:
     bool reserve(size_t more) {
         if (aborted_) return false;
         if (work_.size() + more > opt_.maxNodes) {
-            error("", "", "the graph expands to more than " + std::to_string(opt_.maxNodes) +
-                              " nodes (module repeats nest too deeply?); expansion stopped");
+            error("", "",
+                  "the graph expands to more than " + std::to_string(opt_.maxNodes) +
+                      " nodes (module repeats nest too deeply?); expansion stopped");
             aborted_ = true;
             return false;
         }
@@ -181,7 +184,9 @@ private:
         return static_cast<int>(work_.size() - 1);
     }
 
-    void connect(const PortRef& dst, const PortRef& src) { work_[static_cast<size_t>(dst.node)].node.inputs[static_cast<size_t>(dst.port)] = src; }
+    void connect(const PortRef& dst, const PortRef& src) {
+        work_[static_cast<size_t>(dst.node)].node.inputs[static_cast<size_t>(dst.port)] = src;
+    }
 
     size_t inputCount(const Endpoints& e) const {
         return e.layer >= 0 ? work_[static_cast<size_t>(e.layer)].node.inputPorts.size() : e.in.size();
@@ -241,7 +246,9 @@ private:
             for (const auto& k : registry_.kinds()) names.push_back(k.name);
             for (const auto& m : doc_.modules) names.push_back(m.name);
             std::string hint = closestName(n.kind, names);
-            error(name, "", "unknown layer kind or module '" + n.kind + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+            error(name, "",
+                  "unknown layer kind or module '" + n.kind + "'" +
+                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
             return std::nullopt;
         }
         for (size_t i = 0; i < moduleStack_.size(); ++i) {
@@ -264,8 +271,9 @@ private:
                 std::vector<std::string> names;
                 for (const auto& [p, def] : mod->params) names.push_back(p);
                 std::string hint = closestName(attr, names);
-                error(name, "", "module '" + mod->name + "' has no parameter '" + attr + "'" +
-                                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+                error(name, "",
+                      "module '" + mod->name + "' has no parameter '" + attr + "'" +
+                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
                 ok = false;
                 continue;
             }
@@ -302,7 +310,8 @@ private:
             if (inner) src = findOutput(*inner, out.port);
             if (src) connect({relay, 0}, *src);
             else if (!aborted_ && !inner && body.ids.find(out.node) < 0)
-                error(name, out.name, "module '" + mod->name + "' output '" + out.name + "' names no node '" + out.node + "'");
+                error(name, out.name,
+                      "module '" + mod->name + "' output '" + out.name + "' names no node '" + out.node + "'");
         }
         return e;
     }
@@ -310,7 +319,8 @@ private:
     // Expands every node of `g` (with `prefix` before their ids) and wires its edges. Returns the
     // endpoints by node id.
     Expanded expandGraph(const Graph& g, const std::string& prefix, const Env& env,
-                         const std::vector<std::pair<std::string_view, PortRef>>* moduleInputs, const std::string& origin) {
+                         const std::vector<std::pair<std::string_view, PortRef>>* moduleInputs,
+                         const std::string& origin) {
         Expanded nodes{NameIndex(g.nodes.size()), std::vector<std::optional<Endpoints>>(g.nodes.size())};
         for (size_t index = 0; index < g.nodes.size(); ++index) {
             const Node& n = g.nodes[index];
@@ -356,11 +366,13 @@ private:
             for (const auto& [k, v] : n.repeatAttrs) later[k] = v;
             std::optional<Endpoints> first, prev;
             for (int64_t r = 0; r < n.repeat && !aborted_; ++r) {
-                auto e = instantiate(n, r == 0 ? n.attrs : later, name + "." + std::to_string(r), env, nodeOrigin, static_cast<int>(r));
+                auto e = instantiate(n, r == 0 ? n.attrs : later, name + "." + std::to_string(r), env, nodeOrigin,
+                                     static_cast<int>(r));
                 if (!e) break;
                 if (inputCount(*e) != 1 || outputCount(*e) != 1) {
-                    error(name, "", "only nodes with one input and one output can repeat; '" + n.kind + "' has " +
-                                        std::to_string(inputCount(*e)) + " and " + std::to_string(outputCount(*e)));
+                    error(name, "",
+                          "only nodes with one input and one output can repeat; '" + n.kind + "' has " +
+                              std::to_string(inputCount(*e)) + " and " + std::to_string(outputCount(*e)));
                     prev.reset();
                     break;
                 }
@@ -393,7 +405,8 @@ private:
                     if (in == edge.from) src = ref;
             }
             if (!src) {
-                if (nodes.ids.find(edge.from) < 0) error(prefix + edge.to, edge.toPort, "edge from unknown node '" + edge.from + "'");
+                if (nodes.ids.find(edge.from) < 0)
+                    error(prefix + edge.to, edge.toPort, "edge from unknown node '" + edge.from + "'");
                 continue;  // a node that failed to expand was already reported
             }
             const int toIndex = nodes.ids.find(edge.to);
@@ -410,27 +423,31 @@ private:
                 size_t& next = nextFree[static_cast<size_t>(toIndex)];
                 auto taken = [&](size_t i) {
                     PortRef r = input(e, i).second;
-                    return work_[static_cast<size_t>(r.node)].node.inputs[static_cast<size_t>(r.port)].node != PortRef::kUnconnected;
+                    return work_[static_cast<size_t>(r.node)].node.inputs[static_cast<size_t>(r.port)].node !=
+                           PortRef::kUnconnected;
                 };
                 while (next < inputCount(e) && taken(next)) ++next;
                 if (next < inputCount(e)) {
                     dst = input(e, next).second;
                     portName = input(e, next).first;
                 } else {
-                    error(prefix + edge.to, "", "'" + edge.to + "' has no free input port for the edge from '" + edge.from + "'");
+                    error(prefix + edge.to, "",
+                          "'" + edge.to + "' has no free input port for the edge from '" + edge.from + "'");
                     continue;
                 }
             }
             if (!dst) {
                 std::string ports = portList(e, true);
-                error(prefix + edge.to, edge.toPort, "'" + edge.to + "' has no input port '" + edge.toPort + "'" +
-                                                         (ports.empty() ? " (it has no inputs)" : " (inputs: " + ports + ")"));
+                error(prefix + edge.to, edge.toPort,
+                      "'" + edge.to + "' has no input port '" + edge.toPort + "'" +
+                          (ports.empty() ? " (it has no inputs)" : " (inputs: " + ports + ")"));
                 continue;
             }
             PortRef& slot = work_[static_cast<size_t>(dst->node)].node.inputs[static_cast<size_t>(dst->port)];
             if (slot.node != PortRef::kUnconnected) {
-                error(prefix + edge.to, portName, "input port '" + portName + "' of '" + edge.to +
-                                                      "' is connected more than once (again from '" + edge.from + "')");
+                error(prefix + edge.to, portName,
+                      "input port '" + portName + "' of '" + edge.to + "' is connected more than once (again from '" +
+                          edge.from + "')");
                 continue;
             }
             slot = *src;
@@ -464,8 +481,9 @@ private:
                         in.node = PortRef::kReported;
                     }
                     if (++steps > work_.size()) {
-                        diags_.push_back({Severity::Error, work_[relay].node.name, "",
-                                          "bypassed nodes and module ports form a loop through " + work_[relay].relayWhat});
+                        diags_.push_back(
+                            {Severity::Error, work_[relay].node.name, "",
+                             "bypassed nodes and module ports form a loop through " + work_[relay].relayWhat});
                         in = {PortRef::kReported, 0};
                     }
                 }

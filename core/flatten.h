@@ -32,12 +32,12 @@ struct FlatNode {
     const LayerKind* kind = nullptr;
     std::vector<AttrValue> attrs;  // in the order of kind->attrs, defaults filled in
     std::vector<std::string> inputPorts;
-    std::vector<PortRef> inputs;   // one per input port
-    std::string origin;            // the id of the top-level node it came from
-    std::string node;              // its node's id in the graph that holds it (a module body, or the document)
-    int copy = -1;                 // which copy of a repeated layer node, else -1
-    int instance = -1;             // the module instance it is in (FlatGraph::instances), -1 at the top level
-    bool attrsValid = true;        // false: an attribute was rejected (already reported)
+    std::vector<PortRef> inputs;  // one per input port
+    std::string origin;           // the id of the top-level node it came from
+    std::string node;             // its node's id in the graph that holds it (a module body, or the document)
+    int copy = -1;                // which copy of a repeated layer node, else -1
+    int instance = -1;            // the module instance it is in (FlatGraph::instances), -1 at the top level
+    bool attrsValid = true;       // false: an attribute was rejected (already reported)
     NodeAttrs view() const { return {*kind, attrs}; }
 };
 

@@ -25,9 +25,9 @@ struct Node {
     std::string kind;  // a layer kind from the registry, or a module name
     RawAttrs attrs;
     std::optional<Point> pos;
-    std::string when;          // condition formula; false bypasses the node (input passes through)
-    int64_t repeat = 0;        // module instances: 0 = once, unnumbered; N = N copies in sequence, named id.0 … id.N-1
-    RawAttrs repeatAttrs;      // attribute overrides for copies 1 … N-1
+    std::string when;      // condition formula; false bypasses the node (input passes through)
+    int64_t repeat = 0;    // module instances: 0 = once, unnumbered; N = N copies in sequence, named id.0 … id.N-1
+    RawAttrs repeatAttrs;  // attribute overrides for copies 1 … N-1
     bool operator==(const Node&) const = default;
 };
 

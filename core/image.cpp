@@ -63,7 +63,8 @@ std::vector<float> resample(const std::vector<float>& src, int64_t w, int64_t h,
                 float acc = 0;
                 const auto& wts = tx.weights[static_cast<size_t>(x)];
                 for (size_t i = 0; i < wts.size(); ++i)
-                    acc += wts[i] * src[static_cast<size_t>((y * w + tx.first[static_cast<size_t>(x)] + static_cast<int64_t>(i)) * c + k)];
+                    acc += wts[i] * src[static_cast<size_t>(
+                                        (y * w + tx.first[static_cast<size_t>(x)] + static_cast<int64_t>(i)) * c + k)];
                 mid[static_cast<size_t>((y * ow + x) * c + k)] = acc;
             }
     for (int64_t y = 0; y < oh; ++y) {
@@ -72,7 +73,9 @@ std::vector<float> resample(const std::vector<float>& src, int64_t w, int64_t h,
             for (int64_t k = 0; k < c; ++k) {
                 float acc = 0;
                 for (size_t i = 0; i < wts.size(); ++i)
-                    acc += wts[i] * mid[static_cast<size_t>(((ty.first[static_cast<size_t>(y)] + static_cast<int64_t>(i)) * ow + x) * c + k)];
+                    acc +=
+                        wts[i] * mid[static_cast<size_t>(
+                                     ((ty.first[static_cast<size_t>(y)] + static_cast<int64_t>(i)) * ow + x) * c + k)];
                 out[static_cast<size_t>((y * ow + x) * c + k)] = acc;
             }
     }
@@ -146,7 +149,8 @@ std::string checkPngData(std::string_view b) {
     }
     inflateEnd(&z);
     if (total > bound)
-        return "its compressed data holds more than a " + std::to_string(width) + "×" + std::to_string(height) + " image";
+        return "its compressed data holds more than a " + std::to_string(width) + "×" + std::to_string(height) +
+               " image";
     if (rc == Z_DATA_ERROR || rc == Z_MEM_ERROR || rc == Z_NEED_DICT) return "its compressed data is corrupt";
     return {};
 }
@@ -169,8 +173,8 @@ ImageResult decodeImage(std::string_view bytes, const std::string& where, const 
     // 32 megapixels (a 6,000 × 5,000 photo) keeps the float buffers under half a gigabyte each.
     const int64_t kMaxPixels = int64_t{1} << 25;
     auto tooLarge = [&](int64_t w, int64_t h) {
-        return fail(std::to_string(w) + "×" + std::to_string(h) + " pixels is too large (at most " + formatInt(kMaxPixels) +
-                    " pixels)");
+        return fail(std::to_string(w) + "×" + std::to_string(h) + " pixels is too large (at most " +
+                    formatInt(kMaxPixels) + " pixels)");
     };
     if (saturatingMul(format.width, format.height) > kMaxPixels) return tooLarge(format.width, format.height);
     int w = 0, h = 0, fileChannels = 0;
@@ -198,19 +202,22 @@ ImageResult decodeImage(std::string_view bytes, const std::string& where, const 
             return fail("resize = " + std::to_string(resize) + " would scale this " + std::to_string(w) + "×" +
                         std::to_string(h) + " image to " + std::to_string(rw) + "×" + std::to_string(rh));
         if (rw < W || rh < H)
-            return fail("resize = " + std::to_string(resize) + " gives " + std::to_string(rw) + "×" + std::to_string(rh) +
-                        ", smaller than the " + std::to_string(W) + "×" + std::to_string(H) + " crop");
+            return fail("resize = " + std::to_string(resize) + " gives " + std::to_string(rw) + "×" +
+                        std::to_string(rh) + ", smaller than the " + std::to_string(W) + "×" + std::to_string(H) +
+                        " crop");
     }
     const auto n = static_cast<size_t>(int64_t{w} * h * C);
     std::vector<float> source(n);
     const stbi_uc* rgb = pixels.get();
     for (size_t i = 0; i < n; ++i)
-        source[i] = C == 3 ? rgb[i]
-                           : static_cast<float>((rgb[3 * i] * 19595u + rgb[3 * i + 1] * 38470u + rgb[3 * i + 2] * 7471u +
-                                                 0x8000u) >> 16);
+        source[i] = C == 3
+                        ? rgb[i]
+                        : static_cast<float>(
+                              (rgb[3 * i] * 19595u + rgb[3 * i + 1] * 38470u + rgb[3 * i + 2] * 7471u + 0x8000u) >> 16);
     std::vector<float> scaled = rw == w && rh == h ? source : resample(source, w, h, C, rw, rh);
     // Ties to even, as Python's round() in torchvision's CenterCrop.
-    const auto top = static_cast<int64_t>(std::nearbyint((rh - H) / 2.0)), left = static_cast<int64_t>(std::nearbyint((rw - W) / 2.0));
+    const auto top = static_cast<int64_t>(std::nearbyint((rh - H) / 2.0)),
+               left = static_cast<int64_t>(std::nearbyint((rw - W) / 2.0));
 
     Normalization norm = normalization(input.s("normalize"));
     ImageResult r{Tensor({1, C, H, W}), {}};

@@ -132,8 +132,9 @@ void runUnguarded(const Document& doc, const InferenceRequest& request, Inferenc
         weights = &owned;
     }
     // A plan may fold batch-norm into weights it owns; shared tensors are copied by the plan instead.
-    std::unique_ptr<Plan> plan = weights == &owned ? std::make_unique<Plan>(out.flat, out.analysis, std::move(owned), run)
-                                                   : std::make_unique<Plan>(out.flat, out.analysis, *weights, run);
+    std::unique_ptr<Plan> plan = weights == &owned
+                                     ? std::make_unique<Plan>(out.flat, out.analysis, std::move(owned), run)
+                                     : std::make_unique<Plan>(out.flat, out.analysis, *weights, run);
     if (!plan->error().empty()) {
         out.error = plan->error();
         return;
@@ -168,8 +169,9 @@ InferenceResult infer(const Document& doc, const InferenceRequest& request) {
     try {
         runUnguarded(doc, request, out);
     } catch (const std::bad_alloc&) {
-        out.error = "out of memory while running; lower the memory budget (--memory-budget, NETWRIGHT_MEMORY_BUDGET) so "
-                    "such a network is refused before it starts";
+        out.error =
+            "out of memory while running; lower the memory budget (--memory-budget, NETWRIGHT_MEMORY_BUDGET) so "
+            "such a network is refused before it starts";
     } catch (const std::exception& e) {
         out.error = std::string("the run failed: ") + e.what();
     }

@@ -24,16 +24,16 @@ std::string dataDir();
 
 struct Prediction {
     int64_t index = 0;
-    std::string label;       // from the Output node's labels file, else empty
-    float value = 0;         // the network's output
-    float probability = 0;   // softmax of the outputs when they are not already a distribution
+    std::string label;      // from the Output node's labels file, else empty
+    float value = 0;        // the network's output
+    float probability = 0;  // softmax of the outputs when they are not already a distribution
 };
 
 struct InferenceRequest {
-    std::string image;  // an image file, prepared as the Input node says; or
-    TensorMap inputs;   // tensors by Input node id ("" for the only one); 3-D means one sample
-    std::string weightsPath;                      // a safetensors file; else
-    std::shared_ptr<const TensorMap> weights;     // tensors already loaded; else seeded defaults
+    std::string image;                         // an image file, prepared as the Input node says; or
+    TensorMap inputs;                          // tensors by Input node id ("" for the only one); 3-D means one sample
+    std::string weightsPath;                   // a safetensors file; else
+    std::shared_ptr<const TensorMap> weights;  // tensors already loaded; else seeded defaults
     uint64_t seed = 0;
     int top = 5;                   // classes per sample of an N×K output
     bool keepNodeOutputs = false;  // keep each top-level node's output (its last layer's), by node id
@@ -41,16 +41,16 @@ struct InferenceRequest {
 };
 
 struct InferenceResult {
-    std::string error;                     // empty on success
-    std::vector<Diagnostic> diagnostics;   // the network's problems when it could not run
+    std::string error;                    // empty on success
+    std::vector<Diagnostic> diagnostics;  // the network's problems when it could not run
     FlatGraph flat;
-    Analysis analysis;                     // for the inputs' shapes
+    Analysis analysis;  // for the inputs' shapes
     Tensor output;
     std::string outputNode;
-    std::vector<std::vector<Prediction>> top;  // per sample, best first
-    bool softmaxApplied = false;               // probabilities are the softmax of the outputs
-    std::map<std::string, Tensor> kept;        // by layer name (RunOptions::keep)
-    std::map<std::string, Tensor> nodeOutputs; // by top-level node id (keepNodeOutputs)
+    std::vector<std::vector<Prediction>> top;   // per sample, best first
+    bool softmaxApplied = false;                // probabilities are the softmax of the outputs
+    std::map<std::string, Tensor> kept;         // by layer name (RunOptions::keep)
+    std::map<std::string, Tensor> nodeOutputs;  // by top-level node id (keepNodeOutputs)
     std::vector<std::pair<std::string, double>> nodeMs;
     double totalMs = 0;  // weights, plan and run
     int64_t peakActivationBytes = 0;

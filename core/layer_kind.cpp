@@ -75,9 +75,9 @@ Field widestField(const std::vector<Field>& inputs) {
 uint32_t kindColor(const LayerKind& kind) {
     if (kind.color) return kind.color;
     static const std::map<std::string, uint32_t, std::less<>> byCategory{
-        {"Input/Output", 0xe8e8e8}, {"Convolution", 0xcfe2f3},    {"Pooling", 0xd9ead3},
-        {"Normalization", 0xfff2cc}, {"Activation", 0xfce5cd},     {"Regularization", 0xead1dc},
-        {"Dense", 0xd9d2e9},         {"Reshape", 0xd0e0e3},        {"Merge", 0xf3f3f3}};
+        {"Input/Output", 0xe8e8e8},  {"Convolution", 0xcfe2f3}, {"Pooling", 0xd9ead3},
+        {"Normalization", 0xfff2cc}, {"Activation", 0xfce5cd},  {"Regularization", 0xead1dc},
+        {"Dense", 0xd9d2e9},         {"Reshape", 0xd0e0e3},     {"Merge", 0xf3f3f3}};
     auto it = byCategory.find(kind.category);
     return it == byCategory.end() ? 0xf3f3f3 : it->second;
 }

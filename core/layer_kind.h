@@ -55,7 +55,8 @@ struct ShapeContext {
         diagnostics.push_back({Severity::Error, node, std::move(port), std::move(message), std::move(fix)});
     }
     void error(std::string port, std::string message, InsertFix insert) const {
-        diagnostics.push_back({Severity::Error, node, std::move(port), std::move(message), std::nullopt, std::move(insert)});
+        diagnostics.push_back(
+            {Severity::Error, node, std::move(port), std::move(message), std::nullopt, std::move(insert)});
     }
     void warning(std::string port, std::string message) const {
         diagnostics.push_back({Severity::Warning, node, std::move(port), std::move(message)});
@@ -122,7 +123,7 @@ struct KernelArgs {
     const std::vector<const Tensor*>& inputs;
     const std::vector<const Tensor*>& weights;
     Tensor& out;
-    bool relu = false;  // a ReLU fused into this node by the executor (kinds that set `fusesRelu`)
+    bool relu = false;                   // a ReLU fused into this node by the executor (kinds that set `fusesRelu`)
     const Prepared* prepared = nullptr;  // from LayerKind::prepare, when the executor made it
     // `out` already holds a tensor the result is added to, before the ReLU: a residual Add the
     // executor fused into this Conv2d (groups = 1 only).

@@ -37,7 +37,7 @@ void set(void* obj, const char* key, const std::string& value) {
 
 // Runs dot; nullopt when Graphviz fails.
 static std::optional<LayoutResult> runDot(const std::vector<LayoutNode>& nodes, const std::vector<LayoutEdge>& edges,
-                                                const LayoutOptions& options) {
+                                          const LayoutOptions& options) {
     std::unordered_map<std::string, size_t> index;
     for (size_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].id, i);
 
@@ -151,7 +151,8 @@ LayoutResult layeredLayout(const std::vector<LayoutNode>& nodes, const std::vect
             size_t count = 0;
             for (size_t q : p)
                 if (rank[q] < r) sum += pos[q], ++count;
-            want[k] = count ? sum / static_cast<double>(count) : static_cast<double>(k) * (across(row[k]) + options.nodeGap);
+            want[k] =
+                count ? sum / static_cast<double>(count) : static_cast<double>(k) * (across(row[k]) + options.nodeGap);
         }
         std::vector<size_t> order(row.size());
         for (size_t k = 0; k < order.size(); ++k) order[k] = k;

@@ -102,7 +102,8 @@ public:
             }
             return xs;
         }
-        fail(where, std::string("an attribute value must be a number, string, boolean or list of integers, got ") + v.type_name());
+        fail(where, std::string("an attribute value must be a number, string, boolean or list of integers, got ") +
+                        v.type_name());
         return std::nullopt;
     }
 
@@ -152,8 +153,8 @@ public:
                     fail(at, "an edge must be an object {\"from\": …, \"to\": …}");
                     continue;
                 }
-                g.edges.push_back({str(e, "from", at, true), str(e, "from_port", at), str(e, "to", at, true),
-                                   str(e, "to_port", at)});
+                g.edges.push_back(
+                    {str(e, "from", at, true), str(e, "from_port", at), str(e, "to", at, true), str(e, "to_port", at)});
             }
         }
         return g;
@@ -205,7 +206,8 @@ LoadResult parseNetw(std::string_view text) {
         std::string what = e.what();
         // nlohmann's text: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
         auto p = what.find("parse error");
-        return fail("byte " + std::to_string(e.byte), "not valid JSON: " + (p == std::string::npos ? what : what.substr(p)));
+        return fail("byte " + std::to_string(e.byte),
+                    "not valid JSON: " + (p == std::string::npos ? what : what.substr(p)));
     } catch (const Json::exception& e) {
         // A number beyond a double (1e400) is out_of_range.406: "number overflow parsing '1e400'".
         std::string what = e.what();
@@ -221,8 +223,7 @@ LoadResult parseNetw(std::string_view text) {
     if (format == root.end() || !format->is_string() || *format != "netwright")
         return fail("/format", "not a Netwright file (expected \"format\": \"netwright\")");
     auto version = root.find("version");
-    if (version == root.end() || !version->is_number_integer())
-        return fail("/version", "missing integer \"version\"");
+    if (version == root.end() || !version->is_number_integer()) return fail("/version", "missing integer \"version\"");
     if (version->get<int64_t>() > kNetwVersion)
         return fail("/version", "written by a newer Netwright (format version " + version->dump() +
                                     "); this build reads version " + std::to_string(kNetwVersion) + " and older");

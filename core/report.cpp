@@ -58,7 +58,8 @@ std::string summaryTable(const std::string& name, const FlatGraph& g, const Anal
     const Counts& c = a.totals;
     std::string out = name.empty() ? "" : name + "\n";
     out += t.render();
-    out += "Input " + formatShape(a.inputShape) + " → output " + (a.outputShape.empty() ? "?" : formatShape(a.outputShape)) + "\n";
+    out += "Input " + formatShape(a.inputShape) + " → output " +
+           (a.outputShape.empty() ? "?" : formatShape(a.outputShape)) + "\n";
     out += "Params: " + formatInt(c.params) + " (trainable " + formatInt(c.trainable) + ", non-trainable " +
            formatInt(c.non_trainable) + ")\n";
     char flops[64];
@@ -82,8 +83,12 @@ std::string diagnosticsText(const std::vector<Diagnostic>& diags) {
 }
 
 Json countsJson(const Counts& c) {
-    return {{"params", c.params},   {"trainable_params", c.trainable}, {"non_trainable_params", c.non_trainable},
-            {"weights", c.weights}, {"macs", c.macs},                  {"activation_bytes", c.activation_bytes}};
+    return {{"params", c.params},
+            {"trainable_params", c.trainable},
+            {"non_trainable_params", c.non_trainable},
+            {"weights", c.weights},
+            {"macs", c.macs},
+            {"activation_bytes", c.activation_bytes}};
 }
 
 Json layerJson(const FlatGraph& g, const Analysis& a, int i) {
@@ -101,10 +106,13 @@ Json layerJson(const FlatGraph& g, const Analysis& a, int i) {
     j["activation_bytes"] = r.counts.activation_bytes;
     if (r.known) {
         if (r.field.global) j["receptive_field"] = "all";
-        else j["receptive_field"] = {{"size", {r.field.size_h, r.field.size_w}}, {"stride", {r.field.jump_h, r.field.jump_w}}};
+        else
+            j["receptive_field"] = {{"size", {r.field.size_h, r.field.size_w}},
+                                    {"stride", {r.field.jump_h, r.field.jump_w}}};
     }
     Json weights = Json::array();
-    for (const auto& w : r.weights) weights.push_back({{"name", n.name + "." + w.name}, {"shape", w.shape}, {"trainable", w.trainable()}});
+    for (const auto& w : r.weights)
+        weights.push_back({{"name", n.name + "." + w.name}, {"shape", w.shape}, {"trainable", w.trainable()}});
     j["weights"] = weights;
     return j;
 }
@@ -112,7 +120,8 @@ Json layerJson(const FlatGraph& g, const Analysis& a, int i) {
 Json diagnosticsJson(const std::vector<Diagnostic>& diags) {
     Json out = Json::array();
     for (const auto& d : diags)
-        out.push_back({{"severity", severityName(d.severity)}, {"node", d.node}, {"port", d.port}, {"message", d.message}});
+        out.push_back(
+            {{"severity", severityName(d.severity)}, {"node", d.node}, {"port", d.port}, {"message", d.message}});
     return out;
 }
 
@@ -167,7 +176,8 @@ std::vector<SummaryGroup> groupLayers(const Document& doc, const FlatGraph& g, c
     return groups;
 }
 
-std::string groupedTable(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a, int depth) {
+std::string groupedTable(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a,
+                         int depth) {
     TextTable t({"Layer", "Kind", "Output shape", "Params", "MACs", "Memory", "Layers"});
     const std::vector<SummaryGroup> groups = groupLayers(doc, g, a, depth);
     int layers = 0;
@@ -177,15 +187,16 @@ std::string groupedTable(const std::string& name, const Document& doc, const Fla
                formatInt(s.counts.macs), formatBytes(s.counts.activation_bytes), std::to_string(s.layers)});
     }
     t.separator();
-    t.add({"Total", "", a.outputShape.empty() ? "?" : formatShape(a.outputShape), formatInt(a.totals.params), formatInt(a.totals.macs),
-           formatBytes(a.totals.activation_bytes), std::to_string(layers)});
+    t.add({"Total", "", a.outputShape.empty() ? "?" : formatShape(a.outputShape), formatInt(a.totals.params),
+           formatInt(a.totals.macs), formatBytes(a.totals.activation_bytes), std::to_string(layers)});
     std::string out = name.empty() ? "" : name + "\n";
     out += t.render();
     if (!a.diagnostics.empty()) out += "\n" + diagnosticsText(a.diagnostics);
     return out;
 }
 
-std::string groupedJson(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a, int depth) {
+std::string groupedJson(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a,
+                        int depth) {
     Json j;
     j["name"] = name;
     j["depth"] = depth;

@@ -23,7 +23,6 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-
 std::string summaryTable(const std::string& name, const FlatGraph& g, const Analysis& a);
 std::string summaryJson(const std::string& name, const FlatGraph& g, const Analysis& a);
 
@@ -37,7 +36,8 @@ struct SummaryGroup {
     int layers = 0;
 };
 std::vector<SummaryGroup> groupLayers(const Document& doc, const FlatGraph& g, const Analysis& a, int depth);
-std::string groupedTable(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a, int depth);
+std::string groupedTable(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a,
+                         int depth);
 std::string groupedJson(const std::string& name, const Document& doc, const FlatGraph& g, const Analysis& a, int depth);
 std::string diagnosticsText(const std::vector<Diagnostic>& diags);
 

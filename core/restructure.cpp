@@ -15,7 +15,9 @@ namespace {
 
 using Port = std::pair<std::string, std::string>;  // node, port
 
-bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 // A value as written, with a formula ("=planes * 4") evaluated in `env`.
 std::optional<AttrValue> evaluated(const AttrValue& raw, const Env& env, std::string& error) {
@@ -79,7 +81,8 @@ std::set<std::string> namesIn(const std::string& formula) {
         const auto c = static_cast<unsigned char>(formula[i]);
         if (std::isalpha(c) || c == '_') {
             size_t j = i;
-            while (j < formula.size() && (std::isalnum(static_cast<unsigned char>(formula[j])) || formula[j] == '_')) ++j;
+            while (j < formula.size() && (std::isalnum(static_cast<unsigned char>(formula[j])) || formula[j] == '_'))
+                ++j;
             names.insert(formula.substr(i, j - i));
             i = j;
         } else if (c == '"') {  // a string literal: skip it
@@ -127,12 +130,15 @@ Restructured groupIntoModule(const Document& doc, const std::vector<std::string>
 
     ModuleDef mod{.name = name, .doc = "Grouped from " + std::to_string(ids.size()) + " nodes"};
     Document out = doc;
-    Node instance{.id = freshId(doc, [&] {
-                      std::string base = name;
-                      for (char& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                      return base;
-                  }()),
-                  .kind = name, .pos = centre};
+    Node instance{.id = freshId(doc,
+                                [&] {
+                                    std::string base = name;
+                                    for (char& c : base)
+                                        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                                    return base;
+                                }()),
+                  .kind = name,
+                  .pos = centre};
     std::vector<Port> inputs, outputs;  // distinct sources entering, and selected ports leaving
     auto numbered = [](const char* base, size_t i) { return std::string(base) + (i ? std::to_string(i + 1) : ""); };
     std::vector<Edge> outer;
@@ -145,9 +151,11 @@ Restructured groupIntoModule(const Document& doc, const std::vector<std::string>
             if (it == inputs.end()) {
                 inputs.push_back(src);
                 mod.inputs.push_back(numbered("in", inputs.size() - 1));
-                outer.push_back({.from = e.from, .fromPort = e.fromPort, .to = instance.id, .toPort = mod.inputs.back()});
+                outer.push_back(
+                    {.from = e.from, .fromPort = e.fromPort, .to = instance.id, .toPort = mod.inputs.back()});
             }
-            const std::string& port = mod.inputs[static_cast<size_t>(std::find(inputs.begin(), inputs.end(), src) - inputs.begin())];
+            const std::string& port =
+                mod.inputs[static_cast<size_t>(std::find(inputs.begin(), inputs.end(), src) - inputs.begin())];
             mod.body.edges.push_back({.from = port, .to = e.to, .toPort = e.toPort});
         } else if (fromIn) {
             Port src{e.from, e.fromPort};
@@ -157,8 +165,10 @@ Restructured groupIntoModule(const Document& doc, const std::vector<std::string>
                 mod.outputs.push_back({numbered("out", outputs.size() - 1), e.from, e.fromPort});
                 it = outputs.end() - 1;
             }
-            outer.push_back({.from = instance.id, .fromPort = mod.outputs[static_cast<size_t>(it - outputs.begin())].name,
-                             .to = e.to, .toPort = e.toPort});
+            outer.push_back({.from = instance.id,
+                             .fromPort = mod.outputs[static_cast<size_t>(it - outputs.begin())].name,
+                             .to = e.to,
+                             .toPort = e.toPort});
         } else {
             outer.push_back(e);
         }
@@ -267,7 +277,10 @@ Restructured expandInstance(const Document& doc, const std::string& id) {
         if (!n.when.empty()) {
             ExprResult c = evaluate(n.when, env);
             const auto* b = std::get_if<bool>(&c.value);
-            if (!c.ok || !b) return {{}, prefix + n.id + ": condition \"" + n.when + "\" " + (c.ok ? "is not true or false" : c.error), {}};
+            if (!c.ok || !b)
+                return {{},
+                        prefix + n.id + ": condition \"" + n.when + "\" " + (c.ok ? "is not true or false" : c.error),
+                        {}};
             if (!*b) {
                 bypassed.insert(n.id);
                 continue;
@@ -335,7 +348,8 @@ Restructured expandInstance(const Document& doc, const std::string& id) {
     for (Node& n : out.graph.nodes)
         if (n.pos && n.id != id && n.pos->y > at.y + 1) n.pos->y += grow;
     for (size_t i = 0; i < body.size(); ++i)
-        body[i].pos = Point{part.graph.nodes[i].pos->x - (left + right) / 2 + at.x, part.graph.nodes[i].pos->y - top + at.y};
+        body[i].pos =
+            Point{part.graph.nodes[i].pos->x - (left + right) / 2 + at.x, part.graph.nodes[i].pos->y - top + at.y};
     auto pos = std::find_if(out.graph.nodes.begin(), out.graph.nodes.end(), [&](const Node& n) { return n.id == id; });
     pos = out.graph.nodes.erase(pos);
     out.graph.nodes.insert(pos, body.begin(), body.end());
@@ -350,7 +364,8 @@ Restructured expandInstance(const Document& doc, const std::string& id) {
 Restructured setRepeat(const Document& doc, const std::string& id, int64_t copies) {
     const Node* n = doc.graph.find(id);
     if (!n) return {{}, "no node '" + id + "'", {}};
-    if (!doc.findModule(n->kind)) return {{}, id + " is a layer; only module instances repeat (group it into a module first)", {}};
+    if (!doc.findModule(n->kind))
+        return {{}, id + " is a layer; only module instances repeat (group it into a module first)", {}};
     if (copies < 1 || copies > 1000) return {{}, "repeat " + std::to_string(copies) + " is outside 1…1000", {}};
     Document out = doc;
     out.graph.find(id)->repeat = copies == 1 ? 0 : copies;
@@ -409,7 +424,8 @@ Restructured pasteNodes(const Document& doc, const Document& clip, Point offset)
     for (const Edge& e : clip.graph.edges) {
         auto from = ids.find(e.from), to = ids.find(e.to);
         if (from != ids.end() && to != ids.end())
-            out.graph.edges.push_back({.from = from->second, .fromPort = e.fromPort, .to = to->second, .toPort = e.toPort});
+            out.graph.edges.push_back(
+                {.from = from->second, .fromPort = e.fromPort, .to = to->second, .toPort = e.toPort});
     }
     r.doc = std::move(out);
     return r;

@@ -57,8 +57,12 @@ Document fromModuleView(const Document& doc, const std::string& name, const Docu
 class InModule : public Edit {
 public:
     InModule(std::string name, std::unique_ptr<Edit> inner) : name_(std::move(name)), inner_(std::move(inner)) {}
-    void apply(Document& doc) override { swapped(doc, [&] { inner_->apply(doc); }); }
-    void revert(Document& doc) override { swapped(doc, [&] { inner_->revert(doc); }); }
+    void apply(Document& doc) override {
+        swapped(doc, [&] { inner_->apply(doc); });
+    }
+    void revert(Document& doc) override {
+        swapped(doc, [&] { inner_->revert(doc); });
+    }
     std::string text() const override { return inner_->text() + " in " + name_; }
 
 private:

@@ -24,7 +24,8 @@ void foldAffinePass(const RewriteInput& in, const TensorMap& weights, TensorMap*
         const FlatNode& producer = in.graph.nodes[src];
         if (r.root(src) != src || !producer.kind->foldAffine || !in.onlyFeeds(src) || r.weights.count(src)) continue;
         std::vector<const Tensor*> own;
-        for (const WeightSpec& spec : in.analysis.nodes[i].weights) own.push_back(&weights.find(weightName(node, spec))->second);
+        for (const WeightSpec& spec : in.analysis.nodes[i].weights)
+            own.push_back(&weights.find(weightName(node, spec))->second);
         const ChannelAffine affine = node.kind->affine(node.view(), own);
         // The producer's last kernel is the one scaled (a separable conv's pointwise one); its bias is
         // replaced by the folded one, or one is added.

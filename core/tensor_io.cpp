@@ -173,19 +173,22 @@ SafetensorsIndex indexSafetensorsHeader(std::string_view header, uint64_t dataSi
 }
 
 TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where, const SafetensorsFilter& wanted) {
-    if (bytes.size() < 8) return {{}, where + ": too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)"};
+    if (bytes.size() < 8)
+        return {{}, where + ": too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)"};
     uint64_t headerLen;
     std::memcpy(&headerLen, bytes.data(), 8);
     if (headerLen > bytes.size() - 8 || headerLen > (uint64_t{100} << 20))
-        return {{}, where + ": header length " + std::to_string(headerLen) + " exceeds the file (" +
-                        std::to_string(bytes.size()) + " bytes)"};
+        return {{},
+                where + ": header length " + std::to_string(headerLen) + " exceeds the file (" +
+                    std::to_string(bytes.size()) + " bytes)"};
     const std::string_view data = bytes.substr(8 + headerLen);
-    return decodeSafetensors(bytes.substr(8, headerLen), data.size(),
-                             [&](uint64_t offset, uint64_t size, char* dst) {
-                                 std::memcpy(dst, data.data() + offset, size);
-                                 return true;
-                             },
-                             where, wanted);
+    return decodeSafetensors(
+        bytes.substr(8, headerLen), data.size(),
+        [&](uint64_t offset, uint64_t size, char* dst) {
+            std::memcpy(dst, data.data() + offset, size);
+            return true;
+        },
+        where, wanted);
 }
 
 namespace {
@@ -235,12 +238,13 @@ SafetensorsIndex indexSafetensors(const std::string& path) {
 TensorMapResult readSafetensors(const std::string& path, const SafetensorsFilter& wanted) {
     SafetensorsFile f(path);
     if (!f.error.empty()) return {{}, f.error};
-    return decodeSafetensors(f.header, f.fileSize - f.dataAt,
-                             [&](uint64_t offset, uint64_t size, char* dst) {
-                                 f.in.seekg(static_cast<std::streamoff>(f.dataAt + offset));
-                                 return static_cast<bool>(f.in.read(dst, static_cast<std::streamsize>(size)));
-                             },
-                             path, wanted);
+    return decodeSafetensors(
+        f.header, f.fileSize - f.dataAt,
+        [&](uint64_t offset, uint64_t size, char* dst) {
+            f.in.seekg(static_cast<std::streamoff>(f.dataAt + offset));
+            return static_cast<bool>(f.in.read(dst, static_cast<std::streamsize>(size)));
+        },
+        path, wanted);
 }
 
 std::string serializeSafetensors(const TensorMap& tensors) {
@@ -257,7 +261,8 @@ std::string serializeSafetensors(const TensorMap& tensors) {
     std::string out(8, '\0');
     std::memcpy(out.data(), &len, 8);
     out += h;
-    for (const auto& [name, t] : tensors) out.append(reinterpret_cast<const char*>(t.ptr()), static_cast<size_t>(t.numel()) * 4);
+    for (const auto& [name, t] : tensors)
+        out.append(reinterpret_cast<const char*>(t.ptr()), static_cast<size_t>(t.numel()) * 4);
     return out;
 }
 
@@ -271,7 +276,8 @@ TensorResult parseNpy(std::string_view bytes, const std::string& where) {
     const int major = static_cast<unsigned char>(bytes[6]);
     size_t headerLen, start;
     if (major == 1) {
-        headerLen = static_cast<unsigned char>(bytes[8]) | static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8;
+        headerLen = static_cast<unsigned char>(bytes[8]) | static_cast<size_t>(static_cast<unsigned char>(bytes[9]))
+                                                               << 8;
         start = 10;
     } else if (major == 2 || major == 3) {
         if (bytes.size() < 12) return fail("truncated header");
@@ -317,8 +323,8 @@ TensorResult parseNpy(std::string_view bytes, const std::string& where) {
     const size_t dataAt = start + headerLen;
     const uint64_t need = static_cast<uint64_t>(*count * dtypeSize(descr));
     if (bytes.size() - dataAt < need)
-        return fail("holds " + std::to_string(bytes.size() - dataAt) + " data bytes, " + formatShape(shape) + " needs " +
-                    std::to_string(need));
+        return fail("holds " + std::to_string(bytes.size() - dataAt) + " data bytes, " + formatShape(shape) +
+                    " needs " + std::to_string(need));
     Tensor t(shape);
     convert(descr, bytes.data() + dataAt, *count, t.ptr());
     return {std::move(t), {}};
@@ -327,7 +333,8 @@ TensorResult parseNpy(std::string_view bytes, const std::string& where) {
 TensorResult readNpy(const std::string& path) {
     std::string bytes;
     // The largest array parseNpy takes (2^34 float32 values) and its header.
-    if (std::string error = readFile(path, bytes, (uint64_t{4} << 34) + (1 << 20)); !error.empty()) return {{}, path + ": " + error};
+    if (std::string error = readFile(path, bytes, (uint64_t{4} << 34) + (1 << 20)); !error.empty())
+        return {{}, path + ": " + error};
     return parseNpy(bytes, path);
 }
 

@@ -14,7 +14,7 @@ using TensorMap = std::map<std::string, Tensor, std::less<>>;
 
 struct TensorMapResult {
     TensorMap tensors;
-    std::string error;  // empty on success
+    std::string error;                                   // empty on success
     std::vector<std::pair<std::string, Shape>> skipped;  // declared in the file, not read (the filter said no)
 };
 
@@ -39,7 +39,8 @@ struct TensorResult {
 // as is; F16, BF16 and F64 are converted to float32.
 // Reads only the tensors `wanted` accepts (all without a filter), seeking to each one's data.
 TensorMapResult readSafetensors(const std::string& path, const SafetensorsFilter& wanted = {});
-TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where, const SafetensorsFilter& wanted = {});
+TensorMapResult parseSafetensors(std::string_view bytes, const std::string& where,
+                                 const SafetensorsFilter& wanted = {});
 // The header alone, every entry checked against the file's size: what a file holds, read in
 // microseconds whatever its size.
 SafetensorsIndex indexSafetensors(const std::string& path);

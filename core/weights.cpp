@@ -17,7 +17,8 @@ std::string weightName(const FlatNode& node, const WeightSpec& spec) { return no
 // By the exponent bits, an integer OR-reduction that vectorises (std::isfinite in a loop does not).
 bool allFinite(const Tensor& t) {
     uint32_t nonFinite = 0;
-    for (float v : t.data) nonFinite |= static_cast<uint32_t>((std::bit_cast<uint32_t>(v) & 0x7f800000u) == 0x7f800000u);
+    for (float v : t.data)
+        nonFinite |= static_cast<uint32_t>((std::bit_cast<uint32_t>(v) & 0x7f800000u) == 0x7f800000u);
     return nonFinite == 0;
 }
 
@@ -27,7 +28,8 @@ namespace {
 std::map<std::string, Shape, std::less<>> neededWeights(const FlatGraph& graph, const Analysis& analysis) {
     std::map<std::string, Shape, std::less<>> out;
     for (size_t i = 0; i < graph.nodes.size(); ++i)
-        for (const WeightSpec& spec : analysis.nodes[i].weights) out.emplace(weightName(graph.nodes[i], spec), spec.shape);
+        for (const WeightSpec& spec : analysis.nodes[i].weights)
+            out.emplace(weightName(graph.nodes[i], spec), spec.shape);
     return out;
 }
 
@@ -53,7 +55,9 @@ std::vector<std::string> compareShapes(const FlatGraph& graph, const Analysis& a
     return problems;
 }
 
-bool isBatchCounter(const std::string& name) { return name.ends_with(".num_batches_tracked") || name == "num_batches_tracked"; }
+bool isBatchCounter(const std::string& name) {
+    return name.ends_with(".num_batches_tracked") || name == "num_batches_tracked";
+}
 
 }  // namespace
 
@@ -79,9 +83,8 @@ WeightsResult loadWeights(const FlatGraph& graph, const Analysis& analysis, cons
     r.problems = compareShapes(graph, analysis, shapes, isBatchCounter);
     if (!r.problems.empty()) return r;
     const auto needed = neededWeights(graph, analysis);
-    TensorMapResult read = readSafetensors(path, [&](const std::string& name, const SafetensorsEntry&) {
-        return needed.count(name) > 0;
-    });
+    TensorMapResult read =
+        readSafetensors(path, [&](const std::string& name, const SafetensorsEntry&) { return needed.count(name) > 0; });
     if (!read.error.empty()) {
         r.error = read.error;
         return r;

@@ -33,12 +33,14 @@ bool Application::notify(QObject* receiver, QEvent* event) {
     for (QWidget* w : topLevelWidgets())
         if (auto* window = qobject_cast<MainWindow*>(w)) {
             window->autosaveNow();
-            window->statusBar()->showMessage(tr("That action failed (%1); your unsaved edits were autosaved").arg(failure));
+            window->statusBar()->showMessage(
+                tr("That action failed (%1); your unsaved edits were autosaved").arg(failure));
         }
     // Told once the handler has unwound, outside whatever event failed.
     QTimer::singleShot(0, [text = failure] {
-        QMessageBox::warning(activeWindow(), tr("Netwright"),
-                             tr("An action failed: %1\n\nYour unsaved edits were autosaved; save them when you can.").arg(text));
+        QMessageBox::warning(
+            activeWindow(), tr("Netwright"),
+            tr("An action failed: %1\n\nYour unsaved edits were autosaved; save them when you can.").arg(text));
     });
     return false;
 }

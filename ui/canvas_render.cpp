@@ -39,7 +39,8 @@ std::string renderNetwork(Document doc, const std::string& path, const RenderOpt
     }
     view.resize(1440, 900);
     view.setRoutes(&session.routes());
-    view.show(session.canvas(), session.facts(), session.document().name, session.direction() == LayoutDirection::LeftToRight);
+    view.show(session.canvas(), session.facts(), session.document().name,
+              session.direction() == LayoutDirection::LeftToRight);
     const QString out = QString::fromStdString(path);
     const bool ok = suffix == "svg" ? view.exportSvg(out) : view.exportPng(out, options.scale);
     return ok ? std::string() : "cannot write " + path;

@@ -23,7 +23,9 @@ void copyToClipboard(const Document& clip) {
 Clip clipboardNodes() {
     Clip clip;
     const QMimeData* mime = QApplication::clipboard()->mimeData();
-    clip.text = mime && mime->hasFormat(kNetwMime) ? mime->data(kNetwMime) : mime ? mime->text().toUtf8() : QByteArray();
+    clip.text = mime && mime->hasFormat(kNetwMime) ? mime->data(kNetwMime)
+                : mime                             ? mime->text().toUtf8()
+                                                   : QByteArray();
     LoadResult parsed = parseNetw(clip.text.toStdString());
     if (!parsed.document) return clip;
     clip.doc = std::move(*parsed.document);

@@ -57,7 +57,8 @@ CompareDialog::CompareDialog(const Document& doc, std::vector<std::string> selec
         form->addRow(side ? tr("B:") : tr("A:"), row);
         connect(sides_[side], &QComboBox::currentIndexChanged, this, &CompareDialog::update);
         connect(file, &QPushButton::clicked, this, [this, side] {
-            const QString path = QFileDialog::getOpenFileName(this, tr("Compare with"), QString(), tr("Netwright networks (*.netw)"));
+            const QString path =
+                QFileDialog::getOpenFileName(this, tr("Compare with"), QString(), tr("Netwright networks (*.netw)"));
             if (!path.isEmpty()) addFile(side, path.toStdString());
         });
     }
@@ -148,8 +149,10 @@ void CompareDialog::update() {
         put(row, 0, tr(label));
         put(row, 3 + (label[6] == 'M'), QString::fromStdString(formatInt(values.first)), true);
         put(row, 7 + (label[6] == 'M'), QString::fromStdString(formatInt(values.second)), true);
-        put(row, 5, tr("B / A = %1   (B − A = %2)").arg(ratioText(values.first, values.second),
-                                                          QString::fromStdString(formatInt(values.second - values.first))));
+        put(row, 5,
+            tr("B / A = %1   (B − A = %2)")
+                .arg(ratioText(values.first, values.second),
+                     QString::fromStdString(formatInt(values.second - values.first))));
         for (int col = 0; col < table_->columnCount(); ++col)
             if (QTableWidgetItem* item = table_->item(row, col)) item->setFont(bold);
     }

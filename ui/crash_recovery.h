@@ -25,7 +25,7 @@ public:
     // The document first, then the absolute path of the file its edits belong to (empty: untitled),
     // each written atomically. Returns the error, or empty.
     std::string write(const std::string& netwText, const std::string& origin);
-    void remove();                   // the files; the slot stays usable
+    void remove();                     // the files; the slot stays usable
     std::string documentPath() const;  // the autosaved .netw
     std::string origin() const;        // as written by write()
 

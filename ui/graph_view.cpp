@@ -24,7 +24,7 @@ namespace {
 
 constexpr double kWidth = kNodeWidth, kHeight = kNodeHeight;
 constexpr int kEdgeRole = 3;  // a wire's edge: from, fromPort, to, toPort
-constexpr int kIdRole = 0;           // QGraphicsItem::data key holding the node id
+constexpr int kIdRole = 0;    // QGraphicsItem::data key holding the node id
 
 QColor factsColor(const NodeFacts& facts) { return QColor::fromRgb(facts.color); }
 
@@ -46,7 +46,8 @@ QPointF socketAt(bool input, size_t i, size_t n, bool leftToRight) {
 // texts are elided when painted, so only visible nodes pay for text layout.
 class NodeItem : public QGraphicsItem {
 public:
-    NodeItem(const QString& id, const NodeFacts& facts, const Node& node, bool leftToRight, const QFont& font, QColor canvasInk)
+    NodeItem(const QString& id, const NodeFacts& facts, const Node& node, bool leftToRight, const QFont& font,
+             QColor canvasInk)
         : id_(id), font_(font), canvasInk_(canvasInk), leftToRight_(leftToRight) {
         setFlags(ItemIsSelectable | ItemIsMovable);
         setData(kIdRole, id);
@@ -56,7 +57,9 @@ public:
     void describe(const NodeFacts& facts, const Node& node) {
         conditional_ = !node.when.empty();
         fill_ = factsColor(facts);
-        outline_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : facts.warnings ? QColor(0xe0, 0x9a, 0x00) : QColor(0x55, 0x55, 0x55);
+        outline_ = facts.errors     ? QColor(0xcc, 0x22, 0x22)
+                   : facts.warnings ? QColor(0xe0, 0x9a, 0x00)
+                                    : QColor(0x55, 0x55, 0x55);
         problems_ = facts.errors + facts.warnings;
         badge_ = facts.errors ? QColor(0xcc, 0x22, 0x22) : QColor(0xe0, 0x9a, 0x00);
         // A conditional node says its condition first: it exists only in the instances where it holds.
@@ -76,7 +79,9 @@ public:
         setToolTip(tip);  // the full text, whatever the box had to elide
         update();
     }
-    QRectF boundingRect() const override { return QRectF(-kWidth / 2 - 16, -kHeight / 2 - 20, kWidth + 32, kHeight + 32); }
+    QRectF boundingRect() const override {
+        return QRectF(-kWidth / 2 - 16, -kHeight / 2 - 20, kWidth + 32, kHeight + 32);
+    }
     QPainterPath shape() const override {
         QPainterPath p;
         p.addRect(leftToRight_ ? QRectF(-kWidth / 2 - 6, -kHeight / 2, kWidth + 12, kHeight)
@@ -212,8 +217,9 @@ public:
         const double room = leftToRight ? path.length() : 1e9;
         if (room < QFontMetricsF(font).horizontalAdvance(label_) + 24) label_.clear();
         if (!label_.isEmpty()) {
-            labelAt_ = path.pointAtPercent(0.5) + (leftToRight ? QPointF(-QFontMetricsF(font).horizontalAdvance(label_) / 2, -5)
-                                                               : QPointF(6, QFontMetricsF(font).ascent() / 2 - 2));
+            labelAt_ = path.pointAtPercent(0.5) + (leftToRight
+                                                       ? QPointF(-QFontMetricsF(font).horizontalAdvance(label_) / 2, -5)
+                                                       : QPointF(6, QFontMetricsF(font).ascent() / 2 - 2));
         }
         bounds_ = QGraphicsPathItem::boundingRect().united(head_.boundingRect());
         if (!label_.isEmpty())
@@ -284,7 +290,8 @@ public:
         QPainter p(&image_);
         p.setTransform(toOverview());
         // At least 3 × 2 pixels each, so a 100k-node chain still shows as a line.
-        const double w = std::max(3.0 / toOverview().m11(), kNodeWidth), h = std::max(2.0 / toOverview().m11(), kNodeHeight);
+        const double w = std::max(3.0 / toOverview().m11(), kNodeWidth),
+                     h = std::max(2.0 / toOverview().m11(), kNodeHeight);
         for (const auto& [c, color] : nodes_) p.fillRect(QRectF(c.x() - w / 2, c.y() - h / 2, w, h), color.darker(130));
         update();
     }
@@ -325,8 +332,7 @@ private:
     }
 };
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 GraphView::GraphView(QWidget* parent) : QGraphicsView(parent) {
     static const Graph nothing;
@@ -371,7 +377,8 @@ void GraphView::scrollContentsBy(int dx, int dy) {
 NodeItem* GraphView::makeNode(const Node& n) {
     static const NodeFacts none;
     auto f = facts_->find(n.id);
-    auto* box = new NodeItem(QString::fromStdString(n.id), f == facts_->end() ? none : f->second, n, leftToRight_, font(), palette().color(QPalette::Text));
+    auto* box = new NodeItem(QString::fromStdString(n.id), f == facts_->end() ? none : f->second, n, leftToRight_,
+                             font(), palette().color(QPalette::Text));
     const Point c = n.pos.value_or(Point{});
     box->setPos(c.x, c.y);
     items_[n.id] = box;
@@ -409,14 +416,16 @@ QGraphicsItem* GraphView::makeWire(const Edge& e, size_t index) {
                               : QString();
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
-    auto* wire = new WireItem(path, QPen(palette().color(QPalette::Text).lighter(150), 1.3), label, small, leftToRight_);
+    auto* wire =
+        new WireItem(path, QPen(palette().color(QPalette::Text).lighter(150), 1.3), label, small, leftToRight_);
     wire->setZValue(-1);
     wire->setFlag(QGraphicsItem::ItemIsSelectable);
     wire->edge = e;
     wire->setData(kEdgeRole, QStringList{QString::fromStdString(e.from), QString::fromStdString(e.fromPort),
                                          QString::fromStdString(e.to), QString::fromStdString(e.toPort)});
-    wire->setToolTip(tr("%1 → %2.%3: click and press Delete to disconnect, or drag its end to another input")
-                         .arg(QString::fromStdString(e.from), QString::fromStdString(e.to), QString::fromStdString(e.toPort)));
+    wire->setToolTip(
+        tr("%1 → %2.%3: click and press Delete to disconnect, or drag its end to another input")
+            .arg(QString::fromStdString(e.from), QString::fromStdString(e.to), QString::fromStdString(e.toPort)));
     wires_.push_back(wire);
     return wire;
 }
@@ -480,7 +489,8 @@ void GraphView::update(const Graph& graph, const std::map<std::string, NodeFacts
                 if (!at) box->setPos(c.x, c.y);
                 moved |= !at;
                 // Its wires stay unless they end elsewhere or carry the changed shape.
-                if (at && inputs == box->inputs() && outputs == box->outputs() && (!wireLabels_ || shape == box->shapeText()))
+                if (at && inputs == box->inputs() && outputs == box->outputs() &&
+                    (!wireLabels_ || shape == box->shapeText()))
                     touched.erase(id);
                 continue;
             }
@@ -517,14 +527,16 @@ void GraphView::updateBounds() {
     dots.reserve(shown_->nodes.size());
     for (const Node& n : shown_->nodes) {
         auto f = facts_->find(n.id);
-        if (QGraphicsItem* it = item(n.id)) dots.emplace_back(it->pos(), f == facts_->end() ? QColor::fromRgb(kModuleColor) : factsColor(f->second));
+        if (QGraphicsItem* it = item(n.id))
+            dots.emplace_back(it->pos(), f == facts_->end() ? QColor::fromRgb(kModuleColor) : factsColor(f->second));
     }
     placeMinimap();
     minimap_->setScene(scene()->sceneRect(), std::move(dots));
 }
 
 int GraphView::wireLabelCount() const {
-    return static_cast<int>(std::count_if(wires_.begin(), wires_.end(), [](QGraphicsItem* w) { return static_cast<WireItem*>(w)->labelled(); }));
+    return static_cast<int>(std::count_if(wires_.begin(), wires_.end(),
+                                          [](QGraphicsItem* w) { return static_cast<WireItem*>(w)->labelled(); }));
 }
 
 QWidget* GraphView::minimap() const { return minimap_; }
@@ -586,7 +598,8 @@ QImage GraphView::renderImage(double scale) const {
     // At most 16,384 pixels a side and 256 megapixels: a huge network comes out at a smaller scale.
     scale = std::min({scale, 16384 / area.width(), 16384 / area.height(),
                       std::sqrt(double(1 << 28) / std::max(1.0, area.width() * area.height()))});
-    QImage image(std::max(1, int(area.width() * scale)), std::max(1, int(area.height() * scale)), QImage::Format_ARGB32);
+    QImage image(std::max(1, int(area.width() * scale)), std::max(1, int(area.height() * scale)),
+                 QImage::Format_ARGB32);
     image.fill(palette().color(QPalette::Base));
     renderClean(scene(), [&] {
         QPainter painter(&image);
@@ -651,7 +664,8 @@ std::vector<Edge> GraphView::selectedEdges() const {
     std::vector<Edge> edges;
     for (QGraphicsItem* it : scene()->selectedItems()) {
         const QStringList e = it->data(kEdgeRole).toStringList();
-        if (e.size() == 4) edges.push_back({e[0].toStdString(), e[1].toStdString(), e[2].toStdString(), e[3].toStdString()});
+        if (e.size() == 4)
+            edges.push_back({e[0].toStdString(), e[1].toStdString(), e[2].toStdString(), e[3].toStdString()});
     }
     return edges;
 }
@@ -666,12 +680,14 @@ void GraphView::selectEdge(const Edge& edge) {
 
 QPoint GraphView::outputPortAt(const std::string& id, int port) const {
     NodeItem* it = items_.count(id) ? items_.at(id) : nullptr;
-    return it && port < it->outputs().size() ? mapFromScene(it->pos() + it->socket(false, static_cast<size_t>(port))) : QPoint();
+    return it && port < it->outputs().size() ? mapFromScene(it->pos() + it->socket(false, static_cast<size_t>(port)))
+                                             : QPoint();
 }
 
 QPoint GraphView::inputPortAt(const std::string& id, int port) const {
     NodeItem* it = items_.count(id) ? items_.at(id) : nullptr;
-    return it && port < it->inputs().size() ? mapFromScene(it->pos() + it->socket(true, static_cast<size_t>(port))) : QPoint();
+    return it && port < it->inputs().size() ? mapFromScene(it->pos() + it->socket(true, static_cast<size_t>(port)))
+                                            : QPoint();
 }
 
 std::string GraphView::nodeAt(const QPoint& viewPos) const {
@@ -711,8 +727,10 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
                 wireFrom_ = e[0].toStdString();
                 wireFromPort_ = e[1].toStdString();
                 NodeItem* source = items_.at(wireFrom_);
-                const QPointF start = source->pos() + source->socket(false, std::max<qsizetype>(0, source->outputs().indexOf(e[1])));
-                wire_ = scene()->addLine(QLineF(start, mapToScene(event->pos())), QPen(QColor(0x22, 0x66, 0xcc), 2, Qt::DashLine));
+                const QPointF start =
+                    source->pos() + source->socket(false, std::max<qsizetype>(0, source->outputs().indexOf(e[1])));
+                wire_ = scene()->addLine(QLineF(start, mapToScene(event->pos())),
+                                         QPen(QColor(0x22, 0x66, 0xcc), 2, Qt::DashLine));
                 return;
             }
     }
@@ -721,7 +739,8 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
     // a press 30 ms).
     pressedAt_.clear();
     for (QGraphicsItem* it : scene()->selectedItems())
-        if (const QString nodeId = it->data(kIdRole).toString(); !nodeId.isEmpty()) pressedAt_[nodeId.toStdString()] = it->pos();
+        if (const QString nodeId = it->data(kIdRole).toString(); !nodeId.isEmpty())
+            pressedAt_[nodeId.toStdString()] = it->pos();
 }
 
 void GraphView::mouseMoveEvent(QMouseEvent* event) {
@@ -757,7 +776,8 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
         QString toPort;  // the input socket it was dropped on; empty (the next free one) on the box
         if (!to.empty()) {
             NodeItem* box = items_.at(to);
-            const int in = box->portNear(true, box->mapFromScene(mapToScene(event->pos())), std::max(14.0, 10 / transform().m11()));
+            const int in = box->portNear(true, box->mapFromScene(mapToScene(event->pos())),
+                                         std::max(14.0, 10 / transform().m11()));
             if (in >= 0) toPort = box->inputs()[in];
         }
         const QStringList moving = std::exchange(rewiring_, QStringList());
@@ -768,7 +788,8 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
             return;
         }
         if (!to.empty())
-            emit connectRequested(QString::fromStdString(from), QString::fromStdString(fromPort), QString::fromStdString(to), toPort);
+            emit connectRequested(QString::fromStdString(from), QString::fromStdString(fromPort),
+                                  QString::fromStdString(to), toPort);
         return;
     }
     QGraphicsView::mouseReleaseEvent(event);
@@ -813,7 +834,8 @@ void GraphView::keyPressEvent(QKeyEvent* event) {
     auto neighbours = [&](const std::string& id, bool downstream) {
         std::vector<std::string> out;
         for (const Edge& e : shown_->edges)
-            if ((downstream ? e.from : e.to) == id && item(downstream ? e.to : e.from)) out.push_back(downstream ? e.to : e.from);
+            if ((downstream ? e.from : e.to) == id && item(downstream ? e.to : e.from))
+                out.push_back(downstream ? e.to : e.from);
         return out;
     };
     std::string next;
@@ -848,7 +870,8 @@ void GraphView::contextMenuEvent(QContextMenuEvent* event) {
             }
     // The menu acts on what was clicked: select it, unless it is part of a larger selection.
     if (!id.empty() && !item(id)->isSelected()) selectNode(id);
-    if (!wire.isEmpty()) selectEdge({wire[0].toStdString(), wire[1].toStdString(), wire[2].toStdString(), wire[3].toStdString()});
+    if (!wire.isEmpty())
+        selectEdge({wire[0].toStdString(), wire[1].toStdString(), wire[2].toStdString(), wire[3].toStdString()});
     emit contextMenuRequested(QString::fromStdString(id), wire, mapToScene(event->pos()), event->globalPos());
     event->accept();
 }

@@ -24,7 +24,8 @@ public:
     explicit GraphView(QWidget* parent = nullptr);
     // Draws `graph` (kept by reference until the next show or update: the session's canvas: positions set, every edge's ports filled in) with its
     // facts; `leftToRight` puts the ports on the sides. `title` names the SVG export.
-    void show(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const std::string& title, bool leftToRight);
+    void show(const Graph& graph, const std::map<std::string, NodeFacts>& facts, const std::string& title,
+              bool leftToRight);
     // Wire routes parallel to the graph's edges (cubic Bézier points, the session's routes()): a wire
     // with one runs along it around the nodes. Kept by reference, as the graph.
     void setRoutes(const std::vector<std::vector<Point>>* routes) { routes_ = routes; }
@@ -77,7 +78,8 @@ signals:
     // A layer kind from the palette was dropped at `scenePos`.
     void kindDropped(const QString& kind, const QPointF& scenePos);
     // A right click: on node `node`, on wire `wire` (from → to), or on the empty canvas (both empty).
-    void contextMenuRequested(const QString& node, const QStringList& wire, const QPointF& scenePos, const QPoint& globalPos);
+    void contextMenuRequested(const QString& node, const QStringList& wire, const QPointF& scenePos,
+                              const QPoint& globalPos);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;  // zoom to the cursor
@@ -115,10 +117,11 @@ private:
     std::map<std::string, NodeItem*> items_;
     std::string wireFrom_, wireFromPort_;  // while dragging a wire: its source node and port
     QStringList rewiring_;                 // while dragging a wire's end off an input: that wire
-    QGraphicsLineItem* wire_ = nullptr;  // the live preview
+    QGraphicsLineItem* wire_ = nullptr;    // the live preview
     std::string nodeAt(const QPoint& viewPos) const;
     std::map<std::string, QPointF> pressedAt_;
-    std::optional<QPoint> panFrom_;  // while the middle button pans the view  // node positions when a press began, to detect a drag
+    std::optional<QPoint>
+        panFrom_;  // while the middle button pans the view  // node positions when a press began, to detect a drag
 };
 
 }  // namespace nw::ui

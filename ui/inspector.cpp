@@ -30,7 +30,8 @@ EditorKind editorKind(const AttrSpec& spec, const AttrValue& value) {
     if (spec.type == AttrType::Float && std::holds_alternative<double>(value)) return EditorKind::Float;
     if (spec.type == AttrType::Bool && std::holds_alternative<bool>(value)) return EditorKind::Bool;
     if (spec.type == AttrType::Choice && std::holds_alternative<std::string>(value)) return EditorKind::Choice;
-    if (spec.type == AttrType::Int2 && (std::holds_alternative<int64_t>(value) || (pair && pair->size() == 2))) return EditorKind::Pair;
+    if (spec.type == AttrType::Int2 && (std::holds_alternative<int64_t>(value) || (pair && pair->size() == 2)))
+        return EditorKind::Pair;
     return EditorKind::Text;
 }
 
@@ -46,21 +47,25 @@ void showText(QLineEdit* e, const QString& text) {
 void showValue(QWidget* w, EditorKind kind, const AttrValue& value) {
     const QSignalBlocker quiet(w);
     switch (kind) {
-    case EditorKind::Int: static_cast<QSpinBox*>(w)->setValue(static_cast<int>(std::get<int64_t>(value))); break;
-    case EditorKind::Float: static_cast<QDoubleSpinBox*>(w)->setValue(std::get<double>(value)); break;
-    case EditorKind::Bool: static_cast<QCheckBox*>(w)->setChecked(std::get<bool>(value)); break;
-    case EditorKind::Choice: static_cast<QComboBox*>(w)->setCurrentText(QString::fromStdString(std::get<std::string>(value))); break;
-    case EditorKind::Pair: {
-        const auto* pair = std::get_if<std::vector<int64_t>>(&value);
-        const int64_t h = pair ? (*pair)[0] : std::get<int64_t>(value), wv = pair ? (*pair)[1] : h;
-        const QList<QSpinBox*> boxes = w->findChildren<QSpinBox*>();
-        for (QSpinBox* box : boxes) {
-            const QSignalBlocker quietBox(box);
-            box->setValue(static_cast<int>(box->objectName().endsWith(".w") ? wv : h));
+        case EditorKind::Int: static_cast<QSpinBox*>(w)->setValue(static_cast<int>(std::get<int64_t>(value))); break;
+        case EditorKind::Float: static_cast<QDoubleSpinBox*>(w)->setValue(std::get<double>(value)); break;
+        case EditorKind::Bool: static_cast<QCheckBox*>(w)->setChecked(std::get<bool>(value)); break;
+        case EditorKind::Choice:
+            static_cast<QComboBox*>(w)->setCurrentText(QString::fromStdString(std::get<std::string>(value)));
+            break;
+        case EditorKind::Pair: {
+            const auto* pair = std::get_if<std::vector<int64_t>>(&value);
+            const int64_t h = pair ? (*pair)[0] : std::get<int64_t>(value), wv = pair ? (*pair)[1] : h;
+            const QList<QSpinBox*> boxes = w->findChildren<QSpinBox*>();
+            for (QSpinBox* box : boxes) {
+                const QSignalBlocker quietBox(box);
+                box->setValue(static_cast<int>(box->objectName().endsWith(".w") ? wv : h));
+            }
+            break;
         }
-        break;
-    }
-    case EditorKind::Text: showText(static_cast<QLineEdit*>(w), QString::fromStdString(formatAttrValue(value))); break;
+        case EditorKind::Text:
+            showText(static_cast<QLineEdit*>(w), QString::fromStdString(formatAttrValue(value)));
+            break;
     }
 }
 
@@ -75,7 +80,9 @@ Inspector::Inspector(QWidget* parent) : QWidget(parent), title_(new QLabel), row
     showNode({}, {});
 }
 
-QWidget* Inspector::editor(const std::string& attr) const { return findChild<QWidget*>(QString::fromStdString("attr:" + attr)); }
+QWidget* Inspector::editor(const std::string& attr) const {
+    return findChild<QWidget*>(QString::fromStdString("attr:" + attr));
+}
 
 void Inspector::showNode(const Document& doc, const std::string& id) {
     const Node* n = id.empty() ? nullptr : doc.graph.find(id);
@@ -113,13 +120,17 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
             // Queued: a widget added to a shown layout is shown by a queued call, and focus given to a
             // widget not yet shown is lost.
             if (name.isEmpty()) return;
-            QMetaObject::invokeMethod(self, [self = QPointer<Inspector>(self), name = name] {
-                if (QWidget* w = self ? self->findChild<QWidget*>(name) : nullptr) w->setFocus(Qt::TabFocusReason);
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                self,
+                [self = QPointer<Inspector>(self), name = name] {
+                    if (QWidget* w = self ? self->findChild<QWidget*>(name) : nullptr) w->setFocus(Qt::TabFocusReason);
+                },
+                Qt::QueuedConnection);
         }
     } refocus{this, focused};
     if (!n) {
-        title_->setText(tr("<b>The network</b><br><small><i>Select a node to see and edit its attributes.</i></small>"));
+        title_->setText(
+            tr("<b>The network</b><br><small><i>Select a node to see and edit its attributes.</i></small>"));
         auto* name = new QLineEdit;
         name->setObjectName("network:name");
         auto* description = new QLineEdit;
@@ -128,7 +139,8 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         showText(description, QString::fromStdString(doc.description));
         description->setCursorPosition(0);
         auto commit = [this, name, description] {
-            if (name->text() == name->property(kShown).toString() && description->text() == description->property(kShown).toString())
+            if (name->text() == name->property(kShown).toString() &&
+                description->text() == description->property(kShown).toString())
                 return;
             name->setProperty(kShown, name->text());
             description->setProperty(kShown, description->text());
@@ -141,10 +153,16 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         return;
     }
     title_->setText(QString("<b>%1</b> — %2<br><small>%3</small>")
-                        .arg(QString::fromStdString(id).toHtmlEscaped(), QString::fromStdString(n->kind).toHtmlEscaped(),
-                             QString::fromStdString(kind ? kind->doc : mod ? mod->doc : "").toHtmlEscaped()));
+                        .arg(QString::fromStdString(id).toHtmlEscaped(),
+                             QString::fromStdString(n->kind).toHtmlEscaped(),
+                             QString::fromStdString(kind  ? kind->doc
+                                                    : mod ? mod->doc
+                                                          : "")
+                                 .toHtmlEscaped()));
     const QString nodeId = QString::fromStdString(id);
-    auto emitValue = [this, nodeId](const std::string& attr, AttrValue v) { emit edited(nodeId, QString::fromStdString(attr), v); };
+    auto emitValue = [this, nodeId](const std::string& attr, AttrValue v) {
+        emit edited(nodeId, QString::fromStdString(attr), v);
+    };
     // A text editor: any value, formulas included; checked when the graph is analysed.
     auto textEditor = [&](const std::string& attr, const AttrValue& value) -> QLineEdit* {
         auto* e = new QLineEdit;
@@ -172,16 +190,20 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
             e->setProperty(kShown, e->text());
             emit conditionEdited(nodeId, e->text().trimmed());
         });
-        addRow("when", e, "a condition over the module's parameters (stride != 1); false leaves the node out, its input passing through");
+        addRow("when", e,
+               "a condition over the module's parameters (stride != 1); false leaves the node out, its input passing "
+               "through");
     };
     if (mod) {
-        for (const auto& [param, def] : mod->params) addRow(param, textEditor(param, current(param, def)), "module parameter");
+        for (const auto& [param, def] : mod->params)
+            addRow(param, textEditor(param, current(param, def)), "module parameter");
         // How many copies in sequence the instance stands for (ResNet's stages): 1 is a single one.
         auto* repeat = new QSpinBox;
         repeat->setRange(1, 1000);
         repeat->setValue(static_cast<int>(std::max<int64_t>(n->repeat, 1)));
         repeat->setKeyboardTracking(false);
-        connect(repeat, &QSpinBox::valueChanged, this, [this, nodeId](int copies) { emit repeatEdited(nodeId, copies); });
+        connect(repeat, &QSpinBox::valueChanged, this,
+                [this, nodeId](int copies) { emit repeatEdited(nodeId, copies); });
         addRow("repeat", repeat, "copies of this instance in sequence");
         addCondition();
         return;
@@ -193,7 +215,8 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         QWidget* w = nullptr;
         if (spec.type == AttrType::Int && std::holds_alternative<int64_t>(value)) {
             auto* box = new QSpinBox;
-            box->setRange(static_cast<int>(std::max<int64_t>(spec.min, INT_MIN)), static_cast<int>(std::min<int64_t>(spec.max, INT_MAX)));
+            box->setRange(static_cast<int>(std::max<int64_t>(spec.min, INT_MIN)),
+                          static_cast<int>(std::min<int64_t>(spec.max, INT_MAX)));
             box->setValue(static_cast<int>(std::get<int64_t>(value)));
             box->setKeyboardTracking(false);  // one edit per value entered, not per keystroke
             connect(box, &QSpinBox::valueChanged, this, [emitValue, name](int v) { emitValue(name, int64_t{v}); });
@@ -219,7 +242,8 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
                     [emitValue, name](const QString& v) { emitValue(name, v.toStdString()); });
             w = box;
         } else if (const auto* pair = std::get_if<std::vector<int64_t>>(&value);
-                   spec.type == AttrType::Int2 && (std::holds_alternative<int64_t>(value) || (pair && pair->size() == 2))) {
+                   spec.type == AttrType::Int2 &&
+                   (std::holds_alternative<int64_t>(value) || (pair && pair->size() == 2))) {
             // A pair (kernel_size, stride, dilation): height and width as two spin boxes.
             const int64_t h = pair ? (*pair)[0] : std::get<int64_t>(value), wv = pair ? (*pair)[1] : h;
             auto* row = new QWidget;
@@ -228,7 +252,8 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
             QSpinBox* boxes[2];
             for (int i = 0; i < 2; ++i) {
                 boxes[i] = new QSpinBox;
-                boxes[i]->setRange(static_cast<int>(std::max<int64_t>(spec.min, INT_MIN)), static_cast<int>(std::min<int64_t>(spec.max, INT_MAX)));
+                boxes[i]->setRange(static_cast<int>(std::max<int64_t>(spec.min, INT_MIN)),
+                                   static_cast<int>(std::min<int64_t>(spec.max, INT_MAX)));
                 boxes[i]->setValue(static_cast<int>(i ? wv : h));
                 boxes[i]->setKeyboardTracking(false);
                 boxes[i]->setObjectName(QString::fromStdString("attr:" + name + (i ? ".w" : ".h")));
@@ -244,11 +269,12 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
             auto* e = textEditor(name, value);  // padding, formulas, values of the wrong type
             // Only what the attribute can hold can be typed: n, "h, w", "(h, w)" as they are shown, or
             // "[h, w]" (Padding also four numbers, same, valid), or a formula "=…".
-            const QString numbers = spec.type == AttrType::Padding ? "\\d+(\\s*,\\s*\\d+){0,3}" : "\\d+(\\s*,\\s*\\d+)?";
+            const QString numbers =
+                spec.type == AttrType::Padding ? "\\d+(\\s*,\\s*\\d+){0,3}" : "\\d+(\\s*,\\s*\\d+)?";
             if (spec.type == AttrType::Int2 || spec.type == AttrType::Padding)
                 e->setValidator(new QRegularExpressionValidator(
-                    QRegularExpression("\\s*(=.*|" + numbers + "|\\[\\s*" + numbers + "\\s*\\]|\\(\\s*" + numbers + "\\s*\\)" +
-                                       (spec.type == AttrType::Padding ? "|same|valid" : "") + ")\\s*"),
+                    QRegularExpression("\\s*(=.*|" + numbers + "|\\[\\s*" + numbers + "\\s*\\]|\\(\\s*" + numbers +
+                                       "\\s*\\)" + (spec.type == AttrType::Padding ? "|same|valid" : "") + ")\\s*"),
                     e));
             w = e;
         }
@@ -260,8 +286,10 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
 void Inspector::refill(const Document& doc, const Node* n) {
     auto field = [this](const std::string& name) { return findChild<QWidget*>(QString::fromStdString(name)); };
     if (!n) {
-        if (auto* name = qobject_cast<QLineEdit*>(field("network:name"))) showText(name, QString::fromStdString(doc.name));
-        if (auto* d = qobject_cast<QLineEdit*>(field("network:description"))) showText(d, QString::fromStdString(doc.description));
+        if (auto* name = qobject_cast<QLineEdit*>(field("network:name")))
+            showText(name, QString::fromStdString(doc.name));
+        if (auto* d = qobject_cast<QLineEdit*>(field("network:description")))
+            showText(d, QString::fromStdString(doc.description));
         return;
     }
     auto current = [&](const std::string& attr, const AttrValue& def) {
@@ -275,7 +303,8 @@ void Inspector::refill(const Document& doc, const Node* n) {
         }
     } else if (const ModuleDef* mod = doc.findModule(n->kind)) {
         for (const auto& [param, def] : mod->params)
-            if (auto* e = qobject_cast<QLineEdit*>(field("attr:" + param))) showText(e, QString::fromStdString(formatAttrValue(current(param, def))));
+            if (auto* e = qobject_cast<QLineEdit*>(field("attr:" + param)))
+                showText(e, QString::fromStdString(formatAttrValue(current(param, def))));
         if (auto* repeat = qobject_cast<QSpinBox*>(field("attr:repeat"))) {
             const QSignalBlocker quiet(repeat);
             repeat->setValue(static_cast<int>(std::max<int64_t>(n->repeat, 1)));

@@ -14,24 +14,22 @@ QString escaped(const std::string& text) { return QString::fromStdString(text).t
 
 QString range(const AttrSpec& a) {
     switch (a.type) {
-        case AttrType::Int:
-            return QString("%1 … %2").arg(a.min).arg(a.max);
-        case AttrType::Float:
-            return QString("%1 … %2").arg(a.fmin).arg(a.fmax);
+        case AttrType::Int: return QString("%1 … %2").arg(a.min).arg(a.max);
+        case AttrType::Float: return QString("%1 … %2").arg(a.fmin).arg(a.fmax);
         case AttrType::Choice: {
             QStringList c;
             for (const std::string& s : a.choices) c << QString::fromStdString(s);
             return c.join(", ").toHtmlEscaped();
         }
-        default:
-            return {};
+        default: return {};
     }
 }
 
 }  // namespace
 
 QString LayerHelp::html(const LayerKind& k) {
-    QString out = QString("<h2>%1</h2><p><i>%2</i></p><p>%3</p>").arg(escaped(k.name), escaped(k.category), escaped(k.doc));
+    QString out =
+        QString("<h2>%1</h2><p><i>%2</i></p><p>%3</p>").arg(escaped(k.name), escaped(k.category), escaped(k.doc));
     QStringList inputs;
     for (const std::string& p : k.inputs) inputs << escaped(p);
     QStringList outputs;
@@ -39,15 +37,19 @@ QString LayerHelp::html(const LayerKind& k) {
     out += QString("<p><b>Inputs:</b> %1%2<br><b>Outputs:</b> %3</p>")
                .arg(inputs.isEmpty() ? "none" : inputs.join(", "), k.variadic ? " (in0 … in{n−1}, n = num_inputs)" : "",
                     outputs.isEmpty() ? "none" : outputs.join(", "));
-    out += QString("<h3>Arithmetic</h3><table cellpadding='3'><tr><td><b>Output shape</b></td><td>%1</td></tr>"
-                   "<tr><td><b>Parameters</b></td><td>%2</td></tr><tr><td><b>MACs</b> per sample</td><td>%3</td></tr></table>")
-               .arg(escaped(k.formulas.shape), escaped(k.formulas.params), escaped(k.formulas.macs));
+    out +=
+        QString(
+            "<h3>Arithmetic</h3><table cellpadding='3'><tr><td><b>Output shape</b></td><td>%1</td></tr>"
+            "<tr><td><b>Parameters</b></td><td>%2</td></tr><tr><td><b>MACs</b> per sample</td><td>%3</td></tr></table>")
+            .arg(escaped(k.formulas.shape), escaped(k.formulas.params), escaped(k.formulas.macs));
     if (!k.attrs.empty()) {
-        out += "<h3>Attributes</h3><table cellpadding='3' border='1' style='border-collapse: collapse'>"
-               "<tr><th>name</th><th>type</th><th>default</th><th>range</th><th>meaning</th></tr>";
+        out +=
+            "<h3>Attributes</h3><table cellpadding='3' border='1' style='border-collapse: collapse'>"
+            "<tr><th>name</th><th>type</th><th>default</th><th>range</th><th>meaning</th></tr>";
         for (const AttrSpec& a : k.attrs)
             out += QString("<tr><td><code>%1</code></td><td>%2</td><td>%3</td><td>%4</td><td>%5</td></tr>")
-                       .arg(escaped(a.name), escaped(attrTypeName(a.type)), escaped(formatAttrValue(a.def)), range(a), escaped(a.doc));
+                       .arg(escaped(a.name), escaped(attrTypeName(a.type)), escaped(formatAttrValue(a.def)), range(a),
+                            escaped(a.doc));
         out += "</table>";
     }
     return out;

@@ -68,9 +68,11 @@ namespace {
 class EditCommand : public QUndoCommand {
 public:
     EditCommand(DesignSession& session, std::unique_ptr<Edit> edit, bool wholeDocument)
-        : QUndoCommand(QString::fromStdString(session.scope().empty() || wholeDocument ? edit->text()
-                                                                                         : edit->text() + " in " + session.scope())),
-          session_(session), edit_(std::move(edit)), wholeDocument_(wholeDocument) {}
+        : QUndoCommand(QString::fromStdString(
+              session.scope().empty() || wholeDocument ? edit->text() : edit->text() + " in " + session.scope())),
+          session_(session),
+          edit_(std::move(edit)),
+          wholeDocument_(wholeDocument) {}
     void redo() override {
         if (edit_) session_.apply(std::move(edit_), wholeDocument_);
         else session_.redo();
@@ -86,7 +88,6 @@ private:
 }  // namespace
 
 namespace {
-
 
 // The palette drags the layer kind's name, for the canvas to drop.
 class PaletteTree : public QTreeWidget {
@@ -157,8 +158,10 @@ MainWindow::MainWindow(QWidget* parent)
     };
     connect(view_, &GraphView::nodesMoved, this, [this](const QStringList& ids, const QList<QPointF>& positions) {
         std::vector<std::pair<std::string, Point>> moves;
-        for (qsizetype i = 0; i < ids.size(); ++i) moves.push_back({ids[i].toStdString(), Point{positions[i].x(), positions[i].y()}});
-        const std::string text = moves.size() == 1 ? "Move " + moves[0].first : "Move " + std::to_string(moves.size()) + " nodes";
+        for (qsizetype i = 0; i < ids.size(); ++i)
+            moves.push_back({ids[i].toStdString(), Point{positions[i].x(), positions[i].y()}});
+        const std::string text =
+            moves.size() == 1 ? "Move " + moves[0].first : "Move " + std::to_string(moves.size()) + " nodes";
         pushEdit(std::make_unique<SetPositions>(std::move(moves), text));
     });
     connect(view_, &GraphView::connectRequested, this,
@@ -171,18 +174,24 @@ MainWindow::MainWindow(QWidget* parent)
                 }
                 // A single-output source needs no port name in the file; an input named only when chosen.
                 Edge written = edge;
-                if (const NodeFacts* f = session_.factsOf(edge.from); f && f->outputs.size() == 1) written.fromPort.clear();
+                if (const NodeFacts* f = session_.factsOf(edge.from); f && f->outputs.size() == 1)
+                    written.fromPort.clear();
                 pushEdit(std::make_unique<AddEdge>(written));
             });
-    connect(view_, &GraphView::rewireRequested, this, [this](const QStringList& wire, const QString& to, const QString& toPort) {
-        std::string why;
-        const Edge drawn{wire[0].toStdString(), wire[1].toStdString(), wire[2].toStdString(), wire[3].toStdString()};
-        if (std::unique_ptr<Edit> edit = session_.rewireEdit(drawn, to.toStdString(), toPort.toStdString(), why)) pushEdit(std::move(edit));
-        else statusBar()->showMessage(tr("Cannot move the wire: %1").arg(QString::fromStdString(why)), 6000);
-    });
+    connect(
+        view_, &GraphView::rewireRequested, this,
+        [this](const QStringList& wire, const QString& to, const QString& toPort) {
+            std::string why;
+            const Edge drawn{wire[0].toStdString(), wire[1].toStdString(), wire[2].toStdString(),
+                             wire[3].toStdString()};
+            if (std::unique_ptr<Edit> edit = session_.rewireEdit(drawn, to.toStdString(), toPort.toStdString(), why))
+                pushEdit(std::move(edit));
+            else statusBar()->showMessage(tr("Cannot move the wire: %1").arg(QString::fromStdString(why)), 6000);
+        });
     connect(view_, &GraphView::contextMenuRequested, this, &MainWindow::showContextMenu);
     connect(view_, &GraphView::nodeActivated, this, [this](const QString& id) {  // double click: open a module
-        if (const Node* n = shown().graph.find(id.toStdString()); n && document().findModule(n->kind)) openModule(n->kind);
+        if (const Node* n = shown().graph.find(id.toStdString()); n && document().findModule(n->kind))
+            openModule(n->kind);
     });
 
     summaryModel_ = new SummaryModel(this);
@@ -219,8 +228,8 @@ MainWindow::MainWindow(QWidget* parent)
     depthRow->setContentsMargins(4, 2, 4, 0);
     summaryDepth_ = new QComboBox;
     summaryDepth_->setObjectName("summaryDepth");
-    summaryDepth_->addItems({tr("Every layer"), tr("Top-level nodes (modules with subtotals)"), tr("Depth 2 (their blocks)"),
-                             tr("Depth 3")});
+    summaryDepth_->addItems({tr("Every layer"), tr("Top-level nodes (modules with subtotals)"),
+                             tr("Depth 2 (their blocks)"), tr("Depth 3")});
     depthRow->addWidget(new QLabel(tr("Show:")));
     depthRow->addWidget(summaryDepth_, 1);
     summaryLayout->addLayout(depthRow);
@@ -238,15 +247,15 @@ MainWindow::MainWindow(QWidget* parent)
     inspectorDock->setWidget(inspector_);
     addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
     splitDockWidget(inspectorDock, summaryDock, Qt::Vertical);
-    connect(view_->scene(), &QGraphicsScene::selectionChanged, this, [this] {
-        inspector_->showNode(shown(), view_->selectedNode());
-    });
+    connect(view_->scene(), &QGraphicsScene::selectionChanged, this,
+            [this] { inspector_->showNode(shown(), view_->selectedNode()); });
     connect(inspector_, &Inspector::edited, this, [this](const QString& node, const QString& attr, const AttrValue& v) {
         pushEdit(std::make_unique<SetAttribute>(node.toStdString(), attr.toStdString(), v));
     });
     connect(inspector_, &Inspector::repeatEdited, this, [this](const QString& node, int copies) {
         const std::string id = node.toStdString();
-        if (std::string e = applyRestructured(setRepeat(shown(), id, copies), "Repeat " + id + " ×" + std::to_string(copies));
+        if (std::string e =
+                applyRestructured(setRepeat(shown(), id, copies), "Repeat " + id + " ×" + std::to_string(copies));
             !e.empty())
             statusBar()->showMessage(QString::fromStdString(e), 6000);
     });
@@ -363,12 +372,15 @@ void MainWindow::setDarkTheme(bool dark) {
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     // Every action that replaces the document first asks about unsaved changes (confirmDiscard).
-    file->addAction(tr("&New"), this, [this] {
-        if (confirmDiscard()) newDocument();
-    })->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N));
+    file->addAction(tr("&New"), this,
+                    [this] {
+                        if (confirmDiscard()) newDocument();
+                    })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N));
     QAction* open = file->addAction(tr("&Open…"), this, [this] {
         if (!confirmDiscard()) return;
-        QString path = QFileDialog::getOpenFileName(this, tr("Open network"), QString(), tr("Netwright networks (*.netw)"));
+        QString path =
+            QFileDialog::getOpenFileName(this, tr("Open network"), QString(), tr("Netwright networks (*.netw)"));
         if (!path.isEmpty()) openFile(path.toStdString());
     });
     open->setShortcut(QKeySequence::Open);
@@ -389,8 +401,8 @@ void MainWindow::buildMenus() {
         QString path = QFileDialog::getSaveFileName(this, tr("Export PNG"), QString(), tr("PNG images (*.png)"));
         if (path.isEmpty()) return;
         bool ok = false;
-        const double scale = QInputDialog::getDouble(this, tr("Export PNG"), tr("Scale (1 = one pixel per canvas unit):"), 2.0,
-                                                     0.1, 8.0, 1, &ok);
+        const double scale = QInputDialog::getDouble(
+            this, tr("Export PNG"), tr("Scale (1 = one pixel per canvas unit):"), 2.0, 0.1, 8.0, 1, &ok);
         if (ok && !view_->exportPng(path, scale)) QMessageBox::warning(this, tr("Cannot export"), path);
     });
     file->addAction(tr("Export canvas as S&VG…"), this, [this] {
@@ -422,31 +434,45 @@ void MainWindow::buildMenus() {
     editMenu->addAction(undo);
     editMenu->addAction(redo);
     editMenu->addSeparator();
-    editMenu->addAction(tr("Cu&t"), this, [this] {
-        copySelection();
-        deleteSelection();
-    })->setShortcut(QKeySequence::Cut);
+    editMenu
+        ->addAction(tr("Cu&t"), this,
+                    [this] {
+                        copySelection();
+                        deleteSelection();
+                    })
+        ->setShortcut(QKeySequence::Cut);
     // Copy: the summary's rows when the summary has the focus, else the selected nodes.
-    editMenu->addAction(tr("&Copy"), this, [this] {
-        if (summary_->hasFocus()) QApplication::clipboard()->setText(QString::fromStdString(summaryCsv()));
-        else copySelection();
-    })->setShortcut(QKeySequence::Copy);
+    editMenu
+        ->addAction(tr("&Copy"), this,
+                    [this] {
+                        if (summary_->hasFocus())
+                            QApplication::clipboard()->setText(QString::fromStdString(summaryCsv()));
+                        else copySelection();
+                    })
+        ->setShortcut(QKeySequence::Copy);
     editMenu->addAction(tr("&Paste"), this, [this] { paste(); })->setShortcut(QKeySequence::Paste);
-    editMenu->addAction(tr("&Find node…"), this, [this] {
-        QStringList names;
-        for (const Node& n : shown().graph.nodes) names << QString::fromStdString(n.id);
-        bool ok = false;
-        const QString text = QInputDialog::getItem(this, tr("Find node"), tr("Name or kind:"), names, 0, true, &ok);
-        if (ok) findNode(text.toStdString());
-    })->setShortcut(QKeySequence::Find);
+    editMenu
+        ->addAction(tr("&Find node…"), this,
+                    [this] {
+                        QStringList names;
+                        for (const Node& n : shown().graph.nodes) names << QString::fromStdString(n.id);
+                        bool ok = false;
+                        const QString text =
+                            QInputDialog::getItem(this, tr("Find node"), tr("Name or kind:"), names, 0, true, &ok);
+                        if (ok) findNode(text.toStdString());
+                    })
+        ->setShortcut(QKeySequence::Find);
     editMenu->addAction(tr("D&uplicate"), this, [this] { duplicateSelection(); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     QAction* del = editMenu->addAction(tr("&Delete"), this, &MainWindow::deleteSelection);
     del->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
-    editMenu->addAction(tr("Select &all"), this, [this] {
-        for (QGraphicsItem* it : view_->scene()->items())
-            if (it->flags() & QGraphicsItem::ItemIsSelectable) it->setSelected(true);
-    })->setShortcut(QKeySequence::SelectAll);
+    editMenu
+        ->addAction(tr("Select &all"), this,
+                    [this] {
+                        for (QGraphicsItem* it : view_->scene()->items())
+                            if (it->flags() & QGraphicsItem::ItemIsSelectable) it->setSelected(true);
+                    })
+        ->setShortcut(QKeySequence::SelectAll);
     QMenu* moduleMenu = menuBar()->addMenu(tr("&Module"));
     QAction* group = moduleMenu->addAction(tr("&Group selection into module…"), this, [this] {
         bool ok = false;
@@ -457,11 +483,14 @@ void MainWindow::buildMenus() {
     group->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
     moduleMenu->addAction(tr("&Expand module"), this, [this] { expandSelected(); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G));
-    moduleMenu->addAction(tr("&Open module for editing"), this, [this] {
-        const Node* n = shown().graph.find(view_->selectedNode());
-        const std::string error = n ? openModule(n->kind) : "select a module instance first";
-        if (!error.empty()) statusBar()->showMessage(QString::fromStdString(error), 6000);
-    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    moduleMenu
+        ->addAction(tr("&Open module for editing"), this,
+                    [this] {
+                        const Node* n = shown().graph.find(view_->selectedNode());
+                        const std::string error = n ? openModule(n->kind) : "select a module instance first";
+                        if (!error.empty()) statusBar()->showMessage(QString::fromStdString(error), 6000);
+                    })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     moduleMenu->addAction(tr("&Back to the network"), this, &MainWindow::closeModule)
         ->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Up));
     moduleMenu->addSeparator();
@@ -481,7 +510,8 @@ void MainWindow::buildMenus() {
     QAction* layoutDown = viewMenu->addAction(tr("Auto-layout top to &bottom"), this,
                                               [this, animate] { autoLayout(false, animate->isChecked()); });
     layoutDown->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
-    viewMenu->addAction(tr("Auto-layout left to &right"), this, [this, animate] { autoLayout(true, animate->isChecked()); })
+    viewMenu
+        ->addAction(tr("Auto-layout left to &right"), this, [this, animate] { autoLayout(true, animate->isChecked()); })
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
     viewMenu->addAction(animate);
     viewMenu->addSeparator();
@@ -496,7 +526,8 @@ void MainWindow::buildMenus() {
     dark->setChecked(QSettings().value("view/dark", false).toBool());
     viewMenu->addSeparator();
     QAction* compareAction = viewMenu->addAction(tr("&Compare…"), this, [this] {
-        CompareDialog dialog(document(), session_.scope().empty() ? view_->selectedNodes() : std::vector<std::string>{}, this);
+        CompareDialog dialog(document(), session_.scope().empty() ? view_->selectedNodes() : std::vector<std::string>{},
+                             this);
         dialog.exec();
     });
     compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
@@ -634,10 +665,11 @@ void MainWindow::fillRecentMenu() {
     recentMenu_->clear();
     const QStringList list = recentFiles();
     for (int i = 0; i < list.size(); ++i)
-        recentMenu_->addAction(QString("&%1 %2").arg(i + 1).arg(QFileInfo(list[i]).fileName()), this,
-                               [this, path = list[i]] {
-                                   if (confirmDiscard()) openFile(path.toStdString());
-                               })
+        recentMenu_
+            ->addAction(QString("&%1 %2").arg(i + 1).arg(QFileInfo(list[i]).fileName()), this,
+                        [this, path = list[i]] {
+                            if (confirmDiscard()) openFile(path.toStdString());
+                        })
             ->setToolTip(list[i]);
     recentMenu_->setEnabled(!list.isEmpty());
 }
@@ -689,7 +721,8 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
         for (const Node& n : laidOut.graph.nodes)
             if (n.pos && shown().graph.find(n.id)) {  // nodes deleted meanwhile are skipped
                 positions.push_back({n.id, *n.pos});
-                if (QGraphicsItem* it = view_->item(n.id)) paths.push_back({it, QLineF(it->pos(), QPointF(n.pos->x, n.pos->y))});
+                if (QGraphicsItem* it = view_->item(n.id))
+                    paths.push_back({it, QLineF(it->pos(), QPointF(n.pos->x, n.pos->y))});
             }
         auto finish = [this, positions, laidOut, routes = result.routes] {
             session_.setRoutes(laidOut.graph, routes);  // the wires follow Graphviz's routes around the nodes
@@ -755,9 +788,10 @@ std::string MainWindow::applyRestructured(const Restructured& r, const std::stri
 }
 
 std::string MainWindow::groupSelection(const std::string& moduleName) {
-    return applyRestructured(groupIntoModule(shown(), view_->selectedNodes(), moduleName,
-                                             session_.scope().empty() ? nullptr : document().findModule(session_.scope())),
-                             "Group into " + moduleName);
+    return applyRestructured(
+        groupIntoModule(shown(), view_->selectedNodes(), moduleName,
+                        session_.scope().empty() ? nullptr : document().findModule(session_.scope())),
+        "Group into " + moduleName);
 }
 
 std::string MainWindow::expandSelected() {
@@ -784,11 +818,13 @@ std::string MainWindow::paste(std::optional<QPointF> scenePos) {
     QPointF centre = view_->mapToScene(view_->viewport()->rect().center());
     const QPoint mouse = view_->viewport()->mapFromGlobal(QCursor::pos());
     if (scenePos) centre = *scenePos;
-    else if (view_->viewport()->rect().contains(mouse) && view_->viewport()->underMouse()) centre = view_->mapToScene(mouse);
+    else if (view_->viewport()->rect().contains(mouse) && view_->viewport()->underMouse())
+        centre = view_->mapToScene(mouse);
     pasteRepeat_ = clip.text == lastPaste_ ? pasteRepeat_ + 1 : 0;
     lastPaste_ = clip.text;
     if (!scenePos) centre += QPointF(40, 40) * pasteRepeat_;  // a place chosen is where it goes
-    return applyRestructured(pasteNodes(shown(), *clip.doc, {centre.x() - clip.centre.x, centre.y() - clip.centre.y}), "Paste");
+    return applyRestructured(pasteNodes(shown(), *clip.doc, {centre.x() - clip.centre.x, centre.y() - clip.centre.y}),
+                             "Paste");
 }
 
 std::string MainWindow::findNode(const std::string& text) {
@@ -812,7 +848,8 @@ std::string MainWindow::findNode(const std::string& text) {
     return found;
 }
 
-void MainWindow::showContextMenu(const QString& node, const QStringList& wire, const QPointF& scenePos, const QPoint& globalPos) {
+void MainWindow::showContextMenu(const QString& node, const QStringList& wire, const QPointF& scenePos,
+                                 const QPoint& globalPos) {
     delete contextMenu_;
     contextMenu_ = new QMenu(this);
     contextMenu_->setObjectName("canvasMenu");
@@ -822,12 +859,13 @@ void MainWindow::showContextMenu(const QString& node, const QStringList& wire, c
         contextMenu_->addAction(tr("Duplicate"), this, [this] { duplicateSelection(); });
         contextMenu_->addAction(tr("Copy"), this, &MainWindow::copySelection);
         if (n && Registry::instance().find(n->kind))
-            contextMenu_->addAction(tr("Help on %1").arg(QString::fromStdString(n->kind)), this, [this, kind = n->kind] { showLayerHelp(kind); });
+            contextMenu_->addAction(tr("Help on %1").arg(QString::fromStdString(n->kind)), this,
+                                    [this, kind = n->kind] { showLayerHelp(kind); });
         if (view_->selectedNodes().size() > 1)
             contextMenu_->addAction(tr("Group into module…"), this, [this] {
                 bool ok = false;
-                const QString name = QInputDialog::getText(this, tr("Group into module"), tr("Module name:"), QLineEdit::Normal,
-                                                           tr("Block"), &ok);
+                const QString name = QInputDialog::getText(this, tr("Group into module"), tr("Module name:"),
+                                                           QLineEdit::Normal, tr("Block"), &ok);
                 if (ok) groupSelection(name.toStdString());
             });
         if (n && document().findModule(n->kind)) {
@@ -852,7 +890,8 @@ void MainWindow::showContextMenu(const QString& node, const QStringList& wire, c
         for (const LayerKind& k : Registry::instance().kinds()) {
             QMenu*& cat = categories[k.category];
             if (!cat) cat = add->addMenu(QString::fromStdString(k.category));
-            cat->addAction(QString::fromStdString(k.name), this, [this, name = k.name, scenePos] { addLayer(name, scenePos); });
+            cat->addAction(QString::fromStdString(k.name), this,
+                           [this, name = k.name, scenePos] { addLayer(name, scenePos); });
         }
         contextMenu_->addAction(tr("Paste here"), this, [this, scenePos] { paste(scenePos); });
         contextMenu_->addAction(tr("Fit"), view_, &GraphView::fit);
@@ -874,7 +913,8 @@ void MainWindow::deleteSelection() {
     std::vector<Edge> wires;
     for (const Edge& drawn : view_->selectedEdges())
         if (std::optional<Edge> e = session_.shownEdge(drawn))
-            if (std::find(ids.begin(), ids.end(), e->from) == ids.end() && std::find(ids.begin(), ids.end(), e->to) == ids.end())
+            if (std::find(ids.begin(), ids.end(), e->from) == ids.end() &&
+                std::find(ids.begin(), ids.end(), e->to) == ids.end())
                 wires.push_back(*e);
     if (ids.empty() && wires.empty()) return;
     undo_->beginMacro(QString::fromStdString(ids.empty() ? "Disconnect" : "Delete"));  // one undo step
@@ -892,7 +932,8 @@ void MainWindow::autosaveNow() {
     if (!recovery_) recovery_ = RecoverySlot::create();
     if (std::string error = recovery_->write(serializeNetw(document()), path_); !error.empty()) {
         // Stays until the next autosave succeeds: the person must know their edits are unprotected.
-        statusBar()->showMessage(tr("Autosave failed: %1 — save your work to keep it").arg(QString::fromStdString(error)));
+        statusBar()->showMessage(
+            tr("Autosave failed: %1 — save your work to keep it").arg(QString::fromStdString(error)));
         autosaveFailed_ = true;
     } else if (autosaveFailed_) {
         statusBar()->showMessage(tr("Autosave works again"), 5000);
@@ -916,7 +957,8 @@ std::string MainWindow::restoreRecovery(std::unique_ptr<RecoverySlot> slot) {
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
-    if (event->type() != QEvent::ShortcutOverride && event->type() != QEvent::KeyPress) return QMainWindow::eventFilter(watched, event);
+    if (event->type() != QEvent::ShortcutOverride && event->type() != QEvent::KeyPress)
+        return QMainWindow::eventFilter(watched, event);
     auto* widget = qobject_cast<QWidget*>(watched);
     if (!widget || !inspector_->isAncestorOf(widget)) return QMainWindow::eventFilter(watched, event);
     auto* key = static_cast<QKeyEvent*>(event);
@@ -936,7 +978,8 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
 bool MainWindow::confirmDiscard() {
     if (!isWindowModified()) return true;
     QMessageBox ask(QMessageBox::Question, tr("Unsaved changes"),
-                    tr("Save the changes to %1?").arg(QString::fromStdString(document().name.empty() ? "this network" : document().name)),
+                    tr("Save the changes to %1?")
+                        .arg(QString::fromStdString(document().name.empty() ? "this network" : document().name)),
                     QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
     ask.setObjectName("unsavedChanges");
     ask.setDefaultButton(QMessageBox::Save);
@@ -948,8 +991,10 @@ bool MainWindow::confirmDiscard() {
 bool MainWindow::saveInteractive(bool askPath) {
     std::string path = path_;
     if (askPath || path.empty()) {  // untitled, or a preset or read-only file opened as a copy
-        const QString suggested = QString::fromStdString(document().name.empty() ? "network" : document().name) + ".netw";
-        const QString chosen = QFileDialog::getSaveFileName(this, tr("Save network"), suggested, tr("Netwright networks (*.netw)"));
+        const QString suggested =
+            QString::fromStdString(document().name.empty() ? "network" : document().name) + ".netw";
+        const QString chosen =
+            QFileDialog::getSaveFileName(this, tr("Save network"), suggested, tr("Netwright networks (*.netw)"));
         if (chosen.isEmpty()) return false;
         path = chosen.toStdString();
     }
@@ -1017,7 +1062,8 @@ void MainWindow::refresh() {
     const std::string selected = view_->selectedNode();
     {
         const QSignalBlocker quiet(view_->scene());  // redrawing is not a change of selection
-        view_->show(session_.canvas(), session_.facts(), shown().name, session_.direction() == LayoutDirection::LeftToRight);
+        view_->show(session_.canvas(), session_.facts(), shown().name,
+                    session_.direction() == LayoutDirection::LeftToRight);
         view_->selectNode(selected);
     }
     // The inspector may be inside the signal that caused this refresh: rebuild it afterwards.
@@ -1028,14 +1074,15 @@ void MainWindow::refresh() {
 }
 
 void MainWindow::showTotals() {
-    statusBar()->showMessage(QString::fromStdString(
-        formatInt(analysis().totals.params) + " params · " + formatInt(analysis().totals.macs) + " MACs · " +
-        std::to_string(analysis().errorCount()) + " error(s)"));
+    statusBar()->showMessage(QString::fromStdString(formatInt(analysis().totals.params) + " params · " +
+                                                    formatInt(analysis().totals.macs) + " MACs · " +
+                                                    std::to_string(analysis().errorCount()) + " error(s)"));
 }
 
 void MainWindow::fillSummary() {
     const bool resize = summaryModel_->rowCount() == 0;  // a new network: fit the columns to it
-    if (summaryDepth_->currentIndex() > 0) summaryModel_->setDepth(summaryDepth_->currentIndex(), document(), flat(), analysis());
+    if (summaryDepth_->currentIndex() > 0)
+        summaryModel_->setDepth(summaryDepth_->currentIndex(), document(), flat(), analysis());
     else summaryModel_->setAnalysis(flat(), analysis());
     if (resize) summary_->resizeColumnsToContents();
 }
@@ -1056,9 +1103,9 @@ void MainWindow::fillProblems() {
     applyFix_->setEnabled(false);
     for (const Diagnostic& d : analysis().diagnostics) {
         const std::string id = session_.shownNodeOf(d);
-        auto* item = new QListWidgetItem(QString::fromStdString(
-            std::string(d.severity == Severity::Error ? "error" : "warning") + "  " + d.node +
-            (d.port.empty() ? "" : "." + d.port) + ": " + d.message));
+        auto* item = new QListWidgetItem(
+            QString::fromStdString(std::string(d.severity == Severity::Error ? "error" : "warning") + "  " + d.node +
+                                   (d.port.empty() ? "" : "." + d.port) + ": " + d.message));
         item->setForeground(d.severity == Severity::Error ? QColor(0xb0, 0x10, 0x10) : QColor(0x9a, 0x60, 0x00));
         item->setData(Qt::UserRole, QString::fromStdString(id));
         problems_->addItem(item);

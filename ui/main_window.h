@@ -28,7 +28,7 @@ class QPushButton;
 namespace nw {
 struct Restructured;
 class Edit;
-}
+}  // namespace nw
 
 namespace nw::ui {
 
@@ -84,7 +84,9 @@ public:
     // Help › Layer help (F1): the documentation of `kind`, else of the selected node's or the
     // palette's kind, generated from the registry. The dialog stays open beside the window.
     void showLayerHelp(const std::string& kind = {});
-    class LayerHelp* layerHelp() const { return layerHelp_; }
+    class LayerHelp* layerHelp() const {
+        return layerHelp_;
+    }
     QStringList recentFiles() const;
     // Module editing: the canvas shows module `name`'s body (its inputs and outputs as end nodes)
     // and every edit changes the definition, so all its instances; closeModule goes back.
@@ -140,7 +142,7 @@ private:
     Inspector* inspector_;
     QUndoStack* undo_;
     QTimer* autosave_;
-    bool recovered_ = false;  // holds restored edits not yet saved
+    bool recovered_ = false;                  // holds restored edits not yet saved
     std::unique_ptr<RecoverySlot> recovery_;  // made at the first autosave
     bool autosaveFailed_ = false;
     RunPanel* run_ = nullptr;
@@ -157,7 +159,8 @@ private:
     int pasteRepeat_ = 0;
     QMenu* contextMenu_ = nullptr;
     class LayerHelp* layerHelp_ = nullptr;
-    void showContextMenu(const QString& node, const QStringList& wire, const QPointF& scenePos, const QPoint& globalPos);
+    void showContextMenu(const QString& node, const QStringList& wire, const QPointF& scenePos,
+                         const QPoint& globalPos);
     bool layoutCancelled_ = false;  // Cancel was pressed: the running layout's result is dropped
     QProgressBar* layoutProgress_ = nullptr;
     QPushButton* layoutCancel_ = nullptr;
@@ -179,6 +182,5 @@ private:
     void fillProblems();
     void filterPalette(const QString& text);
 };
-
 
 }  // namespace nw::ui

@@ -34,7 +34,8 @@ PresetDialog::PresetDialog(const std::string& presetDir, QWidget* parent)
         table_->setItem(row, 0, name);
         table_->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(formatShape(a.inputShape))));
         for (int c : {2, 3}) {
-            auto* item = new QTableWidgetItem(QString::fromStdString(formatInt(c == 2 ? a.totals.params : a.totals.macs)));
+            auto* item =
+                new QTableWidgetItem(QString::fromStdString(formatInt(c == 2 ? a.totals.params : a.totals.macs)));
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             table_->setItem(row, c, item);
         }

@@ -69,7 +69,8 @@ QImage tensorPreview(const Tensor& t) {  // 1×C×H×W, C = 1 or 3: min–max sc
         for (int64_t x = 0; x < W; ++x) {
             int v[3];
             for (int64_t c = 0; c < 3; ++c)
-                v[c] = static_cast<int>((t.data[static_cast<size_t>((std::min(c, C - 1) * H + y) * W + x)] - *lo) * scale);
+                v[c] =
+                    static_cast<int>((t.data[static_cast<size_t>((std::min(c, C - 1) * H + y) * W + x)] - *lo) * scale);
             img.setPixel(static_cast<int>(x), static_cast<int>(y), qRgb(v[0], v[1], v[2]));
         }
     return img;
@@ -98,7 +99,8 @@ QImage featureMapImage(const Tensor& t, int maxChannels) {
         const int64_t ox = c % cols * (W + gap), oy = c / cols * (H + gap);
         for (int64_t y = 0; y < H; ++y) {
             uchar* line = img.scanLine(static_cast<int>(oy + y));
-            for (int64_t x = 0; x < W; ++x) line[ox + x] = static_cast<uchar>(grey(t.data[static_cast<size_t>((c * H + y) * W + x)]));
+            for (int64_t x = 0; x < W; ++x)
+                line[ox + x] = static_cast<uchar>(grey(t.data[static_cast<size_t>((c * H + y) * W + x)]));
         }
     }
     return img;
@@ -121,7 +123,8 @@ void TopChart::paintEvent(QPaintEvent*) {
         p.drawText(QRect(0, y, labelWidth - 6, row - 4), Qt::AlignRight | Qt::AlignVCenter,
                    fontMetrics().elidedText(QString::fromStdString(label), Qt::ElideRight, labelWidth - 6));
         const int barWidth = static_cast<int>((width() - labelWidth - 60) * std::clamp(value, 0.0f, 1.0f));
-        p.fillRect(labelWidth, y + 2, std::max(barWidth, 1), row - 8, i == 0 ? QColor(0x2a, 0x6f, 0xd6) : QColor(0x8f, 0xb3, 0xe8));
+        p.fillRect(labelWidth, y + 2, std::max(barWidth, 1), row - 8,
+                   i == 0 ? QColor(0x2a, 0x6f, 0xd6) : QColor(0x8f, 0xb3, 0xe8));
         p.drawText(QRect(labelWidth + barWidth + 6, y, 60, row - 4), Qt::AlignLeft | Qt::AlignVCenter,
                    QString::number(static_cast<double>(value) * 100, 'f', 1) + "%");
     }
@@ -202,11 +205,13 @@ RunPanel::RunPanel(MainWindow* window) : window_(window) {
         if (i > 0) setImage(samples_->itemData(i).toString().toStdString());
     });
     connect(openImage, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), QString(), tr("Images (*.png *.jpg *.jpeg *.bmp)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open image"), QString(), tr("Images (*.png *.jpg *.jpeg *.bmp)"));
         if (!path.isEmpty()) setImage(path.toStdString());
     });
     connect(loadWeightsButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Load weights"), QString(), tr("safetensors (*.safetensors)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Load weights"), QString(), tr("safetensors (*.safetensors)"));
         if (!path.isEmpty()) loadWeights(path.toStdString());
     });
     connect(weightsChoice_, &QComboBox::activated, this, [this](int i) {
@@ -247,8 +252,8 @@ std::string RunPanel::setImage(const std::string& path) {
     image_ = path;
     preview_->setPixmap(QPixmap::fromImage(tensorPreview(img.tensor)).scaled(preview_->size(), Qt::KeepAspectRatio));
     previewCaption_->setText(QString::fromStdString(QFileInfo(QString::fromStdString(path)).fileName().toStdString() +
-                                                    "\nprepared as " + formatShape(img.tensor.shape) + " (normalize: " +
-                                                    in->view().s("normalize") + ")"));
+                                                    "\nprepared as " + formatShape(img.tensor.shape) +
+                                                    " (normalize: " + in->view().s("normalize") + ")"));
     status_->setText(tr("Ready to run."));
     return {};
 }
@@ -328,8 +333,8 @@ void RunPanel::showOutcome() {
         status_->setText(QString::fromStdString("Run failed: " + outcome_.error));
         return;
     }
-    status_->setText(QString::fromStdString("Ran in " + formatDuration(outcome_.totalMs) +
-                                            " (plan included); output " + formatShape(outcome_.output.shape) +
+    status_->setText(QString::fromStdString("Ran in " + formatDuration(outcome_.totalMs) + " (plan included); output " +
+                                            formatShape(outcome_.output.shape) +
                                             (outcome_.softmaxApplied ? ", shown as softmax of the logits" : "")));
     chart_->setEntries(outcome_.top);
     auto times = outcome_.times;
@@ -357,9 +362,10 @@ void RunPanel::showNode(const std::string& id) {
     const QImage img = featureMapImage(t);
     const auto [lo, hi] = std::minmax_element(t.data.begin(), t.data.end());
     const int64_t channels = t.shape.size() == 4 ? t.shape[1] : 1;
-    mapsCaption_->setText(QString::fromStdString(
-        id + ": " + formatShape(t.shape) + (channels > 64 ? " (first 64 of " + std::to_string(channels) + " channels)" : "") +
-        "\nblack = " + std::to_string(*lo) + ", white = " + std::to_string(*hi)));
+    mapsCaption_->setText(
+        QString::fromStdString(id + ": " + formatShape(t.shape) +
+                               (channels > 64 ? " (first 64 of " + std::to_string(channels) + " channels)" : "") +
+                               "\nblack = " + std::to_string(*lo) + ", white = " + std::to_string(*hi)));
     // Whole pixels per value (crisp), within the panel's width and a height that leaves room below.
     const int width = std::max(200, maps_->width() - 8), height = t.shape.size() == 2 ? 24 : 240;
     maps_->setPixmap(QPixmap::fromImage(img).scaled(width, height, Qt::KeepAspectRatio, Qt::FastTransformation));

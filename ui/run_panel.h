@@ -32,9 +32,9 @@ std::string formatDuration(double ms);
 struct RunOutcome {
     std::string error;
     Tensor output;
-    std::vector<std::pair<std::string, float>> top;  // (label, probability), best first
-    bool softmaxApplied = false;                     // the output was logits; the chart shows their softmax
-    std::map<std::string, Tensor> maps;              // output of each top-level node, by id
+    std::vector<std::pair<std::string, float>> top;     // (label, probability), best first
+    bool softmaxApplied = false;                        // the output was logits; the chart shows their softmax
+    std::map<std::string, Tensor> maps;                 // output of each top-level node, by id
     std::vector<std::pair<std::string, double>> times;  // ms per layer, run order
     double totalMs = 0;
 };

@@ -39,7 +39,8 @@ void SummaryModel::setAnalysis(const FlatGraph& flat, const Analysis& analysis) 
     for (int idx : analysis.order) {
         const FlatNode& node = flat.nodes[static_cast<size_t>(idx)];
         const NodeResult& r = analysis.nodes[static_cast<size_t>(idx)];
-        sources.push_back({node.kind, node.name, r.known, r.known && !r.outputs.empty() ? r.outputs[0] : Shape{}, r.counts, r.field});
+        sources.push_back(
+            {node.kind, node.name, r.known, r.known && !r.outputs.empty() ? r.outputs[0] : Shape{}, r.counts, r.field});
     }
     sources.push_back({nullptr, "", true, analysis.outputShape, analysis.totals, {}});
     if (sources == sources_ && !rows_.empty()) return;
@@ -52,10 +53,13 @@ void SummaryModel::setAnalysis(const FlatGraph& flat, const Analysis& analysis) 
         const NodeResult& r = analysis.nodes[static_cast<size_t>(idx)];
         const bool sink = node.kind->outputs.empty();  // Output: nothing of its own to show
         rows.push_back(makeRow(node.name, node.kind->name,
-                               sink ? "—" : r.known && !r.outputs.empty() ? formatShape(r.outputs[0]) : "?", r.counts,
-                               r.known && !sink ? r.field.text() : "", ++position));
+                               sink                            ? "—"
+                               : r.known && !r.outputs.empty() ? formatShape(r.outputs[0])
+                                                               : "?",
+                               r.counts, r.known && !sink ? r.field.text() : "", ++position));
     }
-    rows.push_back(makeRow("Total", "", analysis.outputShape.empty() ? "?" : formatShape(analysis.outputShape), analysis.totals, "", std::nullopt));
+    rows.push_back(makeRow("Total", "", analysis.outputShape.empty() ? "?" : formatShape(analysis.outputShape),
+                           analysis.totals, "", std::nullopt));
     rows.back().total = true;
 
     setRows(std::move(rows));
@@ -68,8 +72,10 @@ void SummaryModel::setDepth(int depth, const Document& doc, const FlatGraph& fla
     std::vector<Row> rows;
     int64_t position = 0;
     for (const SummaryGroup& g : groupLayers(doc, flat, analysis, depth_))
-        rows.push_back(makeRow(g.name, g.kind, g.output.empty() ? "?" : formatShape(g.output), g.counts, "", ++position));
-    rows.push_back(makeRow("Total", "", analysis.outputShape.empty() ? "?" : formatShape(analysis.outputShape), analysis.totals, "", std::nullopt));
+        rows.push_back(
+            makeRow(g.name, g.kind, g.output.empty() ? "?" : formatShape(g.output), g.counts, "", ++position));
+    rows.push_back(makeRow("Total", "", analysis.outputShape.empty() ? "?" : formatShape(analysis.outputShape),
+                           analysis.totals, "", std::nullopt));
     rows.back().total = true;
     setRows(std::move(rows));
 }
@@ -132,13 +138,16 @@ std::string SummaryModel::csv() const {
     for (const Row& r : rows_) {
         QStringList cells;
         for (int c = 0; c < kColumns; ++c)  // numbers as plain integers, so spreadsheets read them
-            cells << (r.keys[static_cast<size_t>(c)] ? QString::number(*r.keys[static_cast<size_t>(c)]) : quoted(r.cells[static_cast<size_t>(c)]));
+            cells << (r.keys[static_cast<size_t>(c)] ? QString::number(*r.keys[static_cast<size_t>(c)])
+                                                     : quoted(r.cells[static_cast<size_t>(c)]));
         lines << cells.join(',');
     }
     return (lines.join('\n') + '\n').toStdString();
 }
 
-int SummaryModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(rows_.size()); }
+int SummaryModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
 int SummaryModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : kColumns; }
 
 QVariant SummaryModel::data(const QModelIndex& index, int role) const {
@@ -162,7 +171,8 @@ QVariant SummaryModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant SummaryModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    static const char* names[kColumns] = {"Layer", "Kind", "Output", "Params", "MACs", "Memory", "Receptive field", "#"};
+    static const char* names[kColumns] = {"Layer", "Kind",   "Output",          "Params",
+                                          "MACs",  "Memory", "Receptive field", "#"};
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= kColumns) return {};
     return tr(names[section]);
 }

@@ -78,8 +78,8 @@ LayerKind softmax() {
                               {intAttr("dim", 1, 1, 3, "axis to normalise")});
     k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
         if (ctx.attrs.i("dim") >= static_cast<int64_t>(ctx.in().size())) {
-            ctx.error("in", "dim = " + std::to_string(ctx.attrs.i("dim")) + " but the input " +
-                                formatShape(ctx.in()) + " has only " + std::to_string(ctx.in().size()) + " dimensions");
+            ctx.error("in", "dim = " + std::to_string(ctx.attrs.i("dim")) + " but the input " + formatShape(ctx.in()) +
+                                " has only " + std::to_string(ctx.in().size()) + " dimensions");
             return std::nullopt;
         }
         return std::vector<Shape>{ctx.in()};

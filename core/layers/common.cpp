@@ -66,10 +66,9 @@ std::optional<std::pair<int64_t, int64_t>> windowOutput(const ShapeContext& ctx,
         int64_t padded = size + before + after;
         int64_t span = (k - 1) * d + 1;
         if (span > padded) {
-            ctx.error("in", "kernel " + std::string(name) + " " + std::to_string(span) +
-                                (d > 1 ? " (dilated)" : "") + " is larger than the padded input " + name + " " +
-                                std::to_string(padded) + " (" + std::to_string(size) + " + padding " +
-                                std::to_string(before + after) + ")");
+            ctx.error("in", "kernel " + std::string(name) + " " + std::to_string(span) + (d > 1 ? " (dilated)" : "") +
+                                " is larger than the padded input " + name + " " + std::to_string(padded) + " (" +
+                                std::to_string(size) + " + padding " + std::to_string(before + after) + ")");
             return std::nullopt;
         }
         int64_t out = (padded - span + (ceil_mode ? s - 1 : 0)) / s + 1;
@@ -87,9 +86,10 @@ std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr
     int64_t declared = ctx.attrs.i(attr);
     int64_t actual = ctx.in()[1];
     if (declared != 0 && declared != actual) {
-        ctx.error("in", std::string(attr) + " is " + std::to_string(declared) + " but the input has " +
-                            std::to_string(actual) + " channels (" + formatShape(ctx.in()) + "): set " + attr +
-                            " = " + std::to_string(actual),
+        ctx.error("in",
+                  std::string(attr) + " is " + std::to_string(declared) + " but the input has " +
+                      std::to_string(actual) + " channels (" + formatShape(ctx.in()) + "): set " + attr + " = " +
+                      std::to_string(actual),
                   AttrFix{attr, actual});
         return std::nullopt;
     }
@@ -97,4 +97,3 @@ std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr
 }
 
 }  // namespace nw::layers
-

@@ -34,7 +34,9 @@ Field windowedField(const NodeAttrs& a, const Shape& in, const std::vector<Field
     return in.size() == 4 ? slideField(inputs[0], window(a, in)) : inputs[0];
 }
 // A node that sees its whole input (global pooling, dense layers).
-inline Field wholeField(const NodeAttrs&, const Shape&, const std::vector<Field>& inputs) { return globalField(inputs[0]); }
+inline Field wholeField(const NodeAttrs&, const Shape&, const std::vector<Field>& inputs) {
+    return globalField(inputs[0]);
+}
 
 // The channel count a node is declared for (attribute `attr`, 0 = take it from the input), checked
 // against the input; reports a mismatch with the right value.

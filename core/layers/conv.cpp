@@ -42,7 +42,6 @@ std::optional<int64_t> windowMacs(const NodeAttrs& a, const Shape& out, int64_t 
     return checkedProduct({out[1], out[2], out[3], per_position, kh, kw});
 }
 
-
 // Direct convolution, plain loops over output positions; the reference for faster paths.
 void convolve(const Tensor& x, const float* w, const float* b, Tensor& y, int64_t groups, const Window& win,
               const Pad4& p, bool relu = false) {
@@ -106,8 +105,10 @@ template <typename Map>
 void convolveGemm(const Map& x, const PackedConv& w, const float* b, Tensor& y, const Window& win, const Pad4& p,
                   bool relu, bool accumulate = false, float* workspace = nullptr) {
     if (w.winograd)
-        return convWinograd(*w.winograd, {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, win, p, y.ptr(),
-                                          y.shape[1], y.shape[2], y.shape[3], 0, b, relu, accumulate}, workspace);
+        return convWinograd(*w.winograd,
+                            {x.ptr(), x.shape[0], x.shape[1], x.shape[2], x.shape[3], 0, win, p, y.ptr(), y.shape[1],
+                             y.shape[2], y.shape[3], 0, b, relu, accumulate},
+                            workspace);
     const auto groups = static_cast<int64_t>(w.groups.size());
     const int64_t icg = x.shape[1] / groups, ocg = y.shape[1] / groups;
     for (int64_t g = 0; g < groups; ++g)
@@ -145,7 +146,8 @@ void depthwise(const Tensor& x, const float* w, const float* b, Map& y, const Wi
                     if (plane != n * C + oc / mult) {  // shared by the channel's multiplier outputs
                         plane = n * C + oc / mult;
                         std::fill(padded.begin(), padded.end(), 0.0f);
-                        for (int64_t h = 0; h < H; ++h) copyShort(xi + h * W, W, padded.data() + (h + p.top) * Wp + p.left);
+                        for (int64_t h = 0; h < H; ++h)
+                            copyShort(xi + h * W, W, padded.data() + (h + p.top) * Wp + p.left);
                     }
                     // The plane read as one row: output q (in the padded width) is Σ w_ij · padded[q + i·dh·Wp
                     // + j·dw]; a vector of q at a time, its taps summed in a register. The columns past
@@ -159,7 +161,8 @@ void depthwise(const Tensor& x, const float* w, const float* b, Map& y, const Wi
                             for (int64_t j = 0; j < win.kw; ++j) {
                                 const Vec wv = vset(wk[i * win.kw + j]);
                                 const float* src = padded.data() + q + i * win.dh * Wp + j * win.dw;
-                                for (int64_t v = 0; v < kDepthwiseBlock; ++v) acc[v] = vfma(wv, vload(src + v * kLanes), acc[v]);
+                                for (int64_t v = 0; v < kDepthwiseBlock; ++v)
+                                    acc[v] = vfma(wv, vload(src + v * kLanes), acc[v]);
                             }
                         for (int64_t v = 0; v < kDepthwiseBlock; ++v)
                             vstore(rows.data() + q + v * kLanes, relu ? vmax(acc[v], vzero()) : acc[v]);
@@ -212,7 +215,8 @@ int64_t convWorkspace(const NodeAttrs& a, const Shape& in, const Shape& out) {
                : 0;
 }
 
-std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const Shape& out, const std::vector<const Tensor*>& w) {
+std::unique_ptr<Prepared> prepareConv(const NodeAttrs& a, const Shape& in, const Shape& out,
+                                      const std::vector<const Tensor*>& w) {
     const int64_t groups = a.i("groups");
     if (isDepthwise(in[1], groups)) return nullptr;  // the direct kernel reads the raw weights
     return packConv(*w[0], groups, convWindow(a, in), out);
@@ -224,7 +228,8 @@ void foldIntoKernel(const ChannelAffine& a, Tensor& kernel, const Tensor* bias, 
     const int64_t out = kernel.shape[0], per = kernel.numel() / out;
     for (int64_t o = 0; o < out; ++o) {
         const auto c = static_cast<size_t>(o);
-        for (int64_t k = 0; k < per; ++k) kernel.data[static_cast<size_t>(o * per + k)] *= static_cast<float>(a.scale[c]);
+        for (int64_t k = 0; k < per; ++k)
+            kernel.data[static_cast<size_t>(o * per + k)] *= static_cast<float>(a.scale[c]);
         const double b = bias ? bias->data[c] : 0.0;
         foldedBias.data[c] = static_cast<float>(b * a.scale[c] + a.shift[c]);
     }
@@ -234,7 +239,8 @@ void convReference(const KernelArgs& k, int64_t groups) {
     const Tensor& x = *k.inputs[0];
     Window win = convWindow(k.attrs, x.shape);
     Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
-    convolve(x, k.weights[0]->ptr(), k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr, k.out, groups, win, p, k.relu);
+    convolve(x, k.weights[0]->ptr(), k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr, k.out, groups, win, p,
+             k.relu);
 }
 
 }  // namespace
@@ -253,8 +259,9 @@ LayerKind conv2d() {
         if (!c) return std::nullopt;
         int64_t g = ctx.attrs.i("groups"), out = ctx.attrs.i("out_channels");
         if (*c % g != 0 || out % g != 0) {
-            ctx.error("in", "groups = " + std::to_string(g) + " does not divide " +
-                                (*c % g ? "in_channels = " + std::to_string(*c) : "out_channels = " + std::to_string(out)));
+            ctx.error("in",
+                      "groups = " + std::to_string(g) + " does not divide " +
+                          (*c % g ? "in_channels = " + std::to_string(*c) : "out_channels = " + std::to_string(out)));
             return std::nullopt;
         }
         return convOutput(ctx, out);
@@ -278,7 +285,11 @@ LayerKind conv2d() {
     k.fusesRelu = true;
     // The GEMM and Winograd paths accumulate onto the output; grouped convolutions do not.
     k.fusesResidual = [](const NodeAttrs& a) { return a.i("groups") == 1; };
-    k.formulas = {"C_out = out_channels; H_out = ⌊(H + pad_top + pad_bottom − dilation·(k_h − 1) − 1) / stride⌋ + 1, W_out alike (⌈…⌉ with ceil_mode)", "C_out · (C_in / groups) · k_h · k_w, + C_out with bias", "C_out · H_out · W_out · (C_in / groups) · k_h · k_w"};
+    k.formulas = {
+        "C_out = out_channels; H_out = ⌊(H + pad_top + pad_bottom − dilation·(k_h − 1) − 1) / stride⌋ + 1, W_out alike "
+        "(⌈…⌉ with ceil_mode)",
+        "C_out · (C_in / groups) · k_h · k_w, + C_out with bias",
+        "C_out · H_out · W_out · (C_in / groups) · k_h · k_w"};
     return k;
 }
 
@@ -309,12 +320,14 @@ LayerKind depthwiseConv2d() {
     k.reference = [](const KernelArgs& k) { convReference(k, k.inputs[0]->shape[1]); };
     k.foldAffine = foldIntoKernel;
     k.fusesRelu = true;
-    k.formulas = {"C_out = C_in · depth_multiplier; H_out, W_out as Conv2d", "C_out · k_h · k_w, + C_out with bias", "C_out · H_out · W_out · k_h · k_w"};
+    k.formulas = {"C_out = C_in · depth_multiplier; H_out, W_out as Conv2d", "C_out · k_h · k_w, + C_out with bias",
+                  "C_out · H_out · W_out · k_h · k_w"};
     return k;
 }
 
 namespace {
-std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const Shape&, const std::vector<const Tensor*>& w) {
+std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const Shape&,
+                                           const std::vector<const Tensor*>& w) {
     auto packed = packConv(*w[1], 1);
     packed->depthwise = *w[0];
     return packed;
@@ -358,7 +371,9 @@ LayerKind separableConv2d() {
         Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
         std::unique_ptr<Prepared> local;
         const auto* packed = static_cast<const PackedConv*>(k.prepared);
-        if (!packed) packed = static_cast<const PackedConv*>((local = prepareSeparable(k.attrs, x.shape, k.out.shape, k.weights)).get());
+        if (!packed)
+            packed = static_cast<const PackedConv*>(
+                (local = prepareSeparable(k.attrs, x.shape, k.out.shape, k.weights)).get());
         // The depthwise result goes to the workspace the plan gives (allocating and zeroing it per run
         // cost Xception's entry flow, 11 MB at 147×147, a tenth of its time).
         const Shape midShape{x.shape[0], packed->depthwise.shape[0], k.out.shape[2], k.out.shape[3]};
@@ -367,7 +382,8 @@ LayerKind separableConv2d() {
         MapView mid{midShape, k.workspace ? k.workspace : own.ptr()};
         depthwise(x, packed->depthwise.ptr(), nullptr, mid, win, p, false);
         // [depthwise, pointwise] or [depthwise, pointwise, bias]: a folded batch-norm adds the bias.
-        convolveGemm(mid, *packed, k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, Window{}, Pad4{}, k.relu);
+        convolveGemm(mid, *packed, k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, Window{}, Pad4{},
+                     k.relu);
     };
     k.prepare = prepareSeparable;
     k.workspace = [](const NodeAttrs& a, const Shape& in, const Shape& out) {  // the depthwise result
@@ -381,10 +397,12 @@ LayerKind separableConv2d() {
         Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
         Tensor mid({x.shape[0], k.weights[0]->shape[0], k.out.shape[2], k.out.shape[3]});
         convolve(x, k.weights[0]->ptr(), nullptr, mid, x.shape[1], win, p);
-        convolve(mid, k.weights[1]->ptr(), k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, 1, Window{}, Pad4{},
-                 k.relu);
+        convolve(mid, k.weights[1]->ptr(), k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, 1, Window{},
+                 Pad4{}, k.relu);
     };
-    k.formulas = {"C_out = out_channels; H_out, W_out as Conv2d (the depthwise part carries stride and padding)", "C_in · k_h · k_w (depthwise) + C_out · C_in (pointwise), + C_out with bias", "C_in · H_out · W_out · k_h · k_w + C_out · H_out · W_out · C_in"};
+    k.formulas = {"C_out = out_channels; H_out, W_out as Conv2d (the depthwise part carries stride and padding)",
+                  "C_in · k_h · k_w (depthwise) + C_out · C_in (pointwise), + C_out with bias",
+                  "C_in · H_out · W_out · k_h · k_w + C_out · H_out · W_out · C_in"};
     return k;
 }
 

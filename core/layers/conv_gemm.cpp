@@ -108,7 +108,8 @@ void packInput(const ConvGemmArgs& g, int64_t k0, int64_t kc, int64_t j0, int64_
             j += len;
         }
         if (end - c0 < NR)  // the last panel's columns past the end are zeros
-            for (int64_t k = 0; k < kc; ++k) std::fill_n(out + q * kc * NR + k * NR + (end - c0), NR - (end - c0), 0.0f);
+            for (int64_t k = 0; k < kc; ++k)
+                std::fill_n(out + q * kc * NR + k * NR + (end - c0), NR - (end - c0), 0.0f);
     }
     const int64_t plane = g.H * g.W, sample = g.inChannels * plane;
     int64_t ic = k0 / taps, ki = k0 % taps / g.win.kw, kj = k0 % g.win.kw;
@@ -197,7 +198,8 @@ void convWide(const PackedMatrix& a, const ConvGemmArgs& g) {
     std::vector<float>& planes = scratch(4, static_cast<size_t>(C * Hp * Wp + NR));
     std::vector<int64_t> offsets(static_cast<size_t>(K));
     for (int64_t k = 0; k < K; ++k)
-        offsets[static_cast<size_t>(k)] = k / taps * Hp * Wp + k % taps / g.win.kw * g.win.dh * Wp + k % g.win.kw * g.win.dw;
+        offsets[static_cast<size_t>(k)] =
+            k / taps * Hp * Wp + k % taps / g.win.kw * g.win.dh * Wp + k % g.win.kw * g.win.dw;
     alignas(64) float tile[MR * NR];
     for (int64_t n = 0; n < g.N; ++n) {
         std::fill(planes.begin(), planes.end(), 0.0f);
@@ -207,7 +209,8 @@ void convWide(const PackedMatrix& a, const ConvGemmArgs& g) {
                 if (hp >= Hp) break;
                 const float* src = g.x + ((n * g.inChannels + g.channelOffset + c) * g.H + h) * g.W;
                 const int64_t lo = std::max<int64_t>(0, -g.pad.left), hi = std::min(g.W, Wp - g.pad.left);
-                if (hp >= 0 && lo < hi) std::copy(src + lo, src + hi, planes.data() + (c * Hp + hp) * Wp + g.pad.left + lo);
+                if (hp >= 0 && lo < hi)
+                    std::copy(src + lo, src + hi, planes.data() + (c * Hp + hp) * Wp + g.pad.left + lo);
             }
         for (int64_t mp = 0; mp < mPanels; ++mp)
             for (int64_t q0 = 0; q0 < span; q0 += NR) {
@@ -219,7 +222,8 @@ void convWide(const PackedMatrix& a, const ConvGemmArgs& g) {
                     for (int64_t k = 0; k < kc; ++k, ap += MR)
                         rankOneUpdate(acc, ap, planes.data() + offsets[static_cast<size_t>(k0 + k)] + q0);
                 }
-                for (int64_t r = 0; r < MR; ++r) vstore(tile + r * NR, acc[r][0]), vstore(tile + r * NR + kLanes, acc[r][1]);
+                for (int64_t r = 0; r < MR; ++r)
+                    vstore(tile + r * NR, acc[r][0]), vstore(tile + r * NR + kLanes, acc[r][1]);
                 // Scatter the padded-width positions that are outputs: runs within one padded row.
                 for (int64_t q = q0; q < std::min(q0 + NR, span);) {
                     const int64_t oh = q / Wp, ow = q % Wp, len = std::min({g.OW - ow, q0 + NR - q, span - q});
@@ -337,7 +341,8 @@ WinogradWeights packWinograd(const float* w, int64_t OC, int64_t IC) {
                 t[3][c] = g[6 + c];
             }
             for (int r = 0; r < 4; ++r) {
-                const float v[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+                const float v[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]),
+                                    t[r][2]};
                 for (int c = 0; c < 4; ++c) u[static_cast<size_t>(((r * 4 + c) * OC + o) * IC + i)] = v[c];
             }
         }
@@ -377,7 +382,6 @@ inline void forTileRuns(int64_t t0, int64_t t1, int64_t tH, int64_t tW, F&& f) {
     }
 }
 
-
 // V_ξ[c][t − t0] = (Bᵀ d B)_ξ for channels [c0, c1) and tiles [t0, t1) of the zero-padded input; row c of
 // V_ξ starts at v + ξ·xiStride + c·ldv. Per run of tiles in a tile row: each of its 4 input rows is
 // copied with its padding, split into even and odd columns and transformed along the row (Z = d B) a
@@ -404,7 +408,8 @@ void winogradInput(const ConvGemmArgs& g, int64_t c0, int64_t c1, int64_t t0, in
                 std::fill_n(row, lo, 0.0f);
                 std::copy(plane + ih * W + col0 + lo, plane + ih * W + col0 + hi, row + lo);
                 std::fill(row + hi, row + span, 0.0f);
-                for (int64_t k = 0; k < lenR; k += kLanes) {  // d B, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]
+                for (int64_t k = 0; k < lenR;
+                     k += kLanes) {  // d B, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]
                     Vec d0, d1, d2, d3;
                     deinterleave(row + 2 * k, d0, d1);
                     deinterleave(row + 2 * k + 2, d2, d3);
@@ -434,8 +439,8 @@ void winogradInput(const ConvGemmArgs& g, int64_t c0, int64_t c1, int64_t t0, in
 // Y = Aᵀ M_ξ A (+ bias, residual, ReLU) for output channels [o0, o1) and tiles [t0, t1); row o of M_ξ
 // starts at m + ξ·xiStride + o·ldm, and M has kLanes floats of slack at its end (whole vectors are
 // read past a run's last tile).
-void winogradOutput(const ConvGemmArgs& g, int64_t o0, int64_t o1, int64_t t0, int64_t t1, const float* m,
-                    int64_t ldm, int64_t xiStride) {
+void winogradOutput(const ConvGemmArgs& g, int64_t o0, int64_t o1, int64_t t0, int64_t t1, const float* m, int64_t ldm,
+                    int64_t xiStride) {
     const int64_t tH = (g.OH + 1) / 2, tW = (g.OW + 1) / 2;
     const int64_t tWr = (tW + kLanes - 1) / kLanes * kLanes;
     float* rows[4];  // the two output rows' even and odd columns

@@ -57,7 +57,8 @@ void gatherForward(const KernelArgs& k) {
                             if (iw >= W) continue;
                             for (int64_t i = 0; i < icg; ++i) {
                                 const int64_t ic = group * icg + i;
-                                acc += x.ptr()[((n * C + ic) * H + ih) * W + iw] * w.ptr()[((ic * ocg + o) * g.kh + a) * g.kw + b];
+                                acc += x.ptr()[((n * C + ic) * H + ih) * W + iw] *
+                                       w.ptr()[((ic * ocg + o) * g.kh + a) * g.kw + b];
                             }
                         }
                     }
@@ -90,7 +91,8 @@ void scatterReference(const KernelArgs& k) {
                                 const int64_t oh = ih * g.sh - g.ph + a * g.dh, ow = iw * g.sw - g.pw + b * g.dw;
                                 if (oh < 0 || oh >= OH || ow < 0 || ow >= OW) continue;
                                 const int64_t oc = group * ocg + o;
-                                k.out.ptr()[((n * OC + oc) * OH + oh) * OW + ow] += v * w.ptr()[((ic * ocg + o) * g.kh + a) * g.kw + b];
+                                k.out.ptr()[((n * OC + oc) * OH + oh) * OW + ow] +=
+                                    v * w.ptr()[((ic * ocg + o) * g.kh + a) * g.kw + b];
                             }
                 }
     if (k.relu)
@@ -120,8 +122,10 @@ LayerKind convTranspose2d() {
                intAttr("out_channels", 16, 1, kMaxChannels, "output channels"),
                int2Attr("kernel_size", 3, 1, kMaxSpatial, "kernel height and width"),
                int2Attr("stride", 1, 1, kMaxSpatial, "upsampling factor: the step between scattered kernels"),
-               int2Attr("padding", 0, 0, kMaxSpatial, "rows and columns cropped off each side of the output (PyTorch's padding)"),
-               int2Attr("output_padding", 0, 0, kMaxSpatial, "rows and columns added on one side of the output; less than stride or dilation"),
+               int2Attr("padding", 0, 0, kMaxSpatial,
+                        "rows and columns cropped off each side of the output (PyTorch's padding)"),
+               int2Attr("output_padding", 0, 0, kMaxSpatial,
+                        "rows and columns added on one side of the output; less than stride or dilation"),
                int2Attr("dilation", 1, 1, kMaxSpatial, "spacing between kernel taps"),
                intAttr("groups", 1, 1, kMaxChannels, "channel groups; must divide in and out channels"),
                boolAttr("bias", true, "add a learned bias per output channel")};
@@ -133,14 +137,17 @@ LayerKind convTranspose2d() {
         const int64_t groups = ctx.attrs.i("groups"), out = ctx.attrs.i("out_channels");
         if (*c % groups != 0 || out % groups != 0) {
             ctx.error("in", "groups = " + std::to_string(groups) + " does not divide " +
-                                (*c % groups ? "in_channels = " + std::to_string(*c) : "out_channels = " + std::to_string(out)));
+                                (*c % groups ? "in_channels = " + std::to_string(*c)
+                                             : "out_channels = " + std::to_string(out)));
             return std::nullopt;
         }
         const Geometry g = geometry(ctx.attrs);
         if ((g.oph >= g.sh && g.oph >= g.dh) || (g.opw >= g.sw && g.opw >= g.dw)) {
             const int64_t most = std::max(std::min(std::max(g.sh, g.dh), std::max(g.sw, g.dw)) - 1, int64_t{0});
-            ctx.error("", "output_padding (" + std::to_string(g.oph) + ", " + std::to_string(g.opw) +
-                              ") must be smaller than the stride or the dilation (PyTorch's rule); at most " + std::to_string(most),
+            ctx.error("",
+                      "output_padding (" + std::to_string(g.oph) + ", " + std::to_string(g.opw) +
+                          ") must be smaller than the stride or the dilation (PyTorch's rule); at most " +
+                          std::to_string(most),
                       AttrFix{"output_padding", most});
             return std::nullopt;
         }
@@ -171,8 +178,10 @@ LayerKind convTranspose2d() {
     k.forward = gatherForward;
     k.reference = scatterReference;
     k.fusesRelu = true;  // no affine fold: its kernel's dimension 0 is the input channel
-    k.formulas = {"C_out = out_channels; H_out = (H − 1)·stride − 2·padding + dilation·(k_h − 1) + output_padding + 1, W_out alike",
-                  "C_in · (C_out / groups) · k_h · k_w, + C_out with bias", "C_in · H · W · (C_out / groups) · k_h · k_w"};
+    k.formulas = {
+        "C_out = out_channels; H_out = (H − 1)·stride − 2·padding + dilation·(k_h − 1) + output_padding + 1, W_out "
+        "alike",
+        "C_in · (C_out / groups) · k_h · k_w, + C_out with bias", "C_in · H · W · (C_out / groups) · k_h · k_w"};
     return k;
 }
 

@@ -72,7 +72,8 @@ LayerKind linear() {
     k.forward = linearForward;
     k.macs = [](const NodeAttrs&, const Shape& in, const Shape& out) { return checkedMul(in[1], out[1]); };
     k.field = wholeField;
-    k.formulas = {"N × out_features (the input N × in_features)", "out_features · in_features, + out_features with bias", "in_features · out_features"};
+    k.formulas = {"N × out_features (the input N × in_features)",
+                  "out_features · in_features, + out_features with bias", "in_features · out_features"};
     return k;
 }
 

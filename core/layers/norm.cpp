@@ -111,8 +111,8 @@ LayerKind lrn() {
     LayerKind k{"LRN", "Normalization",
                 "Local response normalisation across channels (AlexNet 2012; PyTorch nn.LocalResponseNorm): "
                 "x / (k + alpha/size · Σ x²)^beta over `size` neighbouring channels."};
-    k.attrs = {intAttr("size", 5, 1, 1024, "channels in the window"),
-               floatAttr("alpha", 1e-4, 0, 1e6, "scale"), floatAttr("beta", 0.75, 0, 1e6, "exponent"),
+    k.attrs = {intAttr("size", 5, 1, 1024, "channels in the window"), floatAttr("alpha", 1e-4, 0, 1e6, "scale"),
+               floatAttr("beta", 0.75, 0, 1e6, "exponent"),
                floatAttr("k", 1.0, 0, 1e6, "additive constant (AlexNet paper: 2)")};
     k.inputs = {"in"};
     k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {

@@ -30,11 +30,13 @@ std::optional<std::vector<Shape>> poolInfer(ShapeContext& ctx) {
     const std::string pad = formatAttrValue(ctx.attrs.get("padding"));
     const std::string kernel = std::to_string(w.kh) + "×" + std::to_string(w.kw);
     if (std::max(p.top, p.bottom) >= w.kh || std::max(p.left, p.right) >= w.kw) {
-        ctx.error("in", "padding " + pad + " is not smaller than the kernel " + kernel + ": windows would see only padding");
+        ctx.error("in",
+                  "padding " + pad + " is not smaller than the kernel " + kernel + ": windows would see only padding");
         return std::nullopt;
     }
     if (std::max(p.top, p.bottom) > w.kh / 2 || std::max(p.left, p.right) > w.kw / 2)
-        ctx.warning("in", "padding " + pad + " exceeds half the kernel " + kernel + "; PyTorch would refuse this pooling");
+        ctx.warning("in",
+                    "padding " + pad + " exceeds half the kernel " + kernel + "; PyTorch would refuse this pooling");
     auto hw = windowOutput(ctx, w, p, ctx.attrs.b("ceil_mode"));
     if (!hw) return std::nullopt;
     return std::vector<Shape>{{ctx.in()[0], ctx.in()[1], hw->first, hw->second}};
@@ -46,7 +48,6 @@ std::vector<AttrSpec> poolAttrs() {
             paddingAttr("padding: n, (h, w), (top, left, bottom, right), \"same\" or \"valid\""),
             boolAttr("ceil_mode", false, "round the output size up (PyTorch ceil_mode)")};
 }
-
 
 // PyTorch's pooling windows: rows [start, end) clipped to the input; `padded_end` also counts the
 // padding (for count_include_pad).
@@ -73,8 +74,7 @@ void poolForward(const KernelArgs& k, Reduce reduce) {
         const float* xi = x.ptr() + c * H * W;
         float* yo = y.ptr() + c * OH * OW;
         for (int64_t oh = 0; oh < OH; ++oh)
-            for (int64_t ow = 0; ow < OW; ++ow)
-                yo[oh * OW + ow] = reduce(xi, H, W, oh, ow, w, p);
+            for (int64_t ow = 0; ow < OW; ++ow) yo[oh * OW + ow] = reduce(xi, H, W, oh, ow, w, p);
     }
 }
 
@@ -147,7 +147,8 @@ void maxPoolRows(const KernelArgs& k) {
                     }
                 for (; ow < OW; ++ow) {
                     float m = kLow;
-                    for (int64_t j = 0; j < w.kw; ++j) m = std::max(m, padded[static_cast<size_t>(ow * w.sw + j * w.dw)]);
+                    for (int64_t j = 0; j < w.kw; ++j)
+                        m = std::max(m, padded[static_cast<size_t>(ow * w.sw + j * w.dw)]);
                     row[ow] = m;
                 }
             }
@@ -201,7 +202,9 @@ LayerKind maxPool2d() {
     k.field = windowedField<poolWindow>;
     k.forward = maxPoolRows;
     k.reference = [](const KernelArgs& k) { poolForward(k, maxWindow); };
-    k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none", "none (comparisons, not MACs)"};
+    k.formulas = {
+        "C unchanged; H_out = ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike",
+        "none", "none (comparisons, not MACs)"};
     return k;
 }
 
@@ -216,7 +219,8 @@ LayerKind avgPool2d() {
         if (k.attrs.b("count_include_pad")) poolForward(k, meanWindow<true>);
         else poolForward(k, meanWindow<false>);
     };
-    k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − k) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none", "none (additions, not MACs)"};
+    k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − k) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none",
+                  "none (additions, not MACs)"};
     return k;
 }
 

@@ -107,19 +107,21 @@ LayerKind concat() {
         for (size_t i = 1; i < ctx.inputs.size(); ++i) {
             const Shape& s = ctx.in(i);
             if (s.size() != first.size()) {
-                ctx.error(ctx.inputPorts[i], "concat inputs differ in rank: " + describe(ctx, 0) + ", " + describe(ctx, i));
+                ctx.error(ctx.inputPorts[i],
+                          "concat inputs differ in rank: " + describe(ctx, 0) + ", " + describe(ctx, i));
                 return std::nullopt;
             }
             if (s.size() == 4 && (s[2] != first[2] || s[3] != first[3])) {
-                ctx.error(ctx.inputPorts[i], "concat inputs differ in H×W: " + describe(ctx, 0) + " (" +
-                                                 std::to_string(first[2]) + "×" + std::to_string(first[3]) + "), " +
-                                                 describe(ctx, i) + " (" + std::to_string(s[2]) + "×" +
-                                                 std::to_string(s[3]) +
-                                                 "); every branch must keep the same spatial size (check padding and stride)");
+                ctx.error(ctx.inputPorts[i],
+                          "concat inputs differ in H×W: " + describe(ctx, 0) + " (" + std::to_string(first[2]) + "×" +
+                              std::to_string(first[3]) + "), " + describe(ctx, i) + " (" + std::to_string(s[2]) + "×" +
+                              std::to_string(s[3]) +
+                              "); every branch must keep the same spatial size (check padding and stride)");
                 return std::nullopt;
             }
             if (s[0] != first[0]) {
-                ctx.error(ctx.inputPorts[i], "concat inputs differ in batch: " + describe(ctx, 0) + ", " + describe(ctx, i));
+                ctx.error(ctx.inputPorts[i],
+                          "concat inputs differ in batch: " + describe(ctx, 0) + ", " + describe(ctx, i));
                 return std::nullopt;
             }
             auto c = checkedAdd(out[1], s[1]);
@@ -161,19 +163,23 @@ LayerKind add() {
                     }
                 const std::string branch = i_is_shortcut ? ctx.inputPorts[i] : ctx.inputPorts[0];
                 if (stride) {
-                    projection = InsertFix{branch, "Conv2d",
-                                           {{"out_channels", to[1]}, {"kernel_size", int64_t{1}}, {"stride", stride}, {"bias", false}}};
+                    projection = InsertFix{
+                        branch,
+                        "Conv2d",
+                        {{"out_channels", to[1]}, {"kernel_size", int64_t{1}}, {"stride", stride}, {"bias", false}}};
                     fix = "; on the " + branch + " branch add a 1×1 Conv2d to " + std::to_string(to[1]) +
                           " channels with stride " + std::to_string(stride) + " (projection, option B)";
-                    if (to[1] >= from[1]) fix += " or a ZeroPadChannels to " + std::to_string(to[1]) +
-                                                 " with stride " + std::to_string(stride) + " (option A)";
+                    if (to[1] >= from[1])
+                        fix += " or a ZeroPadChannels to " + std::to_string(to[1]) + " with stride " +
+                               std::to_string(stride) + " (option A)";
                 } else {
                     fix = "; no stride maps " + std::to_string(from[2]) + "×" + std::to_string(from[3]) + " onto " +
                           std::to_string(to[2]) + "×" + std::to_string(to[3]) +
                           ": check the padding and strides of the layers before the add";
                 }
             }
-            const std::string message = "add inputs differ in shape: " + describe(ctx, 0) + ", " + describe(ctx, i) + fix;
+            const std::string message =
+                "add inputs differ in shape: " + describe(ctx, 0) + ", " + describe(ctx, i) + fix;
             if (projection) ctx.error(ctx.inputPorts[i], message, std::move(*projection));
             else ctx.error(ctx.inputPorts[i], message);
             return std::nullopt;

@@ -30,7 +30,8 @@ void validateAndCount(benchmark::State& state, const nw::Document& doc) {
         benchmark::DoNotOptimize(analysis.totals.macs);
     }
     state.counters["layers"] = static_cast<double>(layers);
-    state.counters["layers/s"] = benchmark::Counter(static_cast<double>(layers), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["layers/s"] =
+        benchmark::Counter(static_cast<double>(layers), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_ValidateAndCountResNet152(benchmark::State& state) {
@@ -50,12 +51,16 @@ nw::Document generated(int64_t layers) {
     nw::Document doc;
     doc.name = "generated";
     auto& g = doc.graph;
-    g.nodes.push_back({.id = "input", .kind = "Input", .attrs = {{"channels", int64_t{16}}, {"height", int64_t{32}}, {"width", int64_t{32}}}});
+    g.nodes.push_back({.id = "input",
+                       .kind = "Input",
+                       .attrs = {{"channels", int64_t{16}}, {"height", int64_t{32}}, {"width", int64_t{32}}}});
     std::string last = "input";
     for (int64_t i = 0; static_cast<int64_t>(g.nodes.size()) + 4 <= layers; ++i) {
         std::string p = "u" + std::to_string(i) + ".";
-        g.nodes.push_back({.id = p + "conv", .kind = "Conv2d",
-                           .attrs = {{"out_channels", int64_t{16}}, {"kernel_size", int64_t{3}}, {"padding", int64_t{1}}}});
+        g.nodes.push_back(
+            {.id = p + "conv",
+             .kind = "Conv2d",
+             .attrs = {{"out_channels", int64_t{16}}, {"kernel_size", int64_t{3}}, {"padding", int64_t{1}}}});
         g.nodes.push_back({.id = p + "bn", .kind = "BatchNorm2d"});
         g.nodes.push_back({.id = p + "relu", .kind = "ReLU"});
         g.nodes.push_back({.id = p + "add", .kind = "Add"});
@@ -74,7 +79,12 @@ void BM_ValidateAndCountGenerated(benchmark::State& state) {
     validateAndCount(state, doc);
     state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_ValidateAndCountGenerated)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->Complexity();
+BENCHMARK(BM_ValidateAndCountGenerated)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
 
 // The two halves separately, to see which one grows faster than the node count.
 void BM_FlattenGenerated(benchmark::State& state) {
@@ -107,10 +117,11 @@ void BM_ConvLayer(benchmark::State& state, int64_t batch, int64_t channels, int6
                   const std::string& attrs) {
     nw::Document doc;
     doc.name = "one layer";
-    doc.graph.nodes.push_back({.id = "input", .kind = "Input",
-                               .attrs = {{"channels", channels}, {"height", size}, {"width", size}}});
+    doc.graph.nodes.push_back(
+        {.id = "input", .kind = "Input", .attrs = {{"channels", channels}, {"height", size}, {"width", size}}});
     nw::LoadResult node = nw::parseNetw(R"({"format": "netwright", "version": 1, "name": "n", "nodes": [{"id": "conv",
-        "kind": ")" + kind + R"(", "attrs": )" + attrs + "}]}");
+        "kind": ")" + kind + R"(", "attrs": )" +
+                                        attrs + "}]}");
     if (!node.document) return state.SkipWithError("bad layer");
     doc.graph.nodes.push_back(node.document->graph.nodes[0]);
     doc.graph.edges.push_back({.from = "input", .to = "conv"});
@@ -130,34 +141,45 @@ void BM_ConvLayer(benchmark::State& state, int64_t batch, int64_t channels, int6
                                                    benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK_CAPTURE(BM_ConvLayer, resnet_3x3_64_56, 1, 64, 56, "Conv2d", R"({"out_channels": 64, "padding": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, resnet_3x3_512_7, 1, 512, 7, "Conv2d", R"({"out_channels": 512, "padding": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, resnet_1x1_256_64_56, 1, 256, 56, "Conv2d", R"({"out_channels": 64, "kernel_size": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
-BENCHMARK_CAPTURE(BM_ConvLayer, resnet_1x1_1024_256_14, 1, 1024, 14, "Conv2d", R"({"out_channels": 256, "kernel_size": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_ConvLayer, resnet_1x1_1024_256_14, 1, 1024, 14, "Conv2d",
+                  R"({"out_channels": 256, "kernel_size": 1})")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, stem_7x7_s2_224, 1, 3, 224, "Conv2d",
                   R"({"out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, xception_separable_728_19, 1, 728, 19, "SeparableConv2d",
                   R"({"out_channels": 728, "padding": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, depthwise_3x3_728_19, 1, 728, 19, "DepthwiseConv2d", R"({"padding": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 
 // Batch 8: ResNet's 3×3 stages, whose Winograd data outgrows the caches, and the stem.
 BENCHMARK_CAPTURE(BM_ConvLayer, resnet_3x3_64_56_b8, 8, 64, 56, "Conv2d", R"({"out_channels": 64, "padding": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, resnet_3x3_128_28_b8, 8, 128, 28, "Conv2d", R"({"out_channels": 128, "padding": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, resnet_3x3_256_14_b8, 8, 256, 14, "Conv2d", R"({"out_channels": 256, "padding": 1})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_ConvLayer, stem_7x7_s2_224_b8, 8, 3, 224, "Conv2d",
                   R"({"out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3})")
-    ->Unit(benchmark::kMillisecond)->UseManualTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
 
 }  // namespace
 
 BENCHMARK_MAIN();
-

@@ -76,10 +76,17 @@ void BM_AttributeEditResNet152(benchmark::State& state) {
         if (state.range(1)) QApplication::processEvents();
         else window.canvas()->viewport()->repaint();
     }
-    if (window.undoStack()->count() != static_cast<int>(state.iterations())) state.SkipWithError("edits were not applied");
+    if (window.undoStack()->count() != static_cast<int>(state.iterations()))
+        state.SkipWithError("edits were not applied");
     state.counters["canvas_nodes"] = window.canvas()->nodeCount();
 }
-BENCHMARK(BM_AttributeEditResNet152)->Args({0, 0})->Args({1, 0})->Args({0, 1})->Args({1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttributeEditResNet152)
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Fit (View › Fit, Ctrl+0) and one paint of the whole graph.
 void BM_FitRepaintResNet152(benchmark::State& state) {
@@ -101,7 +108,8 @@ BENCHMARK(BM_FitRepaintResNet152)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)
 // layered layout past 2,500 nodes), draw, fit and paint the window once.
 void BM_OpenChain(benchmark::State& state) {
     const int n = static_cast<int>(state.range(0));
-    const std::string path = (QDir::tempPath() + "/netwright_bench_chain_" + QString::number(n) + ".netw").toStdString();
+    const std::string path =
+        (QDir::tempPath() + "/netwright_bench_chain_" + QString::number(n) + ".netw").toStdString();
     if (!nw::saveNetwAtomic(chainDocument(n), path).empty()) return state.SkipWithError("cannot write the chain");
     nw::ui::MainWindow window;
     window.resize(1440, 900);

@@ -20,7 +20,9 @@ Analyzed analyzeText(const std::string& body, const AnalyzeOptions& options) {
     return analyzeDocument(std::move(*r.document), options);
 }
 
-std::string presetPath(const std::string& name) { return std::string(NETWRIGHT_SOURCE_DIR) + "/presets/" + name + ".netw"; }
+std::string presetPath(const std::string& name) {
+    return std::string(NETWRIGHT_SOURCE_DIR) + "/presets/" + name + ".netw";
+}
 
 Document loadPreset(const std::string& name) {
     LoadResult r = loadNetw(presetPath(name));

@@ -14,7 +14,8 @@ static Analyzed fixture(const std::string& name) {
 
 TEST(Compare, BottleneckDemoReadsAtAGlance) {
     Analyzed a = analyzePreset("bottleneck_demo");
-    Comparison c = compare({"direct", &a.flat, &a.analysis, "direct"}, {"bottleneck", &a.flat, &a.analysis, "bottleneck"});
+    Comparison c =
+        compare({"direct", &a.flat, &a.analysis, "direct"}, {"bottleneck", &a.flat, &a.analysis, "bottleneck"});
     EXPECT_EQ(c.totalA.macs, 120'422'400);
     EXPECT_EQ(c.totalB.macs, 12'443'648);
     ASSERT_EQ(c.rows.size(), 2u);
@@ -32,14 +33,16 @@ TEST(Compare, BottleneckDemoReadsAtAGlance) {
 TEST(Compare, BasicBlockVsBottleneckAt256Channels) {
     Analyzed a = fixture("resnet_blocks_256");
     EXPECT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
-    Comparison c = compare({"basic", &a.flat, &a.analysis, "basic"}, {"bottleneck", &a.flat, &a.analysis, "bottleneck"});
+    Comparison c =
+        compare({"basic", &a.flat, &a.analysis, "basic"}, {"bottleneck", &a.flat, &a.analysis, "bottleneck"});
     EXPECT_EQ(c.totalA.weights, 1'179'648);
     EXPECT_EQ(c.totalB.weights, 69'632);
 }
 
 TEST(Compare, StandardVsSeparable) {
     Analyzed a = fixture("separable_vs_standard");
-    Comparison c = compare({"standard", &a.flat, &a.analysis, "standard"}, {"separable", &a.flat, &a.analysis, "separable"});
+    Comparison c =
+        compare({"standard", &a.flat, &a.analysis, "standard"}, {"separable", &a.flat, &a.analysis, "separable"});
     EXPECT_EQ(c.totalA.params, 1'728);
     EXPECT_EQ(c.totalB.params, 219);
 }

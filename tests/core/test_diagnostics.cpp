@@ -19,7 +19,8 @@ TEST(Diagnostics, CycleNamesTheNodesOnIt) {
     Analyzed a = analyzeText(nodes(R"(
         {"id": "a", "kind": "Add"}, {"id": "b", "kind": "ReLU"}, {"id": "c", "kind": "ReLU"}, {"id": "after", "kind": "ReLU"}],
       "edges": [{"from": "in", "to": "a", "to_port": "in0"}, {"from": "c", "to": "a", "to_port": "in1"},
-                {"from": "a", "to": "b"}, {"from": "b", "to": "c"}, {"from": "c", "to": "after"})") + "]");
+                {"from": "a", "to": "b"}, {"from": "b", "to": "c"}, {"from": "c", "to": "after"})") +
+                             "]");
     const Diagnostic* d = a.find("cycle");
     ASSERT_NE(d, nullptr) << a.allDiagnostics();
     EXPECT_NE(d->message.find("a → b → c → a"), std::string::npos) << d->message;
@@ -122,14 +123,16 @@ TEST(Diagnostics, AbsurdAttributeValuesAreRefusedWithTheirRange) {
 
 TEST(Diagnostics, HugeTensorsAreErrorsNotPlans) {
     // Each size is within range, but the tensor would hold 2^20 · 2^16 · 2^16 elements.
-    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 1048576, "height": 65536, "width": 65536}}],
+    Analyzed a = analyzeText(
+        R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 1048576, "height": 65536, "width": 65536}}],
       "edges": [])");
     const Diagnostic* d = a.find("elements; check the sizes");
     ASSERT_NE(d, nullptr) << a.allDiagnostics();
 }
 
 TEST(Diagnostics, NonPositiveSizesAreReported) {
-    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 3, "height": 0, "width": 8}}], "edges": [])");
+    Analyzed a = analyzeText(
+        R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 3, "height": 0, "width": 8}}], "edges": [])");
     EXPECT_NE(a.find("both be positive"), nullptr) << a.allDiagnostics();
     a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 0}}], "edges": [])");
     EXPECT_NE(a.find("channels = 0 is outside"), nullptr) << a.allDiagnostics();
@@ -140,15 +143,18 @@ TEST(Diagnostics, CountOverflowIsDetected) {
     // The tensor-size limit would stop this first; lift it so the counting itself is tested.
     AnalyzeOptions unlimited;
     unlimited.maxTensorElements = std::numeric_limits<int64_t>::max();
-    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 1048576, "height": 4096, "width": 4096}},
+    Analyzed a = analyzeText(
+        R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 1048576, "height": 4096, "width": 4096}},
         {"id": "c", "kind": "Conv2d", "attrs": {"out_channels": 1048576, "kernel_size": 4096}}],
-      "edges": [{"from": "in", "to": "c"}])", unlimited);
+      "edges": [{"from": "in", "to": "c"}])",
+        unlimited);
     EXPECT_NE(a.find("overflows 64-bit"), nullptr) << a.allDiagnostics();
     EXPECT_GE(a.analysis.totals.params, 0);
 }
 
 TEST(Diagnostics, UnknownKindAttributeAndPortWithSuggestions) {
-    Analyzed a = analyzeText(nodes(R"({"id": "c", "kind": "Conv2D"}, {"id": "d", "kind": "Conv2d", "attrs": {"kernal_size": 3}},
+    Analyzed a =
+        analyzeText(nodes(R"({"id": "c", "kind": "Conv2D"}, {"id": "d", "kind": "Conv2d", "attrs": {"kernal_size": 3}},
                                        {"id": "e", "kind": "ReLU"}],
       "edges": [{"from": "in", "to": "d"}, {"from": "in", "to": "e", "to_port": "input"}, {"from": "ghost", "to": "e"}])"));
     EXPECT_NE(a.find("unknown layer kind or module 'Conv2D' (did you mean 'Conv2d'?)"), nullptr) << a.allDiagnostics();
@@ -189,8 +195,8 @@ TEST(Diagnostics, ExponentialRepeatsStopAtTheNodeBudget) {
     for (int level = 1; level <= 4; ++level) {
         std::string inner = level == 1 ? "ReLU" : "L" + std::to_string(level - 1);
         mods += std::string(level > 1 ? "," : "") + R"({"name": "L)" + std::to_string(level) +
-                R"(", "inputs": ["x"], "outputs": [{"name": "out", "node": "r"}], "nodes": [{"id": "r", "kind": ")" + inner +
-                R"(", "repeat": 100}], "edges": [{"from": "x", "to": "r"}]})";
+                R"(", "inputs": ["x"], "outputs": [{"name": "out", "node": "r"}], "nodes": [{"id": "r", "kind": ")" +
+                inner + R"(", "repeat": 100}], "edges": [{"from": "x", "to": "r"}]})";
     }
     LoadResult r = parseNetw(R"({"format": "netwright", "version": 1, "modules": [)" + mods +
                              R"(], "nodes": [{"id": "in", "kind": "Input"}, {"id": "top", "kind": "L4"}],
@@ -236,14 +242,16 @@ TEST(Diagnostics, UnconnectedModuleInputIsNamedOnce) {
 }
 
 TEST(Diagnostics, PoolPaddingBeyondHalfTheKernelWarnsAndBeyondTheKernelFails) {
-    Analyzed a = analyzeText(nodes(R"({"id": "p", "kind": "MaxPool2d", "attrs": {"kernel_size": 3, "stride": 1, "padding": 2}}],
+    Analyzed a =
+        analyzeText(nodes(R"({"id": "p", "kind": "MaxPool2d", "attrs": {"kernel_size": 3, "stride": 1, "padding": 2}}],
       "edges": [{"from": "in", "to": "p"}])"));
     EXPECT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
     EXPECT_NE(a.find("exceeds half the kernel 3×3; PyTorch would refuse"), nullptr) << a.allDiagnostics();
     EXPECT_EQ(a.shape("p"), (Shape{1, 3, 34, 34}));
     a = analyzeText(nodes(R"({"id": "p", "kind": "AvgPool2d", "attrs": {"kernel_size": 3, "padding": 3}}],
       "edges": [{"from": "in", "to": "p"}])"));
-    EXPECT_NE(a.find("is not smaller than the kernel 3×3: windows would see only padding"), nullptr) << a.allDiagnostics();
+    EXPECT_NE(a.find("is not smaller than the kernel 3×3: windows would see only padding"), nullptr)
+        << a.allDiagnostics();
 }
 
 // The add's fix hint is checked: the suggested 1×1 convolution, inserted as it says, clears the
@@ -257,7 +265,8 @@ TEST(Diagnostics, AddShapeHintsAreFixesThatWork) {
     Analyzed a = analyzeText(broken);
     const Diagnostic* d = a.find("add inputs differ in shape");
     ASSERT_NE(d, nullptr) << a.allDiagnostics();
-    ASSERT_NE(d->message.find("on the in1 branch add a 1×1 Conv2d to 16 channels with stride 2"), std::string::npos) << d->message;
+    ASSERT_NE(d->message.find("on the in1 branch add a 1×1 Conv2d to 16 channels with stride 2"), std::string::npos)
+        << d->message;
     Analyzed fixed = analyzeText(R"("nodes": [
         {"id": "in", "kind": "Input", "attrs": {"channels": 3, "height": 32, "width": 32}},
         {"id": "c", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1}},
@@ -281,8 +290,8 @@ TEST(Diagnostics, AddShapeHintsAreFixesThatWork) {
 // Every fix the validator offers, over a corpus of broken graphs, is an edit that clears its error.
 TEST(Diagnostics, EveryOfferedFixClearsItsError) {
     std::vector<std::pair<std::string, Document>> corpus;
-    auto broken = [&](const std::string& name, const std::string& preset, const std::string& node, const std::string& attr,
-                      AttrValue value) {
+    auto broken = [&](const std::string& name, const std::string& preset, const std::string& node,
+                      const std::string& attr, AttrValue value) {
         Document doc = loadPreset(preset);
         doc.graph.find(node)->attrs[attr] = value;
         corpus.emplace_back(name, std::move(doc));
@@ -300,7 +309,8 @@ TEST(Diagnostics, EveryOfferedFixClearsItsError) {
         {"id": "c2", "kind": "Conv2d", "attrs": {"out_channels": 32, "kernel_size": 3, "padding": 1}},
         {"id": "sum", "kind": "Add"}, {"id": "out", "kind": "Output"}],
       "edges": [{"from": "in", "to": "c1"}, {"from": "c1", "to": "c2"}, {"from": "in", "to": "sum"},
-                {"from": "c2", "to": "sum"}, {"from": "sum", "to": "out"}])").doc);
+                {"from": "c2", "to": "sum"}, {"from": "sum", "to": "out"}])")
+                                                           .doc);
     size_t fixes = 0;
     for (const auto& [name, doc] : corpus) {
         Analyzed a = analyzeDocument(doc);

@@ -36,7 +36,8 @@ TEST(Edits, TypedTextBecomesTheStoredValue) {
     EXPECT_EQ(parseAttrText("=planes * 4"), AttrValue{std::string("=planes * 4")});
     EXPECT_EQ(parseAttrText("3, x"), AttrValue{std::string("3, x")});
     // What formatAttrValue writes, parseAttrText reads back.
-    for (const AttrValue& v : {AttrValue{int64_t{7}}, AttrValue{std::vector<int64_t>{2, 3}}, AttrValue{std::string("valid")}})
+    for (const AttrValue& v :
+         {AttrValue{int64_t{7}}, AttrValue{std::vector<int64_t>{2, 3}}, AttrValue{std::string("valid")}})
         EXPECT_EQ(parseAttrText(formatAttrValue(v)), v) << formatAttrValue(v);
 }
 

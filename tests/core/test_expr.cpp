@@ -21,7 +21,8 @@ TEST(Expr, ArithmeticFollowsPrecedence) {
 }
 
 TEST(Expr, ConditionsAndStrings) {
-    Env env{{"shortcut", std::string("B")}, {"stride", int64_t{1}}, {"in_channels", int64_t{64}}, {"planes", int64_t{16}}};
+    Env env{
+        {"shortcut", std::string("B")}, {"stride", int64_t{1}}, {"in_channels", int64_t{64}}, {"planes", int64_t{16}}};
     EXPECT_EQ(std::get<bool>(eval("shortcut == \"B\" && (stride != 1 || in_channels != planes * 4)", env)), false);
     EXPECT_EQ(std::get<bool>(eval("shortcut == 'C' || !(stride == 1)", env)), false);
     EXPECT_EQ(std::get<bool>(eval("in_channels >= planes * 4 && true", env)), true);

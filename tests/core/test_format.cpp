@@ -12,9 +12,9 @@ using namespace nw;
 using namespace nw::test;
 namespace fs = std::filesystem;
 
-static const char* kPresets[] = {"lenet5",    "alexnet",   "vgg16",     "vgg19",     "googlenet",
-                                 "resnet18",  "resnet34",  "resnet50",  "resnet101", "resnet152",
-                                 "xception",  "mnist_inception", "mnist_residual", "bottleneck_demo"};
+static const char* kPresets[] = {"lenet5",   "alexnet",         "vgg16",          "vgg19",          "googlenet",
+                                 "resnet18", "resnet34",        "resnet50",       "resnet101",      "resnet152",
+                                 "xception", "mnist_inception", "mnist_residual", "bottleneck_demo"};
 
 TEST(Format, EveryPresetRoundTrips) {
     for (const char* name : kPresets) {
@@ -30,7 +30,9 @@ TEST(Format, PositionsAndAllFieldsAreKept) {
     Document doc;
     doc.name = "t";
     doc.weights = "w.safetensors";
-    Node n{"c", "Conv2d", {{"kernel_size", std::vector<int64_t>{3, 5}}, {"bias", false}, {"padding", std::string("same")}}};
+    Node n{"c",
+           "Conv2d",
+           {{"kernel_size", std::vector<int64_t>{3, 5}}, {"bias", false}, {"padding", std::string("same")}}};
     n.pos = Point{12.5, -3};
     n.when = "true";
     doc.graph.nodes.push_back(n);
@@ -48,27 +50,39 @@ static std::string firstError(const std::string& text) {
 }
 
 TEST(Format, MalformedFilesNameThePlace) {
-    EXPECT_NE(firstError(R"({"format": "netwright", "version": 1, "nodes": [)").find("not valid JSON"), std::string::npos);
+    EXPECT_NE(firstError(R"({"format": "netwright", "version": 1, "nodes": [)").find("not valid JSON"),
+              std::string::npos);
     EXPECT_NE(firstError("").find("not valid JSON"), std::string::npos);
     EXPECT_NE(firstError("[1, 2]").find("JSON object"), std::string::npos);
     EXPECT_NE(firstError(R"({"nodes": []})").find("not a Netwright file"), std::string::npos);
-    EXPECT_NE(firstError(R"({"format": "netwright", "version": 2, "nodes": []})").find("newer Netwright (format version 2)"),
-              std::string::npos);
+    EXPECT_NE(
+        firstError(R"({"format": "netwright", "version": 2, "nodes": []})").find("newer Netwright (format version 2)"),
+        std::string::npos);
     EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": 3}]})"),
               "/nodes/0 (a)/kind: expected a string, got number");
-    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": "ReLU", "attrs": {"p": {"x": 1}}}]})"),
-              "/nodes/0 (a)/attrs/p: an attribute value must be a number, string, boolean or list of integers, got object");
-    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": "ReLU", "attrs": {"k": [1, "2"]}}]})"),
-              "/nodes/0 (a)/attrs/k/1: expected an integer, got string");
-    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": "ReLU", "attrs": {"k": 18446744073709551615}}]})"),
-              "/nodes/0 (a)/attrs/k: integer 18446744073709551615 is too large");
-    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [{"kind": "ReLU"}]})"), "/nodes/0: missing \"id\"");
-    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": {}})"), "/nodes: expected an array, got object");
+    EXPECT_EQ(
+        firstError(
+            R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": "ReLU", "attrs": {"p": {"x": 1}}}]})"),
+        "/nodes/0 (a)/attrs/p: an attribute value must be a number, string, boolean or list of integers, got object");
+    EXPECT_EQ(
+        firstError(
+            R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": "ReLU", "attrs": {"k": [1, "2"]}}]})"),
+        "/nodes/0 (a)/attrs/k/1: expected an integer, got string");
+    EXPECT_EQ(
+        firstError(
+            R"({"format": "netwright", "version": 1, "nodes": [{"id": "a", "kind": "ReLU", "attrs": {"k": 18446744073709551615}}]})"),
+        "/nodes/0 (a)/attrs/k: integer 18446744073709551615 is too large");
+    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [{"kind": "ReLU"}]})"),
+              "/nodes/0: missing \"id\"");
+    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": {}})"),
+              "/nodes: expected an array, got object");
     EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [], "edges": [{"from": "a"}]})"),
               "/edges/0: missing \"to\"");
-    EXPECT_EQ(firstError(R"({"format": "netwright", "version": 1, "nodes": [], "modules": [{"name": "M", "inputs": [], "outputs": [], "nodes": []},
+    EXPECT_EQ(
+        firstError(
+            R"({"format": "netwright", "version": 1, "nodes": [], "modules": [{"name": "M", "inputs": [], "outputs": [], "nodes": []},
               {"name": "M", "inputs": [], "outputs": [], "nodes": []}]})"),
-              "/modules/1: module 'M' is defined twice");
+        "/modules/1: module 'M' is defined twice");
 }
 
 TEST(Format, DeepNestingIsRefusedBeforeParsing) {
@@ -76,7 +90,8 @@ TEST(Format, DeepNestingIsRefusedBeforeParsing) {
                        std::string(100000, ']') + "}";
     EXPECT_NE(firstError(deep).find("nests deeper than 64"), std::string::npos);
     // Brackets inside strings do not count.
-    std::string fine = R"({"format": "netwright", "version": 1, "name": ")" + std::string(1000, '[') + R"(", "nodes": []})";
+    std::string fine =
+        R"({"format": "netwright", "version": 1, "name": ")" + std::string(1000, '[') + R"(", "nodes": []})";
     EXPECT_TRUE(parseNetw(fine).document);
 }
 

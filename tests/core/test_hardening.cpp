@@ -107,7 +107,8 @@ TEST(Files, AtomicSaveKeepsPermissionsFollowsSymlinksAndCleansUpKilledSaves) {
 
 TEST(Format, NumbersBeyondADoubleAreAnErrorWithTheirPlace) {
     const std::string text =
-        "{\"format\": \"netwright\", \"version\": 1,\n \"nodes\": [{\"id\": \"in\", \"kind\": \"Input\", \"pos\": [1e400, 0]}]}";
+        "{\"format\": \"netwright\", \"version\": 1,\n \"nodes\": [{\"id\": \"in\", \"kind\": \"Input\", \"pos\": "
+        "[1e400, 0]}]}";
     LoadResult r = parseNetw(text);  // must not throw
     ASSERT_FALSE(r.document);
     ASSERT_EQ(r.errors.size(), 1u);
@@ -118,7 +119,8 @@ TEST(Format, NumbersBeyondADoubleAreAnErrorWithTheirPlace) {
 }
 
 TEST(Format, PositionsOutsideTheCanvasAreRefused) {
-    LoadResult r = parseNetw(R"({"format": "netwright", "version": 1, "nodes": [{"id": "in", "kind": "Input", "pos": [1e300, 0]}]})");
+    LoadResult r = parseNetw(
+        R"({"format": "netwright", "version": 1, "nodes": [{"id": "in", "kind": "Input", "pos": [1e300, 0]}]})");
     ASSERT_FALSE(r.document);
     EXPECT_EQ(r.errors.at(0).node, "/nodes/0 (in)/pos");
 }
@@ -137,7 +139,8 @@ TEST(Weights, AFileIsComparedWithTheGraphBeforeItsDataIsRead) {
 
     // Unrelated tensors are listed by name and shape without being read: their data offsets
     // point past the end of a short file that holds only the header.
-    const std::string header = R"({"other.weight": {"dtype": "F32", "shape": [1024, 1024, 1024], "data_offsets": [0, 4294967296]}})";
+    const std::string header =
+        R"({"other.weight": {"dtype": "F32", "shape": [1024, 1024, 1024], "data_offsets": [0, 4294967296]}})";
     std::string file(8, '\0');
     const uint64_t len = header.size();
     std::memcpy(file.data(), &len, 8);
@@ -157,8 +160,9 @@ TEST(Weights, AFileIsComparedWithTheGraphBeforeItsDataIsRead) {
     EXPECT_TRUE(stray.tensors.empty()) << "nothing is read when the file does not fit";
 
     // Only the wanted tensors are read.
-    TensorMapResult some = readSafetensors(dir / "extra.safetensors",
-                                           [](const std::string& name, const SafetensorsEntry&) { return name == "stray.weight"; });
+    TensorMapResult some =
+        readSafetensors(dir / "extra.safetensors",
+                        [](const std::string& name, const SafetensorsEntry&) { return name == "stray.weight"; });
     EXPECT_EQ(some.tensors.size(), 1u);
     EXPECT_EQ(some.skipped.size(), good.size());
 
@@ -168,7 +172,8 @@ TEST(Weights, AFileIsComparedWithTheGraphBeforeItsDataIsRead) {
 TEST(Images, OtherFormatsAreRefusedByNameAndOversizedPngsBySize) {
     Analyzed a = analyzePreset("resnet18");
     NodeAttrs input = a.flat.nodes[0].view();
-    EXPECT_TRUE(contains(decodeImage("GIF89a\x01\x00\x01\x00", "x.gif", input).error, "not a PNG, JPEG or BMP image (it is a GIF"));
+    EXPECT_TRUE(contains(decodeImage("GIF89a\x01\x00\x01\x00", "x.gif", input).error,
+                         "not a PNG, JPEG or BMP image (it is a GIF"));
     EXPECT_TRUE(contains(decodeImage("hello", "x.txt", input).error, "not a PNG, JPEG or BMP image"));
     // A PNG header that declares 100,000 × 100,000 pixels.
     std::string png = "\x89PNG\r\n\x1a\n";

@@ -11,7 +11,9 @@
 using namespace nw;
 using namespace nw::test;
 
-static std::string sample(const std::string& name) { return std::string(NETWRIGHT_SOURCE_DIR) + "/resources/samples/" + name; }
+static std::string sample(const std::string& name) {
+    return std::string(NETWRIGHT_SOURCE_DIR) + "/resources/samples/" + name;
+}
 
 TEST(Inference, AnImageRunsAsTheInputNodeSaysAndComesBackAsLabelledClasses) {
     InferenceRequest request;
@@ -64,7 +66,8 @@ TEST(Inference, TensorInputsWeightsAndBudgetsAreCheckedWithReasons) {
     EXPECT_NE(infer(loadPreset("lenet5"), request).error.find("/nonexistent/w.safetensors"), std::string::npos);
     request.weightsPath.clear();
     request.run.memoryBudgetBytes = 1000;
-    EXPECT_NE(infer(loadPreset("lenet5"), request).error.find("more than the budget of 1,000 bytes"), std::string::npos);
+    EXPECT_NE(infer(loadPreset("lenet5"), request).error.find("more than the budget of 1,000 bytes"),
+              std::string::npos);
     Document broken = loadPreset("lenet5");
     for (Node& n : broken.graph.nodes)
         if (n.kind == "Linear") n.attrs["in_features"] = int64_t{7};

@@ -68,19 +68,23 @@ TEST(Kernels, ConvolutionsMatchTheirReferenceOnRandomShapes) {
         const int64_t cin = groups * (1 + pick(rng) % 6), cout = groups * (1 + pick(rng) % 6);
         const int64_t kh = 1 + pick(rng) % 5, kw = 1 + pick(rng) % 5, stride = 1 + pick(rng) % 3;
         const int64_t dilation = 1 + pick(rng) % 2, h = 7 + pick(rng) % 12, w = 7 + pick(rng) % 12;
-        const std::string padding = std::vector<std::string>{"0", "1", "[2, 1]", "\"same\"", "\"valid\""}[pick(rng) % 5];
+        const std::string padding =
+            std::vector<std::string>{"0", "1", "[2, 1]", "\"same\"", "\"valid\""}[pick(rng) % 5];
         const std::string bias = pick(rng) % 2 ? "true" : "false";
         checkAgainstReference("Conv2d",
-                              "{\"out_channels\": " + std::to_string(cout) + ", \"kernel_size\": [" + std::to_string(kh) +
-                                  ", " + std::to_string(kw) + "], \"stride\": " + std::to_string(stride) +
+                              "{\"out_channels\": " + std::to_string(cout) + ", \"kernel_size\": [" +
+                                  std::to_string(kh) + ", " + std::to_string(kw) +
+                                  "], \"stride\": " + std::to_string(stride) +
                                   ", \"dilation\": " + std::to_string(dilation) + ", \"padding\": " + padding +
                                   ", \"groups\": " + std::to_string(groups) + ", \"bias\": " + bias + "}",
                               {1 + pick(rng) % 2, cin, h, w}, rng);
     }
     // 1×1 stride 1 takes the no-im2col path; depthwise takes the direct path.
     checkAgainstReference("Conv2d", R"({"out_channels": 7, "kernel_size": 1})", {2, 5, 9, 11}, rng);
-    checkAgainstReference("Conv2d", R"({"out_channels": 6, "kernel_size": 3, "groups": 6, "padding": 1})", {1, 6, 10, 10}, rng);
-    checkAgainstReference("SeparableConv2d", R"({"out_channels": 8, "padding": "same", "stride": 2})", {2, 5, 13, 9}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 6, "kernel_size": 3, "groups": 6, "padding": 1})",
+                          {1, 6, 10, 10}, rng);
+    checkAgainstReference("SeparableConv2d", R"({"out_channels": 8, "padding": "same", "stride": 2})", {2, 5, 13, 9},
+                          rng);
 }
 
 // ConvTranspose2d's gather kernel (parallel over outputs) against the scatter definition.
@@ -94,13 +98,14 @@ TEST(Kernels, TransposedConvolutionGathersWhatTheDefinitionScatters) {
         const int64_t dilation = 1 + pick(rng) % 2, padding = pick(rng) % 2;
         const int64_t oph = pick(rng) % std::max(sh, dilation), opw = pick(rng) % std::max(sw, dilation);
         const std::string bias = pick(rng) % 2 ? "true" : "false";
-        checkAgainstReference("ConvTranspose2d",
-                              "{\"out_channels\": " + std::to_string(cout) + ", \"kernel_size\": [" + std::to_string(kh) + ", " +
-                                  std::to_string(kw) + "], \"stride\": [" + std::to_string(sh) + ", " + std::to_string(sw) +
-                                  "], \"dilation\": " + std::to_string(dilation) + ", \"padding\": " + std::to_string(padding) +
-                                  ", \"output_padding\": [" + std::to_string(oph) + ", " + std::to_string(opw) +
-                                  "], \"groups\": " + std::to_string(groups) + ", \"bias\": " + bias + "}",
-                              {1 + pick(rng) % 2, cin, 3 + pick(rng) % 6, 3 + pick(rng) % 6}, rng);
+        checkAgainstReference(
+            "ConvTranspose2d",
+            "{\"out_channels\": " + std::to_string(cout) + ", \"kernel_size\": [" + std::to_string(kh) + ", " +
+                std::to_string(kw) + "], \"stride\": [" + std::to_string(sh) + ", " + std::to_string(sw) +
+                "], \"dilation\": " + std::to_string(dilation) + ", \"padding\": " + std::to_string(padding) +
+                ", \"output_padding\": [" + std::to_string(oph) + ", " + std::to_string(opw) +
+                "], \"groups\": " + std::to_string(groups) + ", \"bias\": " + bias + "}",
+            {1 + pick(rng) % 2, cin, 3 + pick(rng) % 6, 3 + pick(rng) % 6}, rng);
     }
 }
 
@@ -110,10 +115,10 @@ TEST(Kernels, MaxPoolingMatchesItsReferenceOnRandomShapes) {
     for (int trial = 0; trial < 30; ++trial) {
         const int64_t kernel = 1 + pick(rng) % 4, stride = 1 + pick(rng) % 3, pad = pick(rng) % (kernel / 2 + 1);
         checkAgainstReference("MaxPool2d",
-                              "{\"kernel_size\": " + std::to_string(kernel) + ", \"stride\": " + std::to_string(stride) +
-                                  ", \"padding\": " + std::to_string(pad) + ", \"dilation\": " +
-                                  std::to_string(1 + pick(rng) % 2) + ", \"ceil_mode\": " +
-                                  (pick(rng) % 2 ? "true" : "false") + "}",
+                              "{\"kernel_size\": " + std::to_string(kernel) +
+                                  ", \"stride\": " + std::to_string(stride) + ", \"padding\": " + std::to_string(pad) +
+                                  ", \"dilation\": " + std::to_string(1 + pick(rng) % 2) +
+                                  ", \"ceil_mode\": " + (pick(rng) % 2 ? "true" : "false") + "}",
                               {1 + pick(rng) % 2, 1 + pick(rng) % 5, 8 + pick(rng) % 12, 8 + pick(rng) % 40}, rng);
     }
 }
@@ -125,8 +130,8 @@ TEST(Kernels, GlobalAveragePoolingIsThePlaneMean) {
     for (const char* kind : {"GlobalAvgPool", "AdaptiveAvgPool2d"})
         for (const Shape& shape : {Shape{2, 5, 3, 3}, Shape{1, 4, 4, 4}, Shape{3, 7, 19, 19}, Shape{1, 300, 10, 10}}) {
             SCOPED_TRACE(std::string(kind) + " on " + formatShape(shape));
-            Analyzed a = analyzeText(std::string(R"("nodes": [{"id": "in", "kind": "Input"}, {"id": "n", "kind": ")") + kind +
-                                         R"("}], "edges": [{"from": "in", "to": "n"}])",
+            Analyzed a = analyzeText(std::string(R"("nodes": [{"id": "in", "kind": "Input"}, {"id": "n", "kind": ")") +
+                                         kind + R"("}], "edges": [{"from": "in", "to": "n"}])",
                                      AnalyzeOptions{.inputShape = shape});
             ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
             const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("n"))];
@@ -152,16 +157,19 @@ TEST(Kernels, ConvolutionGemmBlockingEdges) {
     checkAgainstReference("Conv2d", R"({"out_channels": 13, "kernel_size": 1})", {3, 300, 9, 7}, rng);
     checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": 5, "stride": 2, "padding": 2, "groups": 3})",
                           {2, 30, 31, 17}, rng);
-    checkAgainstReference("DepthwiseConv2d", R"({"depth_multiplier": 3, "kernel_size": 3, "padding": 2, "dilation": 2})",
-                          {2, 5, 11, 8}, rng);
+    checkAgainstReference("DepthwiseConv2d",
+                          R"({"depth_multiplier": 3, "kernel_size": 3, "padding": 2, "dilation": 2})", {2, 5, 11, 8},
+                          rng);
     checkAgainstReference("SeparableConv2d", R"({"out_channels": 19, "padding": 1})", {2, 33, 19, 19}, rng);
     // Small stride-1 convolutions run direct on a padded plane read as one row (no im2col): padding,
     // dilation, groups, output channels past a register block, K over one KC block, several samples.
     checkAgainstReference("Conv2d", R"({"out_channels": 6, "kernel_size": 5})", {1, 1, 32, 32}, rng);
     checkAgainstReference("Conv2d", R"({"out_channels": 11, "kernel_size": 3, "padding": [2, 1], "dilation": 2})",
                           {2, 3, 9, 13}, rng);
-    checkAgainstReference("Conv2d", R"({"out_channels": 4, "kernel_size": 5, "padding": 2, "groups": 2})", {2, 30, 4, 5}, rng);
-    checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": [1, 3], "padding": [0, 1]})", {3, 2, 7, 40}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 4, "kernel_size": 5, "padding": 2, "groups": 2})",
+                          {2, 30, 4, 5}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": [1, 3], "padding": [0, 1]})", {3, 2, 7, 40},
+                          rng);
     // Strided rows long enough for the vector gather of every other column, padded at both ends.
     checkAgainstReference("Conv2d", R"({"out_channels": 16, "kernel_size": 7, "stride": 2, "padding": 3})",
                           {2, 3, 40, 70}, rng);
@@ -175,9 +183,11 @@ TEST(Kernels, ConvolutionGemmBlockingEdges) {
 TEST(Kernels, WinogradConvolutionMatchesTheReference) {
     std::mt19937 rng(5);
     checkAgainstReference("Conv2d", R"({"out_channels": 20, "kernel_size": 3, "padding": 1})", {1, 17, 23, 21}, rng);
-    checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": 3, "padding": 0, "bias": false})", {2, 12, 18, 18}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 9, "kernel_size": 3, "padding": 0, "bias": false})",
+                          {2, 12, 18, 18}, rng);
     checkAgainstReference("Conv2d", R"({"out_channels": 33, "kernel_size": 3, "padding": 2})", {3, 8, 15, 16}, rng);
-    checkAgainstReference("Conv2d", R"({"out_channels": 64, "kernel_size": 3, "padding": "same"})", {1, 300, 16, 16}, rng);
+    checkAgainstReference("Conv2d", R"({"out_channels": 64, "kernel_size": 3, "padding": "same"})", {1, 300, 16, 16},
+                          rng);
     // Rows of ≥ 16 tiles take the SIMD transforms (with an overlapping last vector when not a multiple).
     checkAgainstReference("Conv2d", R"({"out_channels": 5, "kernel_size": 3, "padding": 1})", {2, 3, 31, 38}, rng);
     checkAgainstReference("Conv2d", R"({"out_channels": 4, "kernel_size": 3, "padding": 1})", {1, 2, 32, 32}, rng);
@@ -197,11 +207,12 @@ TEST(Executor, ResidualAddFusedIntoTheConvolutionMatchesTheUnfusedGraph) {
     for (const auto& [kernel, size] : {std::pair{"1", 20}, {"3", 20}, {"3", 72}}) {
         SCOPED_TRACE(std::string("kernel ") + kernel + ", size " + std::to_string(size));
         Analyzed a = analyzeText(std::string(R"("nodes": [
-            {"id": "in", "kind": "Input", "attrs": {"channels": 8, "height": )") + std::to_string(size) +
-                                     R"(, "width": )" + std::to_string(size) + R"(}},
+            {"id": "in", "kind": "Input", "attrs": {"channels": 8, "height": )") +
+                                     std::to_string(size) + R"(, "width": )" + std::to_string(size) + R"(}},
             {"id": "stem", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": 3, "padding": 1}},
             {"id": "r0", "kind": "ReLU"},
-            {"id": "conv", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": )" + kernel +
+            {"id": "conv", "kind": "Conv2d", "attrs": {"out_channels": 16, "kernel_size": )" +
+                                     kernel +
                                      R"(, "padding": "same", "bias": false}},
             {"id": "bn", "kind": "BatchNorm2d"},
             {"id": "add", "kind": "Add"}, {"id": "relu", "kind": "ReLU"},
@@ -258,15 +269,17 @@ TEST(Executor, WeightProblemsAreListedByNameAndShape) {
 TEST(Executor, RefusesBadInputsAndPlansOverBudget) {
     Analyzed a = analyzePreset("lenet5");
     TensorMap w = initWeights(a.flat, a.analysis);
-    EXPECT_NE(run(a.flat, a.analysis, w, Tensor({1, 1, 28, 28})).error.find("the input 'input' is 1×1×28×28 but the network expects 1×1×32×32"),
+    EXPECT_NE(run(a.flat, a.analysis, w, Tensor({1, 1, 28, 28}))
+                  .error.find("the input 'input' is 1×1×28×28 but the network expects 1×1×32×32"),
               std::string::npos);
     Tensor x({1, 1, 32, 32});
     x.data[3] = INFINITY;
     EXPECT_NE(run(a.flat, a.analysis, w, x).error.find("NaN or infinite"), std::string::npos);
     RunOptions tight;
     tight.memoryBudgetBytes = 10'000;
-    EXPECT_NE(run(a.flat, a.analysis, w, Tensor({1, 1, 32, 32}), tight).error.find("more than the budget of 10,000 bytes"),
-              std::string::npos);
+    EXPECT_NE(
+        run(a.flat, a.analysis, w, Tensor({1, 1, 32, 32}), tight).error.find("more than the budget of 10,000 bytes"),
+        std::string::npos);
 }
 
 // Scratch a kernel declares (a separable convolution's depthwise result, a whole-layer Winograd's
@@ -274,7 +287,8 @@ TEST(Executor, RefusesBadInputsAndPlansOverBudget) {
 // in the budget), and the results equal the kinds' reference kernels.
 TEST(Executor, KernelWorkspaceCountsInThePeakAndTheBudget) {
     {
-        Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 16, "height": 20, "width": 20}},
+        Analyzed a = analyzeText(
+            R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 16, "height": 20, "width": 20}},
             {"id": "conv", "kind": "Conv2d", "attrs": {"out_channels": 16, "padding": 1}}], "edges": [{"from": "in", "to": "conv"}])");
         ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
         TensorMap w = initWeights(a.flat, a.analysis, 5);
@@ -293,7 +307,8 @@ TEST(Executor, KernelWorkspaceCountsInThePeakAndTheBudget) {
         node.kind->reference(KernelArgs{view, ins, ws, expected});
         EXPECT_LT(maxRelDiff(r.output, expected), 1e-5f);
     }
-    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 4, "height": 16, "width": 16}},
+    Analyzed a =
+        analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 4, "height": 16, "width": 16}},
         {"id": "sep", "kind": "SeparableConv2d", "attrs": {"out_channels": 8, "depth_multiplier": 2, "padding": 1, "bias": true}}],
         "edges": [{"from": "in", "to": "sep"}])");
     ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
@@ -307,7 +322,8 @@ TEST(Executor, KernelWorkspaceCountsInThePeakAndTheBudget) {
     ASSERT_TRUE(first.error.empty()) << first.error;
     const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("sep"))];
     Tensor expected(a.node("sep").outputs[0]);
-    std::vector<const Tensor*> ins{&x}, ws{&w.at("sep.depthwise.weight"), &w.at("sep.pointwise.weight"), &w.at("sep.pointwise.bias")};
+    std::vector<const Tensor*> ins{&x},
+        ws{&w.at("sep.depthwise.weight"), &w.at("sep.pointwise.weight"), &w.at("sep.pointwise.bias")};
     NodeAttrs view = node.view();
     node.kind->reference(KernelArgs{view, ins, ws, expected});
     EXPECT_LT(maxRelDiff(first.output, expected), 1e-5f);
@@ -343,11 +359,12 @@ TEST(Executor, InitialisationIsDeterministicAndPerName) {
 
 TEST(Kernels, DepthwiseMatchesItsReferenceForStridesDilationsAndMultipliers) {
     std::mt19937 rng(7);
-    for (const char* attrs :
-         {R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "padding": 1})",
-          R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "stride": 2, "padding": "same"})",
-          R"({"out_channels": 16, "kernel_size": [5, 3], "groups": 8, "stride": [2, 3], "dilation": 2, "padding": [2, 1, 0, 3]})",
-          R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "stride": 3, "padding": "valid", "bias": false})"})
+    for (
+        const char* attrs :
+        {R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "padding": 1})",
+         R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "stride": 2, "padding": "same"})",
+         R"({"out_channels": 16, "kernel_size": [5, 3], "groups": 8, "stride": [2, 3], "dilation": 2, "padding": [2, 1, 0, 3]})",
+         R"({"out_channels": 8, "kernel_size": 3, "groups": 8, "stride": 3, "padding": "valid", "bias": false})"})
         checkAgainstReference("Conv2d", attrs, {2, 8, 13, 17}, rng);
     checkAgainstReference("DepthwiseConv2d", R"({"depth_multiplier": 2, "kernel_size": 3, "stride": 2, "padding": 1})",
                           {1, 4, 11, 9}, rng);

@@ -83,7 +83,7 @@ TEST(Layout, LargeGraphsUseTheLayeredLayout) {
                                     {{"a", "b"}, {"a", "c"}, {"b", "d"}, {"c", "d"}}, o);
     const auto& c = fork.centers;
     EXPECT_DOUBLE_EQ(c[1].y, c[2].y);
-    EXPECT_DOUBLE_EQ(c[2].x - c[1].x, 100 + 30);  // side by side, one gap apart
+    EXPECT_DOUBLE_EQ(c[2].x - c[1].x, 100 + 30);      // side by side, one gap apart
     EXPECT_DOUBLE_EQ((c[1].x + c[2].x) / 2, c[0].x);  // centred under their source
     EXPECT_DOUBLE_EQ(c[3].x, c[0].x);                 // and the join under both
     expectNoOverlap(c, 100, 40);

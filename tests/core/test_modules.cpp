@@ -70,7 +70,8 @@ TEST(Modules, RepeatNeedsOneInputOneOutput) {
 }
 
 TEST(Modules, RepeatedPrimitivesChain) {
-    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 4, "height": 64, "width": 64}},
+    Analyzed a =
+        analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 4, "height": 64, "width": 64}},
         {"id": "down", "kind": "Conv2d", "repeat": 3, "attrs": {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": 1},
          "repeat_attrs": {"out_channels": 16}}],
       "edges": [{"from": "in", "to": "down"}])");
@@ -104,7 +105,7 @@ TEST(Modules, FlatNodesKnowTheirPathThroughNestedModules) {
     EXPECT_EQ(inner.name, "inception3a.branch2.1");
     EXPECT_EQ(inner.module, "BasicConv2d");
     // The body node it belongs to in the Inception instance around it, and in its own instance.
-    EXPECT_EQ(a.flat.bodyNodeIn(i, -1), "inception3a");  // the top level
+    EXPECT_EQ(a.flat.bodyNodeIn(i, -1), "inception3a");          // the top level
     EXPECT_EQ(a.flat.bodyNodeIn(i, inner.parent), "branch2.1");  // inside the Inception instance
     EXPECT_EQ(a.flat.bodyNodeIn(i, n.instance), "conv");
     int other = -1;

@@ -7,9 +7,28 @@
 using namespace nw;
 
 TEST(Registry, HasEveryKindTheDesignerNeeds) {
-    for (const char* k : {"Input", "Conv2d", "DepthwiseConv2d", "SeparableConv2d", "MaxPool2d", "AvgPool2d",
-                          "AdaptiveAvgPool2d", "GlobalAvgPool", "BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-                          "Softmax", "Dropout", "Flatten", "Linear", "Concat", "Add", "ZeroPadChannels", "LRN", "Output"})
+    for (const char* k : {"Input",
+                          "Conv2d",
+                          "DepthwiseConv2d",
+                          "SeparableConv2d",
+                          "MaxPool2d",
+                          "AvgPool2d",
+                          "AdaptiveAvgPool2d",
+                          "GlobalAvgPool",
+                          "BatchNorm2d",
+                          "ReLU",
+                          "LeakyReLU",
+                          "Sigmoid",
+                          "Tanh",
+                          "Softmax",
+                          "Dropout",
+                          "Flatten",
+                          "Linear",
+                          "Concat",
+                          "Add",
+                          "ZeroPadChannels",
+                          "LRN",
+                          "Output"})
         EXPECT_NE(Registry::instance().find(k), nullptr) << k;
     EXPECT_EQ(Registry::instance().find("Conv2D"), nullptr);  // names are exact
 }

@@ -63,7 +63,8 @@ TEST(Restructure, GroupingRefusesInputsOutputsAndSelectionsThatWouldMakeACycle) 
     Restructured gap = groupIntoModule(doc, {"conv1", "pool1"}, "M");
     EXPECT_FALSE(gap.doc);
     EXPECT_NE(gap.error.find("relu1 lies on a path between selected nodes"), std::string::npos) << gap.error;
-    EXPECT_NE(groupIntoModule(doc, {"conv1"}, "Conv2d").error.find("already a module or layer kind"), std::string::npos);
+    EXPECT_NE(groupIntoModule(doc, {"conv1"}, "Conv2d").error.find("already a module or layer kind"),
+              std::string::npos);
     EXPECT_NE(groupIntoModule(doc, {"conv1"}, "two words").error.find("one word"), std::string::npos);
 }
 
@@ -163,7 +164,8 @@ TEST(Restructure, EditsInsideAModuleChangeEveryInstance) {
     EXPECT_NE(grouped.findModule("ConvBn"), nullptr);
     EXPECT_EQ(grouped.findModule("BasicConv2d")->body.nodes.size(), 2u);  // convbn, relu
     EXPECT_EQ(grouped.findModule("ConvBn")->params.size(), 4u);           // out_channels, kernel_size, stride, padding
-    EXPECT_EQ(std::get<std::string>(grouped.findModule("BasicConv2d")->body.find("convbn")->attrs.at("stride")), "=stride");
+    EXPECT_EQ(std::get<std::string>(grouped.findModule("BasicConv2d")->body.find("convbn")->attrs.at("stride")),
+              "=stride");
     const Analyzed after = analyzeDocument(grouped);
     expectSameNetwork(before, after);
 }
@@ -177,7 +179,8 @@ TEST(Restructure, ARepeatedInstanceSplitsIntoItsCopies) {
     const Analyzed before = analyzeDocument(doc);
     Restructured r = expandInstance(doc, "layer3");
     ASSERT_TRUE(r.doc) << r.error;
-    EXPECT_EQ(r.nodes, (std::vector<std::string>{"layer3.0", "layer3.1", "layer3.2", "layer3.3", "layer3.4", "layer3.5"}));
+    EXPECT_EQ(r.nodes,
+              (std::vector<std::string>{"layer3.0", "layer3.1", "layer3.2", "layer3.3", "layer3.4", "layer3.5"}));
     EXPECT_FALSE(r.doc->graph.find("layer3"));
     const Analyzed after = analyzeDocument(*r.doc);
     EXPECT_EQ(after.analysis.errorCount(), 0u) << after.allDiagnostics();

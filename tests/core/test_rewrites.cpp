@@ -125,7 +125,7 @@ TEST(Rewrites, FuseReluRunsItInTheProducersEpilogue) {
     EXPECT_TRUE(r.relu[c.at("conv")]);
     EXPECT_EQ(c.aliasOf(r, "r2"), -1);  // a pooling's output read twice, and pooling has no epilogue
     EXPECT_EQ(c.aliasOf(r, "r3"), static_cast<int>(c.at("add")));  // an Add applies it too
-    EXPECT_EQ(c.aliasOf(r, "r4"), -1);  // the kept output must stay as it is
+    EXPECT_EQ(c.aliasOf(r, "r4"), -1);                             // the kept output must stay as it is
 }
 
 TEST(Rewrites, ThePassesTogetherMakeABlockOneKernel) {

@@ -30,7 +30,9 @@ Document concatNet() {
                 {"from": "b", "to": "cat"}, {"from": "cat", "to": "out"}])");
 }
 
-bool has(const std::vector<std::string>& ids, const std::string& id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); }
+bool has(const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
 
 struct Recorder {
     std::vector<SessionChange> changes;
@@ -131,8 +133,10 @@ TEST(Session, CanvasEdgesCarryThePortsTheFlattenerUses) {
             EXPECT_EQ(s.shownEdge(e), (Edge{.from = "a", .to = "cat"}));
         }
     // An occupied port and a port the node does not have are refused; a free named port is fine.
-    EXPECT_NE(s.whyNotConnect({.from = "in", .to = "cat", .toPort = "in0"}).find("already fed by a"), std::string::npos);
-    EXPECT_NE(s.whyNotConnect({.from = "in", .to = "cat", .toPort = "in7"}).find("(inputs: in0, in1)"), std::string::npos);
+    EXPECT_NE(s.whyNotConnect({.from = "in", .to = "cat", .toPort = "in0"}).find("already fed by a"),
+              std::string::npos);
+    EXPECT_NE(s.whyNotConnect({.from = "in", .to = "cat", .toPort = "in7"}).find("(inputs: in0, in1)"),
+              std::string::npos);
     EXPECT_NE(s.whyNotConnect({.from = "in", .to = "cat"}).find("raise its num_inputs"), std::string::npos);
     s.apply(std::make_unique<SetAttribute>("cat", "num_inputs", AttrValue(int64_t{3})));
     EXPECT_EQ(s.whyNotConnect({.from = "in", .to = "cat", .toPort = "in2"}), "");
@@ -207,7 +211,8 @@ TEST(Session, WiresFollowTheLayoutsRoutesUntilAnEndMoves) {
     ASSERT_EQ(s.routes().size(), s.canvas().edges.size());
     for (size_t i = 0; i < doc.graph.edges.size(); ++i) EXPECT_EQ(s.routes()[i], laid.routes[i]) << i;
     EXPECT_TRUE(r.last().wires);  // the wires are redrawn along them
-    s.apply(std::make_unique<SetPositions>(std::vector<std::pair<std::string, Point>>{{"b", Point{900, 900}}}, "Move b"));
+    s.apply(
+        std::make_unique<SetPositions>(std::vector<std::pair<std::string, Point>>{{"b", Point{900, 900}}}, "Move b"));
     for (size_t i = 0; i < doc.graph.edges.size(); ++i) {
         const Edge& e = s.canvas().edges[i];
         EXPECT_EQ(s.routes()[i].empty(), e.from == "b" || e.to == "b") << e.from << " → " << e.to;

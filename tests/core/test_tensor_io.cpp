@@ -36,7 +36,8 @@ TEST(Safetensors, ConvertsHalfPrecisionAndDoubles) {
     data.append(reinterpret_cast<const char*>(&q), 8);
     std::string file = header8(R"({"h": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]},
         "b": {"dtype": "BF16", "shape": [1], "data_offsets": [4, 6]},
-        "d": {"dtype": "F64", "shape": [1], "data_offsets": [6, 14]}, "__metadata__": {"format": "pt"}})") + data;
+        "d": {"dtype": "F64", "shape": [1], "data_offsets": [6, 14]}, "__metadata__": {"format": "pt"}})") +
+                       data;
     TensorMapResult r = parseSafetensors(file, "mem");
     ASSERT_TRUE(r.error.empty()) << r.error;
     EXPECT_EQ(r.tensors.at("h").data, (std::vector<float>{1.0f, -2.0f}));
@@ -47,7 +48,8 @@ TEST(Safetensors, ConvertsHalfPrecisionAndDoubles) {
 TEST(Safetensors, HostileFilesGetAnErrorThatSaysWhere) {
     auto error = [](const std::string& bytes) { return parseSafetensors(bytes, "w.safetensors").error; };
     EXPECT_NE(error("abc").find("too short"), std::string::npos);
-    EXPECT_NE(error(std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "{}").find("header length"), std::string::npos);
+    EXPECT_NE(error(std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "{}").find("header length"),
+              std::string::npos);
     EXPECT_NE(error(header8("[1, 2]")).find("not a JSON object"), std::string::npos);
     EXPECT_NE(error(header8(R"({"w": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}})") + std::string(8, '\0'))
                   .find("tensor 'w' has dtype I64"),

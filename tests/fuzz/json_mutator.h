@@ -26,9 +26,9 @@ inline void collect(Json& j, std::vector<Json*>& out) {
 }
 
 inline Json extremeValue(std::mt19937& rng) {
-    static const char* strings[] = {"Conv2d", "Concat", "Add", "Linear", "Input", "Output", "BatchNorm2d", "ReLU",
-                                    "=planes * 4", "=1/0", "stride != 1", "in0", "in1", "x", "", "b.0", "../../etc",
-                                    "same", "valid", "imagenet"};
+    static const char* strings[] = {
+        "Conv2d",      "Concat", "Add", "Linear", "Input", "Output", "BatchNorm2d", "ReLU", "=planes * 4", "=1/0",
+        "stride != 1", "in0",    "in1", "x",      "",      "b.0",    "../../etc",   "same", "valid",       "imagenet"};
     switch (rng() % 12) {
         case 0: return 1e308;
         case 1: return -1;
@@ -54,7 +54,8 @@ inline size_t mutateJson(uint8_t* data, size_t size, size_t maxSize, unsigned se
     Json& target = *values[rng() % values.size()];
     switch (rng() % 4) {
         case 0:  // drop an element
-            if (target.is_array() && !target.empty()) target.erase(target.begin() + static_cast<long>(rng() % target.size()));
+            if (target.is_array() && !target.empty())
+                target.erase(target.begin() + static_cast<long>(rng() % target.size()));
             else if (target.is_object() && !target.empty()) {
                 auto it = target.begin();
                 std::advance(it, static_cast<long>(rng() % target.size()));

@@ -54,7 +54,8 @@ private slots:
         QTest::keyClick(channels, Qt::Key_Up);  // 6 → 7, one edit
         QTRY_COMPARE(w.undoStack()->count(), 1);
         QCOMPARE(std::get<int64_t>(w.document().graph.find("conv1")->attrs.at("out_channels")), int64_t{7});
-        QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : channels, Qt::Key_Z, Qt::ControlModifier);
+        QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : channels, Qt::Key_Z,
+                        Qt::ControlModifier);
         QTRY_COMPARE(w.undoStack()->index(), 0);
         QCOMPARE(std::get<int64_t>(w.document().graph.find("conv1")->attrs.at("out_channels")), int64_t{6});
         // And redo from a field again.
@@ -133,7 +134,8 @@ private slots:
         QCOMPARE(second->pos->y - first->pos->y, 40.0);
         // At a place given (the canvas menu's Paste here): centred there.
         QCOMPARE(w.paste(QPointF(1000, 2000)), std::string());
-        const nw::Node* placed = w.document().graph.nodes.back().id == "conv14" ? &w.document().graph.nodes.back() : nullptr;
+        const nw::Node* placed =
+            w.document().graph.nodes.back().id == "conv14" ? &w.document().graph.nodes.back() : nullptr;
         QVERIFY(placed);
         QCOMPARE(placed->pos->x, 1000.0);
         QCOMPARE(placed->pos->y, 2000.0);
@@ -242,7 +244,8 @@ private slots:
             if (!n.when.empty()) conditional = n.id;
         QVERIFY(!conditional.empty());
         const QString text = w.canvas()->nodeText(conditional);
-        QVERIFY2(text.contains("when " + QString::fromStdString(w.shown().graph.find(conditional)->when)), qPrintable(text));
+        QVERIFY2(text.contains("when " + QString::fromStdString(w.shown().graph.find(conditional)->when)),
+                 qPrintable(text));
         // The condition is edited in the inspector: "shortcut == \"C\"" puts a projection in every block.
         w.canvas()->selectNode("downsample.0");
         QTRY_COMPARE(w.inspector()->node(), std::string("downsample.0"));
@@ -284,7 +287,8 @@ private slots:
             w.showLayerHelp(k.name);
             QCOMPARE(w.layerHelp()->kind(), k.name);
             const QString page = w.layerHelp()->page()->toPlainText();
-            QVERIFY2(page.contains("Output shape") && page.contains("Parameters") && page.contains(QString::fromStdString(k.formulas.macs)),
+            QVERIFY2(page.contains("Output shape") && page.contains("Parameters") &&
+                         page.contains(QString::fromStdString(k.formulas.macs)),
                      k.name.c_str());
         }
     }
@@ -294,7 +298,9 @@ private slots:
         MainWindow w;
         w.show();
         QCOMPARE(w.openFile(preset("bottleneck_demo"), true), std::string());
-        auto rowText = [&](int row, int column) { return w.summaryModel()->data(w.summaryModel()->index(row, column)).toString(); };
+        auto rowText = [&](int row, int column) {
+            return w.summaryModel()->data(w.summaryModel()->index(row, column)).toString();
+        };
         QVERIFY(w.summaryModel()->rowCount() > 6);  // every layer
         w.summaryDepth()->setCurrentIndex(1);
         QCOMPARE(w.summaryModel()->rowCount(), 5);  // input, the two branches, concat, total (as summary --depth 1)
@@ -309,7 +315,8 @@ private slots:
         QTest::mouseClick(w.summary()->viewport(), Qt::LeftButton, {}, cell.center());
         QCOMPARE(w.canvas()->selectedNode(), std::string("bottleneck"));
         w.summaryDepth()->setCurrentIndex(0);
-        QCOMPARE(w.summaryModel()->rowCount(), static_cast<int>(w.flat().nodes.size()) + 1);  // every layer and the total
+        QCOMPARE(w.summaryModel()->rowCount(),
+                 static_cast<int>(w.flat().nodes.size()) + 1);  // every layer and the total
     }
 
     // Tuple attributes take only what they can hold; Tab after an edit goes to the next field.
@@ -345,7 +352,10 @@ private slots:
         // (The refocus is queued: waited for, not slept on, so a loaded machine does not fail it.)
         QTRY_VERIFY(QApplication::focusWidget() && QApplication::focusWidget()->objectName() == "attr:kernel_size.w");
         QWidget* focus = QApplication::focusWidget();
-        QVERIFY2(focus && w.inspector()->isAncestorOf(focus), focus ? qPrintable(focus->objectName() + " in " + (focus->parentWidget() ? focus->parentWidget()->objectName() : QString())) : "no focus");
+        QVERIFY2(focus && w.inspector()->isAncestorOf(focus),
+                 focus ? qPrintable(focus->objectName() + " in " +
+                                    (focus->parentWidget() ? focus->parentWidget()->objectName() : QString()))
+                       : "no focus");
         QVERIFY2(focus->objectName() == "attr:kernel_size.w", qPrintable(focus->objectName()));  // the next field
     }
 

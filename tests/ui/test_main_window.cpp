@@ -89,8 +89,9 @@ class MainWindowTest : public QObject {
 
     static nw::Shape shapeOf(const MainWindow& w, const char* node) {
         int i = w.flat().find(node);
-        return i < 0 || !w.analysis().nodes[static_cast<size_t>(i)].known ? nw::Shape{}
-                                                                          : w.analysis().nodes[static_cast<size_t>(i)].outputs.at(0);
+        return i < 0 || !w.analysis().nodes[static_cast<size_t>(i)].known
+                   ? nw::Shape{}
+                   : w.analysis().nodes[static_cast<size_t>(i)].outputs.at(0);
     }
 
 private slots:
@@ -303,7 +304,9 @@ private slots:
         nw::ui::RunPanel* run = w.runPanel();
         const std::string sample = nw::dataDir() + "/resources/samples/" +
                                    QDir(QString::fromStdString(nw::dataDir() + "/resources/samples"))
-                                       .entryList({"*.png"}, QDir::Files, QDir::Name).first().toStdString();
+                                       .entryList({"*.png"}, QDir::Files, QDir::Name)
+                                       .first()
+                                       .toStdString();
         // Dropping an image file on the panel chooses it.
         QMimeData files;
         files.setUrls({QUrl::fromLocalFile(QString::fromStdString(sample))});
@@ -330,7 +333,8 @@ private slots:
         QVERIFY(run->timings()->rowCount() >= 10);
         // Click conv1 on the canvas: its 6 feature maps of 28×28.
         QGraphicsView* view = w.canvas();
-        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->mapFromScene(w.canvas()->item("conv1")->scenePos()));
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {},
+                          view->mapFromScene(w.canvas()->item("conv1")->scenePos()));
         QCOMPARE(w.canvas()->selectedNode(), std::string("conv1"));
         QVERIFY(!run->featureMaps()->pixmap().isNull());
         QCOMPARE(run->outcome().maps.at("conv1").shape, (nw::Shape{1, 6, 28, 28}));
@@ -382,10 +386,12 @@ private slots:
         QVERIFY(csv.last().startsWith("Total,,1×10,61706,"));
         // Sorting by MACs keeps the totals at the bottom, in both directions.
         w.summary()->sortByColumn(4, Qt::DescendingOrder);
-        QCOMPARE(w.summary()->model()->index(w.summary()->model()->rowCount() - 1, 0).data().toString(), QString("Total"));
+        QCOMPARE(w.summary()->model()->index(w.summary()->model()->rowCount() - 1, 0).data().toString(),
+                 QString("Total"));
         QCOMPARE(w.summary()->model()->index(0, 0).data().toString(), QString("conv2"));
         w.summary()->sortByColumn(4, Qt::AscendingOrder);
-        QCOMPARE(w.summary()->model()->index(w.summary()->model()->rowCount() - 1, 0).data().toString(), QString("Total"));
+        QCOMPARE(w.summary()->model()->index(w.summary()->model()->rowCount() - 1, 0).data().toString(),
+                 QString("Total"));
         w.summary()->sortByColumn(7, Qt::AscendingOrder);  // # : back to run order
         QCOMPARE(w.summary()->model()->index(0, 0).data().toString(), QString("input"));
         QCOMPARE(w.summary()->model()->index(1, 0).data().toString(), QString("conv1"));
@@ -424,7 +430,8 @@ private slots:
             QProcess cli;
             cli.start(NETWRIGHT_CLI, {"summary", "--json", QString::fromStdString(path)});
             QVERIFY(cli.waitForFinished(30000));
-            const QJsonObject totals = QJsonDocument::fromJson(cli.readAllStandardOutput()).object()["totals"].toObject();
+            const QJsonObject totals =
+                QJsonDocument::fromJson(cli.readAllStandardOutput()).object()["totals"].toObject();
             QCOMPARE(totals["params"].toInteger(), w.analysis().totals.params);
             QCOMPARE(totals["macs"].toInteger(), w.analysis().totals.macs);
         }
@@ -477,7 +484,9 @@ private slots:
         QTest::keyClicks(outChannels, "12");
         QTest::keyClick(outChannels, Qt::Key_Return);
         QCoreApplication::processEvents();
-        auto shape = [&](const char* node) { return w.analysis().nodes[static_cast<size_t>(w.flat().find(node))].outputs.at(0); };
+        auto shape = [&](const char* node) {
+            return w.analysis().nodes[static_cast<size_t>(w.flat().find(node))].outputs.at(0);
+        };
         QCOMPARE(shape("conv1"), (nw::Shape{1, 12, 28, 28}));
         QCOMPARE(shape("pool1"), (nw::Shape{1, 12, 14, 14}));  // downstream follows
         const int64_t edited = 61706 - 156 - 2416 + (12 * 25 + 12) + (16 * 12 * 25 + 16);
@@ -592,11 +601,13 @@ private slots:
         QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
         QVERIFY(w.document() == start);
         // Rubber-band three nodes from an empty spot, then drag one of them: all three move, one step.
-        const QRectF around = w.canvas()->item("conv1")->sceneBoundingRect().united(w.canvas()->item("pool1")->sceneBoundingRect());
+        const QRectF around =
+            w.canvas()->item("conv1")->sceneBoundingRect().united(w.canvas()->item("pool1")->sceneBoundingRect());
         const QPoint bandFrom = view->mapFromScene(around.topLeft() - QPointF(30, 10));
         const QPoint bandTo = view->mapFromScene(around.bottomRight() + QPointF(30, 10));
         QTest::mousePress(view->viewport(), Qt::LeftButton, {}, bandFrom);
-        QMouseEvent band(QEvent::MouseMove, bandTo, view->viewport()->mapToGlobal(bandTo), Qt::NoButton, Qt::LeftButton, {});
+        QMouseEvent band(QEvent::MouseMove, bandTo, view->viewport()->mapToGlobal(bandTo), Qt::NoButton, Qt::LeftButton,
+                         {});
         QCoreApplication::sendEvent(view->viewport(), &band);
         QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, bandTo);
         auto selected = w.canvas()->selectedNodes();
@@ -604,8 +615,8 @@ private slots:
         QCOMPARE(selected, (std::vector<std::string>{"conv1", "pool1", "relu1"}));
         const QPoint grab = view->mapFromScene(w.canvas()->item("relu1")->scenePos());
         QTest::mousePress(view->viewport(), Qt::LeftButton, {}, grab);
-        QMouseEvent carry(QEvent::MouseMove, grab + QPoint(120, 0), view->viewport()->mapToGlobal(grab + QPoint(120, 0)),
-                          Qt::NoButton, Qt::LeftButton, {});
+        QMouseEvent carry(QEvent::MouseMove, grab + QPoint(120, 0),
+                          view->viewport()->mapToGlobal(grab + QPoint(120, 0)), Qt::NoButton, Qt::LeftButton, {});
         QCoreApplication::sendEvent(view->viewport(), &carry);
         QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, grab + QPoint(120, 0));
         QCOMPARE(w.undoStack()->count(), 1);
@@ -618,8 +629,8 @@ private slots:
         const int scrolled = view->verticalScrollBar()->value(), edits = w.undoStack()->count();
         const QPoint c = view->viewport()->rect().center();
         QTest::mousePress(view->viewport(), Qt::MiddleButton, {}, c);
-        QMouseEvent pan(QEvent::MouseMove, c - QPoint(0, 80), view->viewport()->mapToGlobal(c - QPoint(0, 80)), Qt::NoButton,
-                        Qt::MiddleButton, {});
+        QMouseEvent pan(QEvent::MouseMove, c - QPoint(0, 80), view->viewport()->mapToGlobal(c - QPoint(0, 80)),
+                        Qt::NoButton, Qt::MiddleButton, {});
         QCoreApplication::sendEvent(view->viewport(), &pan);
         QTest::mouseRelease(view->viewport(), Qt::MiddleButton, {}, c - QPoint(0, 80));
         QCOMPARE(view->verticalScrollBar()->value(), std::min(scrolled + 80, view->verticalScrollBar()->maximum()));

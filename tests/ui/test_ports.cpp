@@ -115,7 +115,8 @@ private slots:
         w.autoLayout(true, false);
         QVERIFY(done.wait(10000));
         QVERIFY(w.canvas()->leftToRight());  // the session reads the flow from the positions
-        for (const std::vector<nw::Point>& route : w.session().routes()) QVERIFY(route.size() >= 4);  // Graphviz's, every wire
+        for (const std::vector<nw::Point>& route : w.session().routes())
+            QVERIFY(route.size() >= 4);  // Graphviz's, every wire
         const QPoint centre = w.canvas()->mapFromScene(w.canvas()->item("cat")->scenePos());
         const QPoint in0 = w.canvas()->inputPortAt("cat", 0), in1 = w.canvas()->inputPortAt("cat", 1);
         const QPoint out = w.canvas()->outputPortAt("cat");

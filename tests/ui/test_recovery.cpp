@@ -22,8 +22,8 @@
 #include "netw_format.h"
 
 using nw::ui::MainWindow;
-using nw::ui::test::preset;
 using nw::ui::RecoverySlot;
+using nw::ui::test::preset;
 
 namespace {
 std::string slurp(const QString& path) {

@@ -43,9 +43,7 @@ class ScaleTest : public QObject {
     QTemporaryDir config_;
 
 private slots:
-    void initTestCase() {
-        nw::ui::test::isolate(config_);
-    }
+    void initTestCase() { nw::ui::test::isolate(config_); }
 
     void aTenThousandLayerChainOpensLaidOutAndSummarised() {
         QTemporaryDir tmp;
@@ -64,7 +62,10 @@ private slots:
         QVERIFY(last.y > first.y + 10'000 * 70);
         w.canvas()->fit();  // far too long to fit readable: the furthest zoom, from the top
         QCOMPARE(w.canvas()->transform().m11(), 0.02);
-        QVERIFY(w.canvas()->mapToScene(w.canvas()->viewport()->rect()).boundingRect().contains(w.canvas()->item("in")->pos()));
+        QVERIFY(w.canvas()
+                    ->mapToScene(w.canvas()->viewport()->rect())
+                    .boundingRect()
+                    .contains(w.canvas()->item("in")->pos()));
         // A summary row click selects and centres its node.
         const int row = w.summaryModel()->rowOf("r5000");
         QVERIFY(row >= 0);
@@ -72,7 +73,10 @@ private slots:
         w.summary()->scrollTo(index);
         QTest::mouseClick(w.summary()->viewport(), Qt::LeftButton, {}, w.summary()->visualRect(index).center());
         QCOMPARE(w.canvas()->selectedNode(), std::string("r5000"));
-        QVERIFY(w.canvas()->mapToScene(w.canvas()->viewport()->rect()).boundingRect().contains(w.canvas()->item("r5000")->pos()));
+        QVERIFY(w.canvas()
+                    ->mapToScene(w.canvas()->viewport()->rect())
+                    .boundingRect()
+                    .contains(w.canvas()->item("r5000")->pos()));
     }
 
     void fitShowsEveryNode() {
@@ -156,11 +160,12 @@ private slots:
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QString svg = QString::fromUtf8(f.readAll());
         const auto& g = w.shown().graph;
-        for (const nw::Node& n : g.nodes) QVERIFY2(svg.contains(">" + QString::fromStdString(n.id) + "<"), n.id.c_str());
+        for (const nw::Node& n : g.nodes)
+            QVERIFY2(svg.contains(">" + QString::fromStdString(n.id) + "<"), n.id.c_str());
         // One box per node; per wire its curve and its arrow head (QSvgGenerator writes both as paths).
         QCOMPARE(static_cast<size_t>(svg.count("<rect")), g.nodes.size());
         QCOMPARE(static_cast<size_t>(svg.count("<path")), 2 * g.edges.size());
-        QVERIFY(!svg.contains("#2266cc", Qt::CaseInsensitive));  // the selection's blue
+        QVERIFY(!svg.contains("#2266cc", Qt::CaseInsensitive));            // the selection's blue
         QCOMPARE(w.canvas()->selectedNode(), std::string("inception4a"));  // and the selection is back
         const QImage image = w.canvas()->renderImage(2.0);
         const QRectF scene = w.canvas()->scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
