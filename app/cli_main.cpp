@@ -448,6 +448,7 @@ int cmdBench(const Args& a) {
                     gflops);
     if (a.profile && !a.json) {
         std::vector<std::pair<double, std::string>> byTime;
+        byTime.reserve(kindMs.size());
         for (const auto& [kind, t] : kindMs) byTime.emplace_back(t, kind);
         std::sort(byTime.rbegin(), byTime.rend());
         for (const auto& [t, kind] : byTime) std::printf("  %9.3f ms  %s\n", t, kind.c_str());

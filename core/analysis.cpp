@@ -83,6 +83,7 @@ std::vector<int> topologicalOrder(const FlatGraph& g, std::vector<Diagnostic>& d
 
 Field propagateField(const FlatNode& node, const std::vector<const NodeResult*>& inputs, const Shape& in0) {
     std::vector<Field> fields;
+    fields.reserve(inputs.size());
     for (const NodeResult* r : inputs) fields.push_back(r->field);
     if (fields.empty()) return {};
     return node.kind->field ? node.kind->field(node.view(), in0, fields) : fields[0];

@@ -37,8 +37,8 @@ Taps taps(int64_t in, int64_t out) {
     Taps t;
     for (int64_t o = 0; o < out; ++o) {
         const double center = (static_cast<double>(o) + 0.5) * scale;
-        const int64_t lo = std::max<int64_t>(static_cast<int64_t>(center - widen + 0.5), 0);
-        const int64_t hi = std::min<int64_t>(static_cast<int64_t>(center + widen + 0.5), in);
+        const int64_t lo = std::max<int64_t>(std::llround(center - widen), 0);
+        const int64_t hi = std::min<int64_t>(std::llround(center + widen), in);
         std::vector<float> w;
         double sum = 0;
         for (int64_t x = lo; x < hi; ++x) {

@@ -160,7 +160,7 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
                                                           : "")
                                  .toHtmlEscaped()));
     const QString nodeId = QString::fromStdString(id);
-    auto emitValue = [this, nodeId](const std::string& attr, AttrValue v) {
+    auto emitValue = [this, nodeId](const std::string& attr, const AttrValue& v) {
         emit edited(nodeId, QString::fromStdString(attr), v);
     };
     // A text editor: any value, formulas included; checked when the graph is analysed.

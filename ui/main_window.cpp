@@ -687,7 +687,7 @@ std::string MainWindow::addLayer(const std::string& kind, std::optional<QPointF>
         return false;
     };
     while (occupied(*node.pos)) node.pos->y += 90;
-    const std::string id = node.id;
+    std::string id = node.id;
     pushEdit(std::make_unique<AddNode>(std::move(node)));
     view_->selectNode(id);
     return id;
@@ -706,7 +706,9 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
     using Laid = std::pair<Document, LayoutResult>;
     auto* watcher = new QFutureWatcher<Laid>(this);
     connect(watcher, &QFutureWatcher<Laid>::finished, this, [this, watcher, animate] {
-        const auto [laidOut, result] = watcher->result();
+        const Laid laid = watcher->result();  // not a structured binding: lambdas capture it (clang)
+        const Document& laidOut = laid.first;
+        const LayoutResult& result = laid.second;
         watcher->deleteLater();
         layoutProgress_->hide();
         layoutCancel_->hide();
@@ -724,8 +726,8 @@ void MainWindow::autoLayout(bool leftToRight, bool animate) {
                 if (QGraphicsItem* it = view_->item(n.id))
                     paths.push_back({it, QLineF(it->pos(), QPointF(n.pos->x, n.pos->y))});
             }
-        auto finish = [this, positions, laidOut, routes = result.routes] {
-            session_.setRoutes(laidOut.graph, routes);  // the wires follow Graphviz's routes around the nodes
+        auto finish = [this, positions, graph = laidOut.graph, routes = result.routes] {
+            session_.setRoutes(graph, routes);  // the wires follow Graphviz's routes around the nodes
             pushEdit(std::make_unique<SetPositions>(positions, "Auto-layout"));
             view_->fit();
             layoutRunning_ = false;

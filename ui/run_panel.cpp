@@ -33,8 +33,9 @@ namespace {
 
 // The whole run, on a worker thread, through the core's inference session: the image prepared as
 // the Input node says, each top-level node's output kept for the feature maps, progress reported.
-RunOutcome execute(Document doc, std::string image, std::shared_ptr<const TensorMap> weights,
-                   std::shared_ptr<std::atomic<bool>> cancel, std::shared_ptr<std::atomic<int>> progress) {
+RunOutcome execute(const Document& doc, std::string image, std::shared_ptr<const TensorMap> weights,
+                   const std::shared_ptr<std::atomic<bool>>& cancel,
+                   const std::shared_ptr<std::atomic<int>>& progress) {
     InferenceRequest request;
     request.image = std::move(image);
     request.weights = std::move(weights);
@@ -80,9 +81,10 @@ QImage tensorPreview(const Tensor& t) {  // 1×C×H×W, C = 1 or 3: min–max sc
 
 QImage featureMapImage(const Tensor& t, int maxChannels) {
     if (t.data.empty()) return {};
-    const auto [lo, hi] = std::minmax_element(t.data.begin(), t.data.end());
-    const float scale = *hi > *lo ? 255.0f / (*hi - *lo) : 0.0f;
-    auto grey = [&](float v) { return static_cast<int>((v - *lo) * scale); };
+    const auto range = std::minmax_element(t.data.begin(), t.data.end());
+    const float lo = *range.first, hi = *range.second;
+    const float scale = hi > lo ? 255.0f / (hi - lo) : 0.0f;
+    auto grey = [&](float v) { return static_cast<int>((v - lo) * scale); };
     if (t.shape.size() == 2) {  // a flat vector (first sample) as one strip
         const int64_t F = std::min<int64_t>(t.shape[1], 4096);
         QImage img(static_cast<int>(F), 1, QImage::Format_Grayscale8);
