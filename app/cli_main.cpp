@@ -224,19 +224,31 @@ int cmdKinds(const Args& a) {
     const auto& kinds = nw::Registry::instance().kinds();
     if (a.json) {
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
+        auto hexColor = [](uint32_t rgb) {
+            char text[8];
+            std::snprintf(text, sizeof text, "#%06x", static_cast<unsigned>(rgb & 0xffffff));
+            return std::string(text);
+        };
         for (const auto& k : kinds) {
             nlohmann::ordered_json attrs = nlohmann::ordered_json::array();
-            for (const auto& s : k.attrs)
-                attrs.push_back({{"name", s.name},
-                                 {"type", nw::attrTypeName(s.type)},
-                                 {"default", nw::formatAttrValue(s.def)},
-                                 {"doc", s.doc}});
+            for (const auto& s : k.attrs) {
+                nlohmann::ordered_json a{{"name", s.name},
+                                         {"type", nw::attrTypeName(s.type)},
+                                         {"default", nw::formatAttrValue(s.def)},
+                                         {"doc", s.doc}};
+                // What a value may be: the range of numbers (each element of a pair) or the choices.
+                if (s.type == nw::AttrType::Float) a["range"] = {s.fmin, s.fmax};
+                else if (s.type == nw::AttrType::Choice) a["choices"] = s.choices;
+                else if (s.type != nw::AttrType::Bool) a["range"] = {s.min, s.max};
+                attrs.push_back(std::move(a));
+            }
             out.push_back({{"kind", k.name},
                            {"category", k.category},
                            {"doc", k.doc},
                            {"inputs", k.inputs},
                            {"variadic", k.variadic},
                            {"outputs", k.outputs},
+                           {"color", hexColor(nw::kindColor(k))},
                            {"attrs", attrs},
                            {"formulas",
                             {{"shape", k.formulas.shape}, {"params", k.formulas.params}, {"macs", k.formulas.macs}}}});
