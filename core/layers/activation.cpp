@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "../tensor.h"
+#include "tensor.h"
 
 namespace nw::layers {
 namespace {

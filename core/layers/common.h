@@ -1,6 +1,6 @@
 // Helpers shared by the layer declarations: attribute spec builders and window arithmetic.
 #pragma once
-#include "../layer_kind.h"
+#include "layer_kind.h"
 
 namespace nw::layers {
 

@@ -7,7 +7,7 @@
 #include "conv_gemm.h"
 #include "simd.h"
 
-#include "../tensor.h"
+#include "tensor.h"
 
 namespace nw::layers {
 using namespace simd;

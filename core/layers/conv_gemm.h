@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "../attr.h"
-#include "../layer_kind.h"
+#include "attr.h"
+#include "layer_kind.h"
 
 namespace nw::layers {
 

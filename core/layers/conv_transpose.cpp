@@ -3,7 +3,7 @@
 #include "common.h"
 #include "kinds.h"
 
-#include "../tensor.h"
+#include "tensor.h"
 
 namespace nw::layers {
 namespace {

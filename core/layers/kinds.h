@@ -1,6 +1,6 @@
 // One factory per layer kind; registry.cpp lists them, one line each.
 #pragma once
-#include "../layer_kind.h"
+#include "layer_kind.h"
 
 namespace nw::layers {
 LayerKind input();

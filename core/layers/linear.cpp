@@ -6,7 +6,7 @@
 
 #include <Eigen/Core>
 
-#include "../tensor.h"
+#include "tensor.h"
 
 namespace nw::layers {
 

@@ -4,7 +4,7 @@
 #include <tuple>
 #include <vector>
 
-#include "../tensor.h"
+#include "tensor.h"
 #include "common.h"
 #include "kinds.h"
 #include "simd.h"

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "../tensor.h"
+#include "tensor.h"
 
 namespace nw::layers {
 

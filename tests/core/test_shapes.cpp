@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "helpers.h"
-#include "layers/common.h"
+#include "common.h"
 #include "registry.h"
 
 using namespace nw;

@@ -1,6 +1,6 @@
 #include "registry.h"
 
-#include "layers/kinds.h"
+#include "kinds.h"
 
 namespace nw {
 

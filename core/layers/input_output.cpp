@@ -2,7 +2,7 @@
 #include "common.h"
 #include "kinds.h"
 
-#include "../tensor.h"
+#include "tensor.h"
 
 namespace nw::layers {
 
