@@ -8,8 +8,16 @@
 
 #include "attr.h"
 #include "layer_kind.h"
+#include "simd.h"
 
 namespace nw::layers {
+
+// The micro-kernel's column block: output positions per packed panel (two SIMD vectors). Winograd's
+// chunks of tiles are multiples of it.
+constexpr int64_t kPanelColumns = 2 * simd::kLanes;
+// Per-thread scratch of at least n floats, kept between calls (which: 0 and 1 a Winograd chunk's V and
+// M, 2 and 3 the transforms' rows, 4 the padded input of the small stride-1 path).
+std::vector<float>& scratch(int which, size_t n);
 
 // An M × K row-major matrix (conv weights: M = output channels, K = IC·KH·KW) in panel order.
 struct PackedMatrix {
