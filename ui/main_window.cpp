@@ -138,6 +138,7 @@ MainWindow::MainWindow(QWidget* parent)
     filter_->setClearButtonEnabled(true);
     palette_ = new PaletteTree;
     palette_->setHeaderHidden(true);
+    palette_->setIndentation(12);  // room for the kinds' names beside their colour swatches
     palette_->setDragEnabled(true);
     palette_->setDragDropMode(QAbstractItemView::DragOnly);
     paletteLayout->addWidget(filter_);
@@ -326,7 +327,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildMenus();
     resize(1440, 900);
     // The canvas gets most of the window: narrow side docks (the Summary scrolls sideways).
-    resizeDocks({paletteDock, summaryDock}, {170, 440}, Qt::Horizontal);
+    resizeDocks({paletteDock, summaryDock}, {185, 440}, Qt::Horizontal);
     resizeDocks({inspectorDock, summaryDock}, {230, 520}, Qt::Vertical);
     resizeDocks({problemsDock}, {90}, Qt::Vertical);
     // Where the person left the docks, and their theme (QSettings: ~/.config/Netwright).
