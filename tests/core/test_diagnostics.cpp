@@ -311,6 +311,13 @@ TEST(Diagnostics, EveryOfferedFixClearsItsError) {
       "edges": [{"from": "in", "to": "c1"}, {"from": "c1", "to": "c2"}, {"from": "in", "to": "sum"},
                 {"from": "c2", "to": "sum"}, {"from": "sum", "to": "out"}])")
                                                            .doc);
+    // An upsampling whose output_padding reaches the stride.
+    corpus.emplace_back("transposed conv output_padding", analyzeText(R"("nodes": [
+        {"id": "in", "kind": "Input", "attrs": {"channels": 4, "height": 8, "width": 8}},
+        {"id": "up", "kind": "ConvTranspose2d", "attrs": {"out_channels": 4, "kernel_size": 4, "stride": 2, "output_padding": 3}},
+        {"id": "out", "kind": "Output"}],
+      "edges": [{"from": "in", "to": "up"}, {"from": "up", "to": "out"}])")
+                                                              .doc);
     size_t fixes = 0;
     for (const auto& [name, doc] : corpus) {
         Analyzed a = analyzeDocument(doc);
