@@ -4,7 +4,7 @@
 Usage: check_onnx_nodes.py NETWRIGHT_CLI WORK_DIR [ONNX_NODE_TEST_DIR]
 
 Every float32 test of Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Relu,
-LeakyRelu, Sigmoid, Tanh, Softmax, Gemm, Flatten, Concat, Add, LRN and Dropout is translated into a
+LeakyRelu, Sigmoid, Tanh, Softmax, Gemm, Flatten, Concat, Add, LRN, Dropout and ConvTranspose is translated into a
 one-layer .netw graph (weights into safetensors, data into .npy), run with `netwright-cli run`, and
 compared with the expected output: max|Δ| ≤ 1e-4 · max|y| + 1e-6. Tests whose configuration no
 Netwright layer expresses (1-D/3-D pooling, Gemm with alpha/beta/transA, broadcasting Add, a second
@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from torch_to_safetensors import write_safetensors  # noqa: E402
 
 OPS = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid",
-       "Tanh", "Softmax", "Gemm", "Flatten", "Concat", "Add", "LRN", "Dropout"}
+       "Tanh", "Softmax", "Gemm", "Flatten", "Concat", "Add", "LRN", "Dropout", "ConvTranspose"}
 DEFAULT_DIR = "/usr/share/libonnx-testdata/data/node"
 
 
@@ -76,6 +76,23 @@ def translate(node, inputs, init):
         if len(node.input) > 2:
             weights["bias"] = init[node.input[2]]
         return "Conv2d", attrs, weights, [node.input[0]]
+    if op == "ConvTranspose":
+        if len(x.shape) != 4:
+            raise Skip("%d-D input: Netwright's layers are 2-D (N×C×H×W)" % (len(x.shape) - 2))
+        if "output_shape" in a or a.get("auto_pad", b"NOTSET").decode() != "NOTSET":
+            raise Skip("output_shape / auto_pad: Netwright takes padding and output_padding, as PyTorch")
+        p = a.get("pads", [0, 0, 0, 0])
+        if p[0] != p[2] or p[1] != p[3]:
+            raise Skip("asymmetric pads")
+        w, group = init[node.input[1]], int(a.get("group", 1))
+        attrs = {"out_channels": int(w.shape[1]) * group, "kernel_size": list(w.shape[2:]),
+                 "stride": list(a.get("strides", [1, 1])), "padding": [p[0], p[1]],
+                 "output_padding": list(a.get("output_padding", [0, 0])), "dilation": list(a.get("dilations", [1, 1])),
+                 "groups": group, "bias": len(node.input) > 2}
+        weights = {"weight": w}
+        if len(node.input) > 2:
+            weights["bias"] = init[node.input[2]]
+        return "ConvTranspose2d", attrs, weights, [node.input[0]]
     if op in ("MaxPool", "AveragePool"):
         if len(node.output) > 1:
             raise Skip("second output (indices)")
