@@ -4,7 +4,7 @@
 The presets are ordinary .netw files; this script is how they were made, kept so they can be
 regenerated and reviewed. Standard library only. Run: python3 tools/gen_presets.py
 Node names follow torchvision's state_dict names for nets from torchvision and the attribute
-names of the course code for the MNIST nets (see ../shared/design/networks.md)."""
+names of the course code for the MNIST nets (see docs/networks.md)."""
 import json
 import os
 import sys

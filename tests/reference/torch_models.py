@@ -1,7 +1,7 @@
 """PyTorch definitions of Netwright's presets, independent of Netwright's code.
 
 torchvision supplies AlexNet, VGG, GoogLeNet and ResNet; LeNet-5, the two course MNIST nets and
-Xception are written here from ../shared/design/networks.md. Module names equal the preset's node
+Xception are written here from their definitions (docs/networks.md). Module names equal the preset's node
 names, so state_dict keys equal Netwright's weight names. Used by the counting reference test and,
 later, by the executor's correctness tests.
 """
