@@ -96,4 +96,13 @@ std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr
     return actual;
 }
 
+bool checkGroups(const ShapeContext& ctx, int64_t inChannels) {
+    const int64_t g = ctx.attrs.i("groups"), out = ctx.attrs.i("out_channels");
+    if (inChannels % g == 0 && out % g == 0) return true;
+    ctx.error("in", "groups = " + std::to_string(g) + " does not divide " +
+                        (inChannels % g ? "in_channels = " + std::to_string(inChannels)
+                                        : "out_channels = " + std::to_string(out)));
+    return false;
+}
+
 }  // namespace nw::layers

@@ -42,4 +42,7 @@ inline Field wholeField(const NodeAttrs&, const Shape&, const std::vector<Field>
 // against the input; reports a mismatch with the right value.
 std::optional<int64_t> checkInChannels(const ShapeContext& ctx, const char* attr);
 
+// That `groups` divides the input channels and the out_channels attribute; reports which it does not.
+bool checkGroups(const ShapeContext& ctx, int64_t inChannels);
+
 }  // namespace nw::layers

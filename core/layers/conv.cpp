@@ -144,15 +144,8 @@ LayerKind conv2d() {
     k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
         if (!ctx.requireRank(0, 4, "an N×C×H×W feature map")) return std::nullopt;
         auto c = checkInChannels(ctx, "in_channels");
-        if (!c) return std::nullopt;
-        int64_t g = ctx.attrs.i("groups"), out = ctx.attrs.i("out_channels");
-        if (*c % g != 0 || out % g != 0) {
-            ctx.error("in",
-                      "groups = " + std::to_string(g) + " does not divide " +
-                          (*c % g ? "in_channels = " + std::to_string(*c) : "out_channels = " + std::to_string(out)));
-            return std::nullopt;
-        }
-        return convOutput(ctx, out);
+        if (!c || !checkGroups(ctx, *c)) return std::nullopt;
+        return convOutput(ctx, ctx.attrs.i("out_channels"));
     };
     k.weights = [](const NodeAttrs& a, const Shape& in) {
         auto [kh, kw] = a.i2("kernel_size");

@@ -133,14 +133,8 @@ LayerKind convTranspose2d() {
     k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
         if (!ctx.requireRank(0, 4, "an N×C×H×W feature map")) return std::nullopt;
         auto c = checkInChannels(ctx, "in_channels");
-        if (!c) return std::nullopt;
-        const int64_t groups = ctx.attrs.i("groups"), out = ctx.attrs.i("out_channels");
-        if (*c % groups != 0 || out % groups != 0) {
-            ctx.error("in", "groups = " + std::to_string(groups) + " does not divide " +
-                                (*c % groups ? "in_channels = " + std::to_string(*c)
-                                             : "out_channels = " + std::to_string(out)));
-            return std::nullopt;
-        }
+        if (!c || !checkGroups(ctx, *c)) return std::nullopt;
+        const int64_t out = ctx.attrs.i("out_channels");
         const Geometry g = geometry(ctx.attrs);
         if ((g.oph >= g.sh && g.oph >= g.dh) || (g.opw >= g.sw && g.opw >= g.dw)) {
             const int64_t most = std::max(std::min(std::max(g.sh, g.dh), std::max(g.sw, g.dw)) - 1, int64_t{0});
