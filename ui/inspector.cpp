@@ -39,7 +39,10 @@ EditorKind editorKind(const AttrSpec& spec, const AttrValue& value) {
 const char* const kShown = "shownText";
 
 void showText(QLineEdit* e, const QString& text) {
-    if (e->text() != text) e->setText(text);
+    if (e->text() != text) {
+        e->setText(text);
+        if (!e->hasFocus()) e->setCursorPosition(0);  // a long text (a description) shows its start
+    }
     e->setProperty(kShown, text);
 }
 
@@ -137,7 +140,6 @@ void Inspector::showNode(const Document& doc, const std::string& id) {
         description->setObjectName("network:description");
         showText(name, QString::fromStdString(doc.name));
         showText(description, QString::fromStdString(doc.description));
-        description->setCursorPosition(0);
         auto commit = [this, name, description] {
             if (name->text() == name->property(kShown).toString() &&
                 description->text() == description->property(kShown).toString())

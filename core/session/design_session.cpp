@@ -159,26 +159,26 @@ void DesignSession::drawCanvas() {
         return i >= 0 && *graph.nodes[static_cast<size_t>(i)].pos == where;
     };
     // An edge keeps its route while both its ends are where the layout put them.
-    std::unordered_map<std::string, const Route*> byEdge;
-    byEdge.reserve(routes_.size());
-    auto key = [](const Edge& e) { return e.from + '\n' + e.fromPort + '\n' + e.to + '\n' + e.toPort; };
-    for (const Route& r : routes_)
-        if (r.scope == scope_) byEdge.try_emplace(key(r.edge), &r);
     for (size_t i = 0; i < graph.edges.size(); ++i)
-        if (auto r = byEdge.find(key(graph.edges[i])); r != byEdge.end())
-            if (endAt(r->second->edge.from, r->second->from) && endAt(r->second->edge.to, r->second->to))
-                canvasRoutes_[i] = r->second->points;
+        if (auto r = routes_.find(routeKey(scope_, graph.edges[i])); r != routes_.end())
+            if (endAt(r->second.edge.from, r->second.from) && endAt(r->second.edge.to, r->second.to))
+                canvasRoutes_[i] = r->second.points;
+}
+
+std::string DesignSession::routeKey(const std::string& scope, const Edge& e) {
+    return scope + '\n' + e.from + '\n' + e.fromPort + '\n' + e.to + '\n' + e.toPort;
 }
 
 void DesignSession::setRoutes(const Graph& laidOut, const std::vector<std::vector<Point>>& routes) {
-    std::erase_if(routes_, [&](const Route& r) { return r.scope == scope_; });
+    std::erase_if(routes_, [&](const auto& entry) { return entry.second.scope == scope_; });
     std::map<std::string_view, Point> at;
     for (const Node& n : laidOut.nodes)
         if (n.pos) at[n.id] = *n.pos;
     for (size_t i = 0; i < laidOut.edges.size() && i < routes.size(); ++i) {
         auto a = at.find(laidOut.edges[i].from), b = at.find(laidOut.edges[i].to);
         if (routes[i].empty() || a == at.end() || b == at.end()) continue;
-        routes_.push_back({scope_, laidOut.edges[i], a->second, b->second, routes[i]});
+        routes_.try_emplace(routeKey(scope_, laidOut.edges[i]),
+                            Route{scope_, laidOut.edges[i], a->second, b->second, routes[i]});
     }
     derive(false);  // they apply where the positions are the layout's already (else after the move)
 }

@@ -136,7 +136,10 @@ private:
         Point from, to;  // where its ends were
         std::vector<Point> points;
     };
-    std::vector<Route> routes_;
+    // The layout's routes by scope and edge (routeKey), kept from one layout to the next: each edit
+    // looks its edges up instead of rebuilding an index.
+    std::unordered_map<std::string, Route> routes_;
+    static std::string routeKey(const std::string& scope, const Edge& e);
     std::vector<std::vector<Point>> canvasRoutes_;
     LayoutDirection direction_ = LayoutDirection::TopToBottom;
     std::map<std::string, NodeFacts> facts_;

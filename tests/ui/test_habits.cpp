@@ -382,6 +382,11 @@ private slots:
         MainWindow w;
         w.show();
         QCOMPARE(w.openFile(preset("lenet5"), true), std::string());
+        // The network's fields, refilled for the opened file, show the description from its start.
+        QApplication::processEvents();
+        auto* description = w.findChild<QLineEdit*>("network:description");
+        QVERIFY(description && description->text().startsWith("LeNet-5"));
+        QCOMPARE(description->cursorPosition(), 0);
         QGraphicsItem* conv1 = w.canvas()->item("conv1");
         QGraphicsItem* pool1 = w.canvas()->item("pool1");
         QVERIFY(conv1 && pool1);
