@@ -36,6 +36,12 @@ float leakyOf(float x, const NodeAttrs& a) { return x > 0 ? x : static_cast<floa
 float sigmoidOf(float x, const NodeAttrs&) { return 1.0f / (1.0f + std::exp(-x)); }
 float tanhOf(float x, const NodeAttrs&) { return std::tanh(x); }
 float identityOf(float x, const NodeAttrs&) { return x; }
+float relu6Of(float x, const NodeAttrs&) { return std::min(std::max(x, 0.0f), 6.0f); }
+float hardSigmoidOf(float x, const NodeAttrs& a) {
+    return std::clamp(static_cast<float>(a.f("alpha")) * x + static_cast<float>(a.f("beta")), 0.0f, 1.0f);
+}
+// PyTorch's Hardswish and ONNX's HardSwish: x · relu6(x + 3) / 6.
+float hardSwishOf(float x, const NodeAttrs&) { return x * std::clamp(x + 3.0f, 0.0f, 6.0f) * (1.0f / 6.0f); }
 
 // Softmax along `dim`: the tensor is outer × size × inner; subtracting the maximum keeps exp finite.
 void softmaxForward(const KernelArgs& k) {
@@ -70,6 +76,14 @@ LayerKind leakyRelu() {
     return elementwise("LeakyReLU", "x if x > 0 else negative_slope · x", map<leakyOf>,
                        {floatAttr("negative_slope", 0.01, -1e6, 1e6, "slope for x < 0")});
 }
+LayerKind relu6() { return elementwise("ReLU6", "min(max(x, 0), 6) (MobileNet)", map<relu6Of>); }
+LayerKind hardSigmoid() {
+    // PyTorch's Hardsigmoid is alpha = 1/6; ONNX's default is 0.2.
+    return elementwise(
+        "HardSigmoid", "max(0, min(1, alpha · x + beta)) (MobileNetV3's gates)", map<hardSigmoidOf>,
+        {floatAttr("alpha", 1.0 / 6.0, -1e6, 1e6, "slope"), floatAttr("beta", 0.5, -1e6, 1e6, "offset")});
+}
+LayerKind hardSwish() { return elementwise("HardSwish", "x · ReLU6(x + 3) / 6 (MobileNetV3)", map<hardSwishOf>); }
 LayerKind sigmoid() { return elementwise("Sigmoid", "1 / (1 + e^-x)", map<sigmoidOf>); }
 LayerKind tanh() { return elementwise("Tanh", "hyperbolic tangent", map<tanhOf>); }
 

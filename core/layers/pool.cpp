@@ -1,5 +1,6 @@
 // Pooling: MaxPool2d, AvgPool2d (PyTorch semantics incl. ceil_mode), AdaptiveAvgPool2d, GlobalAvgPool.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <tuple>
 #include <vector>
@@ -247,9 +248,9 @@ LayerKind adaptiveAvgPool2d() {
     return k;
 }
 
-LayerKind globalAvgPool() {
-    LayerKind k{"GlobalAvgPool", "Pooling",
-                "Mean over all of H×W (Keras GlobalAveragePooling2D): N×C×H×W → N×C, or N×C×1×1 with keepdims."};
+// Pooling over all of H×W: N×C×H×W → N×C, or N×C×1×1 with keepdims.
+static LayerKind globalPool(std::string name, std::string doc, void (*forward)(const KernelArgs&)) {
+    LayerKind k{std::move(name), "Pooling", std::move(doc)};
     k.attrs = {boolAttr("keepdims", false, "keep H and W as 1×1")};
     k.inputs = {"in"};
     k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
@@ -259,9 +260,30 @@ LayerKind globalAvgPool() {
         return std::vector<Shape>{{in[0], in[1]}};
     };
     k.field = wholeField;
-    k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, 1, 1); };
+    k.forward = forward;
     k.formulas = {"N × C (N × C × 1 × 1 with keepdims)", "none", "none"};
     return k;
+}
+
+LayerKind globalAvgPool() {
+    return globalPool("GlobalAvgPool",
+                      "Mean over all of H×W (Keras GlobalAveragePooling2D): N×C×H×W → N×C, or N×C×1×1 with keepdims.",
+                      [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, 1, 1); });
+}
+
+LayerKind globalMaxPool() {
+    return globalPool("GlobalMaxPool", "Maximum over all of H×W: N×C×H×W → N×C, or N×C×1×1 with keepdims.",
+                      [](const KernelArgs& k) {
+                          const Tensor& x = *k.inputs[0];
+                          const int64_t planes = x.shape[0] * x.shape[1], n = x.shape[2] * x.shape[3];
+#pragma omp parallel for schedule(static) if (planes * n >= kParallelWork)
+                          for (int64_t c = 0; c < planes; ++c) {
+                              const float* xi = x.ptr() + c * n;
+                              float m = -INFINITY;
+                              for (int64_t i = 0; i < n; ++i) m = std::max(m, xi[i]);
+                              k.out.ptr()[c] = m;
+                          }
+                      });
 }
 
 }  // namespace nw::layers

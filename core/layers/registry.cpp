@@ -19,10 +19,14 @@ Registry::Registry() {
         avgPool2d(),
         adaptiveAvgPool2d(),
         globalAvgPool(),
+        globalMaxPool(),
         batchNorm2d(),
         lrn(),
         relu(),
         leakyRelu(),
+        relu6(),
+        hardSigmoid(),
+        hardSwish(),
         sigmoid(),
         tanh(),
         softmax(),
@@ -31,6 +35,7 @@ Registry::Registry() {
         linear(),
         concat(),
         add(),
+        mul(),
         zeroPadChannels(),
     };
     for (size_t i = 0; i < kinds_.size(); ++i) byName_.insert(kinds_[i].name, static_cast<int>(i));

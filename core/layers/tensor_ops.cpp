@@ -1,4 +1,4 @@
-// Layers that rearrange or merge tensors: Flatten, Concat, Add, ZeroPadChannels.
+// Layers that rearrange or merge tensors: Flatten, Concat, Add, Mul, ZeroPadChannels.
 #include "common.h"
 #include "kinds.h"
 
@@ -60,6 +60,27 @@ void zeroPadForward(const KernelArgs& k) {
             for (int64_t oh = 0; oh < OH; ++oh)
                 for (int64_t ow = 0; ow < OW; ++ow)
                     y.ptr()[((n * OC + c) * OH + oh) * OW + ow] = x.ptr()[((n * C + c) * H + oh * s) * W + ow * s];
+}
+
+// Element-wise product; an N×C×1×1 operand scales each channel plane of the other (squeeze-and-excitation).
+void mulForward(const KernelArgs& k) {
+    const Tensor* a = k.inputs[0];
+    const Tensor* b = k.inputs[1];
+    if (a->numel() < b->numel()) std::swap(a, b);
+    float* y = k.out.ptr();
+    const int64_t n = k.out.numel();
+    if (a->numel() == b->numel()) {
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
+        for (int64_t j = 0; j < n; ++j) y[j] = a->ptr()[j] * b->ptr()[j];
+        return;
+    }
+    const int64_t planes = b->numel(), plane = n / planes;
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
+    for (int64_t p = 0; p < planes; ++p) {
+        const float s = b->ptr()[p];
+        const float* x = a->ptr() + p * plane;
+        for (int64_t j = 0; j < plane; ++j) y[p * plane + j] = x[j] * s;
+    }
 }
 
 void copyForward(const KernelArgs& k) { std::copy_n(k.inputs[0]->ptr(), k.out.numel(), k.out.ptr()); }
@@ -190,6 +211,31 @@ LayerKind add() {
     k.fusesRelu = true;
     k.epilogue = Epilogue::ResidualAdd;  // of two inputs
     k.formulas = {"the inputs' common shape", "none", "none (additions)"};
+    return k;
+}
+
+LayerKind mul() {
+    LayerKind k{"Mul", "Merge",
+                "Element-wise product of two inputs of one shape, or of a feature map and an N×C×1×1 per-channel "
+                "scale (squeeze-and-excitation)."};
+    k.inputs = {"in0", "in1"};
+    k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
+        const Shape& a = ctx.in(0);
+        const Shape& b = ctx.in(1);
+        if (a == b) return std::vector<Shape>{a};
+        auto perChannel = [](const Shape& scale, const Shape& map) {
+            return scale.size() == 4 && map.size() == 4 && scale[0] == map[0] && scale[1] == map[1] && scale[2] == 1 &&
+                   scale[3] == 1;
+        };
+        if (perChannel(b, a)) return std::vector<Shape>{a};
+        if (perChannel(a, b)) return std::vector<Shape>{b};
+        ctx.error("in1", "mul inputs must have one shape, or one must be N×C×1×1 with the other's N and C: " +
+                             describe(ctx, 0) + ", " + describe(ctx, 1));
+        return std::nullopt;
+    };
+    k.field = [](const NodeAttrs&, const Shape&, const std::vector<Field>& inputs) { return widestField(inputs); };
+    k.forward = mulForward;
+    k.formulas = {"the larger input's shape", "none", "none (products)"};
     return k;
 }
 

@@ -694,7 +694,7 @@ private slots:
                             cat->text(0).contains("pool", Qt::CaseInsensitive));
                 }
         }
-        QCOMPARE(visible, 4);  // MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool
+        QCOMPARE(visible, 5);  // MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool, GlobalMaxPool
     }
 };
 
