@@ -24,6 +24,7 @@
 #include "inference.h"
 #include "files.h"
 #include "image.h"
+#include "importer.h"
 #include "layout.h"
 #include "netw_format.h"
 #include "registry.h"
@@ -43,6 +44,8 @@ commands:
   render FILE -o OUT.png|OUT.svg [--expand NODE]... [--direction TB|LR] [--scale S] [--dark]
                                          the whole network as the designer draws it (laid out again
                                          when --direction is given or the file has no positions)
+  import MODEL.onnx -o NET.netw          an ONNX model as a document (modules recovered from its scopes),
+                                         laid out, its weights beside it as NET.safetensors
   compare A.netw B.netw                  per-layer and total differences of two files
   compare FILE --nodes X Y               ... of two top-level nodes (module instances) of one file
   kinds                                  the layer kinds and their attributes
@@ -60,6 +63,8 @@ run and bench take --memory-budget SIZE (16G, 512M; default NETWRIGHT_MEMORY_BUD
 the memory): a network whose weights, packed weights and activations need more is refused at once.
 --threads is 1 to 256.
 
+FILE may be a .netw document or an .onnx model (opsets 7–17; its initializers are its weights
+unless --weights is given). A .netw that names a weights file uses it unless --weights is given.
 every command takes --json for machine-readable output.
 exit status: 0 success, 1 invalid input (diagnostics printed), 2 usage error.
 )";
@@ -122,13 +127,15 @@ struct Loaded {
     nw::Document doc;
     nw::FlatGraph flat;
     nw::Analysis analysis;
+    nw::TensorMap weights;    // the file's own (an ONNX model's initializers)
+    std::string weightsPath;  // the safetensors file a .netw names, beside it
 };
 
 // Loads and analyses FILE; prints load errors and returns nullopt when it cannot be read. summary,
 // validate and compare report diagnostics as their result (`toStdout`); the commands that run
 // something report why they cannot on stderr (failure()).
 std::optional<Loaded> load(const std::string& path, const nw::AnalyzeOptions& options, bool json, bool toStdout) {
-    nw::LoadResult r = nw::loadNetw(path);
+    nw::Imported r = nw::openNetwork(path);
     if (!r.document) {
         if (json)
             std::cout << nlohmann::ordered_json{{"error", "cannot read " + path},
@@ -138,7 +145,13 @@ std::optional<Loaded> load(const std::string& path, const nw::AnalyzeOptions& op
         else (toStdout ? std::cout : std::cerr) << nw::diagnosticsText(r.errors);
         return std::nullopt;
     }
-    Loaded l{std::move(*r.document), {}, {}};
+    Loaded l{std::move(*r.document), {}, {}, std::move(r.weights), {}};
+    if (!l.doc.weights.empty()) {
+        const size_t slash = path.find_last_of('/');
+        l.weightsPath = l.doc.weights[0] == '/' || slash == std::string::npos
+                            ? l.doc.weights
+                            : path.substr(0, slash + 1) + l.doc.weights;
+    }
     l.flat = nw::flatten(l.doc);
     l.analysis = nw::analyze(l.flat, options);
     return l;
@@ -177,7 +190,7 @@ int cmdSummary(const Args& a, bool diagnosticsOnly) {
 int cmdLayout(const Args& a) {
     if (a.positional.size() != 1 || a.output.empty()) return usage("layout takes FILE -o OUT.netw");
     if (a.direction != "TB" && a.direction != "LR") return usage("--direction is TB or LR");
-    nw::LoadResult r = nw::loadNetw(a.positional[0]);
+    nw::Imported r = nw::openNetwork(a.positional[0]);
     if (!r.document) return failure(a, "cannot read " + a.positional[0], r.errors);
     nw::LayoutOptions options;
     options.direction = a.direction == "TB" ? nw::LayoutDirection::TopToBottom : nw::LayoutDirection::LeftToRight;
@@ -218,6 +231,37 @@ int cmdCompare(const Args& a) {
     nw::Comparison c = nw::compare(sa, sb);
     std::cout << (a.json ? nw::compareJson(c) : nw::compareTable(c));
     return la->analysis.errorCount() + second.analysis.errorCount() == 0 ? 0 : 1;
+}
+
+// import MODEL.onnx -o NET.netw: the document, laid out, with its weights beside it as
+// NET.safetensors (which the document names, so `run NET.netw` uses them).
+int cmdImport(const Args& a) {
+    if (a.positional.size() != 1 || a.output.empty()) return usage("import takes MODEL.onnx -o NET.netw");
+    if (!nw::importerFor(a.positional[0])) return usage("import reads .onnx files");
+    const std::string suffix = ".netw";
+    if (a.output.size() <= suffix.size() ||
+        a.output.compare(a.output.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return usage("import writes a .netw file (-o NET.netw)");
+    nw::Imported r = nw::openNetwork(a.positional[0]);
+    if (!r.document || !r.errors.empty()) return failure(a, "cannot import " + a.positional[0], r.errors);
+    const std::string weightsFile = a.output.substr(0, a.output.size() - suffix.size()) + ".safetensors";
+    r.document->weights = weightsFile.substr(weightsFile.find_last_of('/') + 1);
+    nw::layoutDocument(*r.document);
+    if (std::string e = nw::writeSafetensors(weightsFile, r.weights); !e.empty()) return failure(a, e);
+    if (std::string e = nw::saveNetwAtomic(*r.document, a.output); !e.empty()) return failure(a, e);
+    if (a.json)
+        std::cout << nlohmann::ordered_json{{"output", a.output},
+                                            {"weights", weightsFile},
+                                            {"nodes", r.document->graph.nodes.size()},
+                                            {"modules", r.document->modules.size()},
+                                            {"tensors", r.weights.size()}}
+                         .dump(2)
+                  << "\n";
+    else
+        std::cout << "imported " << a.positional[0] << ": " << r.document->graph.nodes.size() << " top-level nodes, "
+                  << r.document->modules.size() << " module definitions → " << a.output << "; " << r.weights.size()
+                  << " weight tensors → " << weightsFile << "\n";
+    return 0;
 }
 
 int cmdKinds(const Args& a) {
@@ -293,13 +337,15 @@ std::optional<Runnable> loadRunnable(const Args& a, const nw::Shape& inputShape,
         return std::nullopt;
     }
     Runnable r{std::move(*l), {}};
-    if (a.weights.empty()) r.weights = nw::initWeights(r.net.flat, r.net.analysis, a.seed);
+    const std::string weightsPath = a.weights.empty() ? r.net.weightsPath : a.weights;
+    if (weightsPath.empty() && !r.net.weights.empty()) r.weights = std::move(r.net.weights);
+    else if (weightsPath.empty()) r.weights = nw::initWeights(r.net.flat, r.net.analysis, a.seed);
     else {
-        nw::WeightsResult w = nw::loadWeights(r.net.flat, r.net.analysis, a.weights);
+        nw::WeightsResult w = nw::loadWeights(r.net.flat, r.net.analysis, weightsPath);
         if (!w.error.empty() || !w.problems.empty()) {
             std::string message = w.error;
             if (message.empty()) {
-                message = a.weights + " does not fit the network:";
+                message = weightsPath + " does not fit the network:";
                 for (const auto& p : w.problems) message += "\n  " + p;
             }
             failure(a, message);
@@ -393,6 +439,11 @@ int cmdRun(const Args& a) {
     request.run.memoryBudgetBytes = a.memoryBudget;
     auto net = load(a.positional[0], {}, a.json, false);
     if (!net) return 1;
+    if (a.weights.empty()) {
+        request.weightsPath = net->weightsPath;
+        if (net->weightsPath.empty() && !net->weights.empty())
+            request.weights = std::make_shared<const nw::TensorMap>(std::move(net->weights));
+    }
     const nw::InferenceResult r = nw::infer(net->doc, request);
     if (!r.diagnostics.empty())
         return failure(a, a.positional[0] + " has " + std::to_string(r.analysis.errorCount()) + " error(s)",
@@ -597,6 +648,7 @@ int main(int argc, char** argv) {
         if (a.command == "layout") return cmdLayout(a);
         if (a.command == "compare") return cmdCompare(a);
         if (a.command == "kinds") return cmdKinds(a);
+        if (a.command == "import") return cmdImport(a);
         if (a.command == "render") return cmdRender(a, argc, argv);
     } catch (const std::bad_alloc&) {
         return failure(a, "out of memory; the memory budget is " + nw::formatBytes(a.memoryBudget) +

@@ -1,5 +1,7 @@
 #include "graph_view.h"
 
+#include "importer.h"
+
 #include "name_index.h"
 
 #include <QDragEnterEvent>
@@ -613,17 +615,32 @@ QImage GraphView::renderImage(double scale) const {
 
 bool GraphView::exportPng(const QString& path, double scale) const { return renderImage(scale).save(path, "PNG"); }
 
+// The network file a drag carries: one local .netw file or one an importer reads, else empty.
+static QString droppedNetwork(const QMimeData* mime) {
+    if (!mime->hasUrls() || mime->urls().size() != 1 || !mime->urls()[0].isLocalFile()) return {};
+    QString path = mime->urls()[0].toLocalFile();
+    if (path.endsWith(".netw", Qt::CaseInsensitive) || importerFor(path.toStdString())) return path;
+    return {};
+}
+
 void GraphView::dragEnterEvent(QDragEnterEvent* event) {
-    if (event->mimeData()->hasFormat(kKindMime)) event->acceptProposedAction();
+    if (event->mimeData()->hasFormat(kKindMime) || !droppedNetwork(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
     else QGraphicsView::dragEnterEvent(event);
 }
 
 void GraphView::dragMoveEvent(QDragMoveEvent* event) {
-    if (event->mimeData()->hasFormat(kKindMime)) event->acceptProposedAction();
+    if (event->mimeData()->hasFormat(kKindMime) || !droppedNetwork(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
     else QGraphicsView::dragMoveEvent(event);
 }
 
 void GraphView::dropEvent(QDropEvent* event) {
+    if (const QString path = droppedNetwork(event->mimeData()); !path.isEmpty()) {
+        event->acceptProposedAction();
+        emit fileDropped(path);
+        return;
+    }
     if (!event->mimeData()->hasFormat(kKindMime)) return QGraphicsView::dropEvent(event);
     event->acceptProposedAction();
     emit kindDropped(QString::fromUtf8(event->mimeData()->data(kKindMime)), mapToScene(event->position().toPoint()));

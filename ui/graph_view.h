@@ -77,6 +77,8 @@ signals:
     void nodeActivated(const QString& id);  // double-clicked
     // A layer kind from the palette was dropped at `scenePos`.
     void kindDropped(const QString& kind, const QPointF& scenePos);
+    // A network file (.netw, or a format an importer reads) was dropped on the canvas.
+    void fileDropped(const QString& path);
     // A right click: on node `node`, on wire `wire` (from → to), or on the empty canvas (both empty).
     void contextMenuRequested(const QString& node, const QStringList& wire, const QPointF& scenePos,
                               const QPoint& globalPos);

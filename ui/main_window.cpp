@@ -52,6 +52,7 @@
 #include "layer_help.h"
 #include "layout.h"
 #include "preset_dialog.h"
+#include "importer.h"
 #include "netw_format.h"
 #include "registry.h"
 #include "report.h"
@@ -151,6 +152,9 @@ MainWindow::MainWindow(QWidget* parent)
     connect(filter_, &QLineEdit::textChanged, this, &MainWindow::filterPalette);
     connect(palette_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         if (item->parent()) addLayer(item->text(0).toStdString());  // a kind, not a category
+    });
+    connect(view_, &GraphView::fileDropped, this, [this](const QString& path) {
+        if (confirmDiscard()) openFile(path.toStdString());
     });
     connect(view_, &GraphView::kindDropped, this,
             [this](const QString& kind, const QPointF& at) { addLayer(kind.toStdString(), at); });
@@ -420,7 +424,8 @@ static std::string absolutePath(const std::string& path) {
 }
 
 std::string MainWindow::loadFile(const std::string& path, bool quiet, bool remember) {
-    LoadResult r = loadNetw(path);
+    Imported r = openNetwork(path);
+    if (r.document && !r.errors.empty() && importerFor(path)) r.document.reset();
     if (!r.document) {
         std::string error = diagnosticsText(r.errors);
         if (!quiet) QMessageBox::warning(this, tr("Cannot open"), QString::fromStdString(error));
@@ -432,12 +437,26 @@ std::string MainWindow::loadFile(const std::string& path, bool quiet, bool remem
     const QFileInfo info(QString::fromStdString(path_));
     const QString presets = QFileInfo(QString::fromStdString(dataDir() + "/presets")).canonicalFilePath();
     if (remember && (!info.isWritable() || (!presets.isEmpty() && info.canonicalPath() == presets))) path_.clear();
+    // Another format opens as an untitled document: Save writes a .netw where the user says, never over the model.
+    if (importerFor(path)) path_.clear();
     recovered_ = false;
     Document doc = std::move(*r.document);
     bool placed = true;
     for (const Node& n : doc.graph.nodes) placed &= n.pos.has_value();
     if (!placed) layoutDocument(doc, {}, kNodeWidth, kNodeHeight);
+    const std::string weightsFile =
+        doc.weights.empty() ? ""
+                            : info.absoluteDir().absoluteFilePath(QString::fromStdString(doc.weights)).toStdString();
     replaceDocument(std::move(doc));
+    // The network's own weights go to the Run panel: the model's, or the file the document names.
+    if (!r.weights.empty())
+        run_->useWeights(std::make_shared<const TensorMap>(std::move(r.weights)),
+                         "from " + info.fileName().toStdString());
+    else if (!weightsFile.empty()) {
+        if (std::string e = run_->loadWeights(weightsFile); !e.empty())
+            statusBar()->showMessage(
+                tr("The weights the network names could not be used: %1").arg(QString::fromStdString(e)), 8000);
+    } else run_->loadWeights("");
     if (remember) rememberRecent(path);
     return {};
 }

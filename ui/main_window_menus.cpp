@@ -2,6 +2,8 @@
 // here they are named, given shortcuts and put where a person looks for them.
 #include "main_window.h"
 
+#include "importer.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
@@ -40,11 +42,24 @@ void MainWindow::buildMenus() {
         ->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N));
     QAction* open = file->addAction(tr("&Open…"), this, [this] {
         if (!confirmDiscard()) return;
+        QString patterns = "*.netw";
+        QString filters;
+        for (const Importer* i : importers()) {
+            patterns += QString(" *") + i->extension();
+            filters += QString(";;%1 models (*%2)").arg(i->name(), i->extension());
+        }
         QString path =
-            QFileDialog::getOpenFileName(this, tr("Open network"), QString(), tr("Netwright networks (*.netw)"));
+            QFileDialog::getOpenFileName(this, tr("Open network"), QString(),
+                                         tr("Networks (%1);;Netwright networks (*.netw)").arg(patterns) + filters);
         if (!path.isEmpty()) openFile(path.toStdString());
     });
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("&Import ONNX…"), this, [this] {
+        if (!confirmDiscard()) return;
+        QString path =
+            QFileDialog::getOpenFileName(this, tr("Import ONNX model"), QString(), tr("ONNX models (*.onnx)"));
+        if (!path.isEmpty()) openFile(path.toStdString());
+    });
     QAction* fromPreset = file->addAction(tr("New from &preset…"), this, [this] {
         if (!confirmDiscard()) return;
         PresetDialog dialog(dataDir() + "/presets", this);

@@ -283,12 +283,19 @@ std::string RunPanel::loadWeights(const std::string& path) {
         status_->setText(QString::fromStdString(text));
         return text;
     }
-    weights_ = std::make_shared<const TensorMap>(std::move(r.tensors));
-    if (weightsChoice_->count() > 1) weightsChoice_->removeItem(1);
-    weightsChoice_->addItem(QFileInfo(QString::fromStdString(path)).fileName());
-    weightsChoice_->setCurrentIndex(1);
-    status_->setText(tr("Weights loaded."));
+    useWeights(std::make_shared<const TensorMap>(std::move(r.tensors)),
+               QFileInfo(QString::fromStdString(path)).fileName().toStdString());
     return {};
+}
+
+std::string RunPanel::weightsLabel() const { return weightsChoice_->currentText().toStdString(); }
+
+void RunPanel::useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label) {
+    weights_ = std::move(weights);
+    if (weightsChoice_->count() > 1) weightsChoice_->removeItem(1);
+    weightsChoice_->addItem(QString::fromStdString(label));
+    weightsChoice_->setCurrentIndex(1);
+    status_->setText(tr("Weights: %1.").arg(QString::fromStdString(label)));
 }
 
 void RunPanel::start() {

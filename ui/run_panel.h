@@ -60,6 +60,9 @@ public:
     // Each returns the error also shown in the panel, or empty; none of them opens a dialog.
     std::string setImage(const std::string& path);
     std::string loadWeights(const std::string& path);  // empty path: random initialisation
+    // Weights that came with the network (an ONNX model's initializers), named `label` in the list.
+    void useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label);
+    std::string weightsLabel() const;  // what the weights list shows: "Random (seed 0)", "from model.onnx", …
     void start();
     void cancel();
     bool running() const { return running_; }

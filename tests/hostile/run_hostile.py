@@ -240,6 +240,46 @@ for name, file, expect in [
     case("image_" + name + "/cli-json", [CLI, "run", LENET, "--image", file, "--json"], 1, ['"error"'] + expect[-1:])
     case("image_" + name + "/window", [GUI, LENET, "--run", file, "--screenshot", path("img.png")], 1, expect[-1:], gui=True)
 
+# ONNX models: broken, cut short, and declaring tensors no machine holds.
+TWO_BLOCKS = open(os.path.join(SRC, "tests", "data", "two_blocks.onnx"), "rb").read()
+os.makedirs(path("folder.onnx"), exist_ok=True)
+onnx_cases = [
+    ("truncated", write("cut.onnx", TWO_BLOCKS[: len(TWO_BLOCKS) // 2]), ["cut.onnx"]),
+    ("text", write("notes.onnx", "just text, not protobuf"), ["notes.onnx", "not an ONNX model"]),
+    ("empty", write("empty.onnx", b""), ["empty.onnx"]),
+    ("directory", path("folder.onnx"), ["is a directory"]),
+]
+try:
+    import onnx
+    from onnx import TensorProto, helper
+
+    def onnx_file(name, nodes, inits, inputs=None):
+        inputs = inputs or [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])]
+        graph = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * 4)], inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        return write(name, model.SerializeToString())
+
+    # 10¹¹ weights declared, none stored.
+    huge = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[100000, 100000, 3, 3], raw_data=b"\0" * 4)
+    onnx_cases.append(("huge_weights", onnx_file("huge.onnx", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], [huge]),
+                       ["huge.onnx", "conv", "larger than 2³¹ elements"]))
+    short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4, 3, 3, 3], raw_data=b"\0" * 12)
+    onnx_cases.append(("short_weights", onnx_file("short.onnx", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], [short]),
+                       ["conv", "12 bytes of data for 108 elements"]))
+    onnx_cases.append(("unsupported", onnx_file("ops.onnx", [helper.make_node("Transpose", ["x"], ["t"], name="t1"),
+                                                             helper.make_node("Resize", ["t"], ["y"], name="r1")], []),
+                       ["ops.onnx", "Transpose (1×): 't1'", "Resize (1×): 'r1'", "Supported:"]))
+    onnx_cases.append(("dynamic_size", onnx_file("dyn.onnx", [helper.make_node("Relu", ["x"], ["y"], name="r")], [],
+                                                 [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, "H", "W"])]),
+                       ["dynamic spatial size"]))
+except ImportError:
+    print("python's onnx is not installed: the generated ONNX cases are left out")
+for name, file, expect in onnx_cases:
+    case("onnx_" + name + "/summary", [CLI, "summary", file], 1, expect)
+    case("onnx_" + name + "/run-json", [CLI, "run", file, "--image", SAMPLE, "--json"], 1, ['"error"'] + expect[-1:])
+    case("onnx_" + name + "/import", [CLI, "import", file, "-o", path("imported.netw")], 1, expect[-1:])
+    case("onnx_" + name + "/window", [GUI, file, "--screenshot", path("onnx.png")], 1, expect[-1:], gui=True)
+
 # Options.
 for name, args, expect in [
     ("threads_100000", ["bench", LENET, "--threads", "100000"], ["--threads is at most 256"]),

@@ -8,17 +8,21 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QUndoStack>
+#include <QUrl>
+#include <QDragEnterEvent>
 #include <functional>
 
 #include "graph_view.h"
 #include "inspector.h"
 #include "main_window.h"
+#include "run_panel.h"
 #include "ui_test_support.h"
 
 using nw::ui::MainWindow;
@@ -117,6 +121,59 @@ private slots:
         QVERIFY(!w.isWindowModified());
         QVERIFY(bytes(target).contains("\"out_channels\": 7"));
         QCOMPARE(bytes(shipped), before);
+    }
+
+    // An ONNX model opens (File › Open, or dropped on the canvas) with its modules recovered and its
+    // weights in the Run panel, as an untitled document: Save asks where and never writes the model.
+    void anOnnxModelOpensByOpenAndByDrop() {
+        const QString model = QStringLiteral(NETWRIGHT_SOURCE_DIR "/tests/data/two_blocks.onnx");
+        const QByteArray before = bytes(model);
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(model.toStdString(), true), std::string());
+        QCOMPARE(w.filePath(), std::string());
+        QVERIFY(w.document().findModule("Block"));
+        QVERIFY(w.canvas()->item("block1") && w.canvas()->item("block2"));
+        QCOMPARE(w.runPanel()->weightsLabel(), std::string("from two_blocks.onnx"));
+        QCOMPARE(w.document().name, std::string("two_blocks"));
+        action(w, "New")->trigger();
+        QVERIFY(!w.canvas()->item("block1"));
+
+        // Dropped from a file manager onto the canvas.
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(model)});
+        QWidget* target = w.canvas()->viewport();
+        const QPoint at = target->rect().center();
+        QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &drop);
+        QVERIFY(drop.isAccepted());
+        QVERIFY(w.canvas()->item("block2"));
+        QCOMPARE(w.runPanel()->weightsLabel(), std::string("from two_blocks.onnx"));
+
+        // Save asks for a .netw path; cancelled, nothing is written anywhere.
+        emit w.inspector()->edited("fc", "out_features", nw::AttrValue{int64_t{5}});
+        bool asked = false;
+        whenDialog([&asked](QWidget* modal) {
+            auto* dialog = qobject_cast<QFileDialog*>(modal);
+            asked = dialog != nullptr;
+            if (dialog) QMetaObject::invokeMethod(dialog, "reject");
+        });
+        QTest::keyClick(&w, Qt::Key_S, Qt::ControlModifier);
+        QTRY_VERIFY(asked);
+        QCOMPARE(bytes(model), before);
+        QVERIFY(w.isWindowModified());
+        // A file that is not a network is not taken: the edited document stays.
+        const nw::Document edited = w.document();
+        QMimeData other;
+        other.setUrls({QUrl::fromLocalFile(QStringLiteral(NETWRIGHT_SOURCE_DIR "/README.md"))});
+        QDropEvent refused(at, Qt::CopyAction, &other, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &refused);
+        QVERIFY(w.document() == edited);
+        QVERIFY(w.isWindowModified());
     }
 
     void openingAModuleChangesNothing() {
