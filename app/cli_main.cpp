@@ -27,6 +27,8 @@
 #include "importer.h"
 #include "layout.h"
 #include "netw_format.h"
+#include "onnx_export.h"
+#include "pytorch_export.h"
 #include "registry.h"
 #include "report.h"
 
@@ -46,6 +48,16 @@ commands:
                                          when --direction is given or the file has no positions)
   import MODEL.onnx -o NET.netw          an ONNX model as a document (modules recovered from its scopes),
                                          laid out, its weights beside it as NET.safetensors
+  export FILE --onnx OUT.onnx [--weights W.safetensors] [--opset 13…17] [--fold-bn] [--seed S]
+                                         the network as an ONNX model (default opset 17): initializers
+                                         named as Netwright's weights, node names carrying the module
+                                         path; seeded PyTorch-default weights when it has none;
+                                         --fold-bn folds batch norms into the convolutions before them
+  export FILE --pytorch DIR [--weights W.safetensors] [--seed S]
+                                         a PyTorch project: model.py (a class per module, state_dict
+                                         names = weight names), train.py (Fashion-MNIST, idx or image
+                                         folders; one process or torchrun/DDP), README.md and the
+                                         weights as DIR/weights.safetensors
   compare A.netw B.netw                  per-layer and total differences of two files
   compare FILE --nodes X Y               ... of two top-level nodes (module instances) of one file
   kinds                                  the layer kinds and their attributes
@@ -85,6 +97,9 @@ struct Args {
     int64_t memoryBudget = nw::defaultMemoryBudget();
     uint64_t seed = 0;
     bool profile = false;
+    std::string onnx, pytorch;  // export --onnx OUT.onnx, --pytorch DIR
+    int64_t opset = 17;
+    bool foldBn = false;
 };
 
 int usage(const std::string& why) {
@@ -531,6 +546,66 @@ int cmdBench(const Args& a) {
 }
 
 // Draws with the designer's canvas, on Qt's offscreen platform unless a display is asked for.
+// export NET --onnx OUT.onnx / --pytorch DIR: the network with its weights (--weights, the file's
+// own, or seeded PyTorch-default ones) as one ONNX model, or as a PyTorch project.
+int exportOnnx(const Args& a, const Runnable& r) {
+    nw::OnnxExportOptions options;
+    options.opset = static_cast<int>(a.opset);
+    options.foldBatchNorm = a.foldBn;
+    const std::string name = r.net.doc.name.empty() ? a.positional[0] : r.net.doc.name;
+    nw::OnnxModel m = nw::buildOnnx(name, r.net.flat, r.net.analysis, r.weights, options);
+    if (!m.errors.empty()) {
+        std::string message = "cannot export " + a.positional[0] + " to ONNX:";
+        for (const auto& e : m.errors) message += "\n  " + e;
+        return failure(a, message);
+    }
+    if (std::string e = nw::writeFileAtomic(a.onnx, m.bytes); !e.empty()) return failure(a, e);
+    if (a.json)
+        std::cout << nlohmann::ordered_json{{"output", a.onnx},        {"opset", a.opset},
+                                            {"nodes", m.nodes},        {"initializers", m.initializers},
+                                            {"bytes", m.bytes.size()}, {"notes", m.notes}}
+                         .dump(2)
+                  << "\n";
+    else {
+        std::cout << "exported " << a.positional[0] << " → " << a.onnx << " (opset " << a.opset << ", " << m.nodes
+                  << " nodes, " << m.initializers << " initializers, "
+                  << nw::formatBytes(static_cast<int64_t>(m.bytes.size())) << ")\n";
+        for (const auto& n : m.notes) std::cout << "  " << n << "\n";
+    }
+    return 0;
+}
+
+int exportPytorch(const Args& a, const Runnable& r) {
+    const std::string source = a.positional[0].substr(a.positional[0].find_last_of('/') + 1);
+    nw::PytorchProject p = nw::buildPytorchProject(r.net.doc, r.net.flat, r.net.analysis, source);
+    if (!p.errors.empty()) {
+        std::string message = "cannot export " + a.positional[0] + " to PyTorch:";
+        for (const auto& e : p.errors) message += "\n  " + e;
+        return failure(a, message);
+    }
+    if (std::string e = nw::writePytorchProject(a.pytorch, p, r.weights); !e.empty()) return failure(a, e);
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
+    for (const auto& [file, text] : p.files) files.push_back(file);
+    files.push_back("weights.safetensors");
+    if (a.json) std::cout << nlohmann::ordered_json{{"output", a.pytorch}, {"files", files}}.dump(2) << "\n";
+    else
+        std::cout << "exported " << a.positional[0] << " → " << a.pytorch
+                  << "/ (model.py, train.py, README.md, weights.safetensors)\n";
+    return 0;
+}
+
+int cmdExport(const Args& a) {
+    if (a.positional.size() != 1 || (a.onnx.empty() && a.pytorch.empty()))
+        return usage("export takes FILE --onnx OUT.onnx and/or --pytorch DIR");
+    if (a.opset < 13 || a.opset > 17) return usage("--opset is 13 to 17");
+    auto r = loadRunnable(a, {});
+    if (!r) return 1;
+    if (!a.onnx.empty())
+        if (int status = exportOnnx(a, *r)) return status;
+    if (!a.pytorch.empty()) return exportPytorch(a, *r);
+    return 0;
+}
+
 int cmdRender(const Args& a, int argc, char** argv) {
     if (a.positional.size() != 1) return usage("render takes one FILE");
     if (a.output.empty()) return usage("render needs -o OUT.png or -o OUT.svg");
@@ -598,6 +673,12 @@ int main(int argc, char** argv) {
             if (value(v)) a.scale = std::strtod(v.c_str(), &end);
             if (v.empty() || !end || *end || !(a.scale > 0 && a.scale <= 16))
                 return usage("--scale needs a number above 0, at most 16");
+        } else if (arg == "--onnx") {
+            if (!value(a.onnx)) return usage("--onnx needs an output file");
+        } else if (arg == "--pytorch") {
+            if (!value(a.pytorch)) return usage("--pytorch needs an output directory");
+        } else if (arg == "--fold-bn") {
+            a.foldBn = true;
         } else if (arg == "--dark") {
             a.dark = true;
         } else if (arg == "--input" || arg == "--image" || arg == "--weights" || arg == "--dump" ||
@@ -615,7 +696,7 @@ int main(int argc, char** argv) {
             if (!bytes) return usage("--memory-budget needs a size such as 16G, 512M or a number of bytes");
             a.memoryBudget = *bytes;
         } else if (arg == "--top" || arg == "--batch" || arg == "--threads" || arg == "--runs" || arg == "--warmup" ||
-                   arg == "--seed" || arg == "--depth") {
+                   arg == "--seed" || arg == "--depth" || arg == "--opset") {
             std::string v;
             auto n = value(v) ? positiveInt(v) : std::nullopt;
             if (!n) return usage(arg + " needs a non-negative integer");
@@ -632,6 +713,7 @@ int main(int argc, char** argv) {
             else if (arg == "--runs") a.runs = *n;
             else if (arg == "--warmup") a.warmup = *n;
             else if (arg == "--depth") a.depth = *n;
+            else if (arg == "--opset") a.opset = *n;
             else a.seed = static_cast<uint64_t>(*n);
         } else if (arg == "--profile") a.profile = true;
         else if (arg == "--nodes") {
@@ -649,6 +731,7 @@ int main(int argc, char** argv) {
         if (a.command == "compare") return cmdCompare(a);
         if (a.command == "kinds") return cmdKinds(a);
         if (a.command == "import") return cmdImport(a);
+        if (a.command == "export") return cmdExport(a);
         if (a.command == "render") return cmdRender(a, argc, argv);
     } catch (const std::bad_alloc&) {
         return failure(a, "out of memory; the memory budget is " + nw::formatBytes(a.memoryBudget) +

@@ -54,7 +54,10 @@
 #include "preset_dialog.h"
 #include "importer.h"
 #include "netw_format.h"
+#include "onnx_export.h"
+#include "pytorch_export.h"
 #include "registry.h"
+#include "weights.h"
 #include "report.h"
 #include "restructure.h"
 #include "run_panel.h"
@@ -470,6 +473,47 @@ std::string MainWindow::saveFile(const std::string& path) {
     removeRecovery();
     updateTitle();
     rememberRecent(path);
+    return {};
+}
+
+// What File › Export writes as the weights: the Run panel's while they fit the network, else seeded ones.
+std::shared_ptr<const TensorMap> MainWindow::exportWeights(std::vector<std::string>& notes) const {
+    std::shared_ptr<const TensorMap> weights = run_->weights();
+    if (weights && checkWeights(flat(), analysis(), *weights).empty()) return weights;
+    if (weights) notes.push_back("the Run panel's weights no longer fit the network; seeded random ones written");
+    return std::make_shared<const TensorMap>(initWeights(flat(), analysis(), 0));
+}
+
+std::string MainWindow::exportOnnx(const std::string& path, std::vector<std::string>* notes) {
+    std::vector<std::string> said;
+    const std::shared_ptr<const TensorMap> weights = exportWeights(said);
+    const std::string name = document().name.empty() ? "network" : document().name;
+    OnnxModel m = buildOnnx(name, flat(), analysis(), *weights);
+    if (!m.errors.empty()) {
+        std::string text = "cannot export to ONNX:";
+        for (const auto& e : m.errors) text += "\n  " + e;
+        return text;
+    }
+    if (std::string e = writeFileAtomic(path, m.bytes); !e.empty()) return e;
+    said.insert(said.end(), m.notes.begin(), m.notes.end());
+    if (notes) *notes = said;
+    statusBar()->showMessage(tr("Exported %1 (%2 ONNX nodes)").arg(QString::fromStdString(path)).arg(m.nodes));
+    return {};
+}
+
+std::string MainWindow::exportPytorch(const std::string& dir, std::vector<std::string>* notes) {
+    std::vector<std::string> said;
+    const std::shared_ptr<const TensorMap> weights = exportWeights(said);
+    const std::string source = path_.empty() ? "an untitled network" : path_.substr(path_.find_last_of('/') + 1);
+    PytorchProject p = buildPytorchProject(document(), flat(), analysis(), source);
+    if (!p.errors.empty()) {
+        std::string text = "cannot export to PyTorch:";
+        for (const auto& e : p.errors) text += "\n  " + e;
+        return text;
+    }
+    if (std::string e = writePytorchProject(dir, p, *weights); !e.empty()) return e;
+    if (notes) *notes = said;
+    statusBar()->showMessage(tr("Exported the PyTorch project to %1").arg(QString::fromStdString(dir)));
     return {};
 }
 

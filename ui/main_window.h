@@ -11,6 +11,7 @@
 #include "crash_recovery.h"
 #include "design_session.h"
 #include "graph.h"
+#include "tensor_io.h"
 
 class QComboBox;
 class QListWidget;
@@ -51,6 +52,12 @@ public:
     // File › Save (Save As when `askPath` or untitled: presets and read-only files open untitled, so
     // they are never written over); false if cancelled or it failed (said in a message box).
     bool saveInteractive(bool askPath);
+    // File › Export › ONNX model: the network with the Run panel's weights (seeded PyTorch-default
+    // ones when it has none, or they no longer fit); returns the error, or empty, and the notes.
+    std::string exportOnnx(const std::string& path, std::vector<std::string>* notes = nullptr);
+    // File › Export as PyTorch project: model.py, train.py, README.md and weights.safetensors (the
+    // same weights as exportOnnx) in `dir`, made if missing; returns the error, or empty.
+    std::string exportPytorch(const std::string& dir, std::vector<std::string>* notes = nullptr);
     // Before the document is replaced or the window closed: with unsaved changes, asks Save /
     // Discard / Cancel. True when it may go ahead (saved or discarded).
     bool confirmDiscard();
@@ -131,6 +138,7 @@ signals:
 
 private:
     DesignSession session_;
+    std::shared_ptr<const TensorMap> exportWeights(std::vector<std::string>& notes) const;
     std::string path_;
     GraphView* view_;
     QTableView* summary_;

@@ -85,6 +85,30 @@ void MainWindow::buildMenus() {
         QString path = QFileDialog::getSaveFileName(this, tr("Export SVG"), QString(), tr("SVG drawings (*.svg)"));
         if (!path.isEmpty() && !view_->exportSvg(path)) QMessageBox::warning(this, tr("Cannot export"), path);
     });
+    // Both exports: the file or folder asked for, problems in a message box, notes (refitted weights,
+    // folds) in another.
+    auto exportWith = [this](const std::string& path,
+                             std::string (MainWindow::*write)(const std::string&, std::vector<std::string>*)) {
+        std::vector<std::string> notes;
+        if (std::string e = (this->*write)(path, &notes); !e.empty())
+            QMessageBox::warning(this, tr("Cannot export"), QString::fromStdString(e));
+        else if (!notes.empty()) {
+            std::string text;
+            for (const auto& n : notes) text += n + "\n";
+            QMessageBox::information(this, tr("Exported"), QString::fromStdString(text));
+        }
+    };
+    file->addAction(tr("Export as &ONNX model…"), this, [this, exportWith] {
+        QString path =
+            QFileDialog::getSaveFileName(this, tr("Export ONNX model"), QString(), tr("ONNX models (*.onnx)"));
+        if (path.isEmpty()) return;
+        if (!path.endsWith(".onnx", Qt::CaseInsensitive)) path += ".onnx";
+        exportWith(path.toStdString(), &MainWindow::exportOnnx);
+    });
+    file->addAction(tr("Export as P&yTorch project…"), this, [this, exportWith] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Export PyTorch project into"));
+        if (!dir.isEmpty()) exportWith(dir.toStdString(), &MainWindow::exportPytorch);
+    });
     file->addAction(tr("Export summary as &CSV…"), this, [this] {
         QString path = QFileDialog::getSaveFileName(this, tr("Export summary"), QString(), tr("CSV tables (*.csv)"));
         if (path.isEmpty()) return;

@@ -63,6 +63,7 @@ public:
     // Weights that came with the network (an ONNX model's initializers), named `label` in the list.
     void useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label);
     std::string weightsLabel() const;  // what the weights list shows: "Random (seed 0)", "from model.onnx", …
+    std::shared_ptr<const TensorMap> weights() const { return weights_; }  // null: seeded random ones
     void start();
     void cancel();
     bool running() const { return running_; }

@@ -48,6 +48,13 @@ struct PendingPad {
     float value = 0;
 };
 
+// A Slice keeping every stride-th row and column, waiting for the channel Pad after it (the two are
+// one ZeroPadChannels, ResNet's option-A shortcut, as Netwright's exporter writes it).
+struct PendingSubsample {
+    std::string source, node;
+    int64_t stride = 1;
+};
+
 using Attrs = std::map<std::string, const onnx::AttributeProto*>;
 
 bool parseDims(const onnx::TensorProto& t, Shape& shape, int64_t& numel, std::string& error) {
@@ -417,6 +424,11 @@ private:
             return problem(n, "a Pad (node '" + p->second.node + "') before " + n.op_type() +
                                   " is not supported: Netwright folds constant Pad only into Conv, MaxPool and "
                                   "AveragePool"),
+                   false;
+        if (auto p = subsamples_.find(value); p != subsamples_.end())
+            return problem(n, "a Slice (node '" + p->second.node + "') before " + n.op_type() +
+                                  " is not supported: Netwright reads a Slice only as the subsampling before a "
+                                  "channel Pad (ZeroPadChannels)"),
                    false;
         if (!producer_.count(value))
             return problem(n, "input '" + n.input(i) + "' is computed by a node Netwright could not import"), false;
@@ -862,7 +874,9 @@ private:
         if (attrString(a, "mode", "constant") != "constant")
             return unsupported(n, attrString(a, "mode", "") + " padding");
         std::string x;
-        if (!data(n, 0, x)) return false;
+        const bool subsampled = n.input_size() > 0 && subsamples_.count(resolve(n.input(0)));
+        if (subsampled) x = resolve(n.input(0));
+        else if (!data(n, 0, x)) return false;
         std::vector<int64_t> p;
         double value = 0;
         if (opset_ < 11) {
@@ -873,10 +887,46 @@ private:
             if (n.input_size() > 3 && !n.input(3).empty()) return unsupported(n, "Pad with axes");
         }
         if (p.size() != 8) return unsupported(n, "padding of a tensor that is not N×C×H×W");
+        if (!p[0] && !p[1] && !p[2] && !p[3] && !p[4] && p[5] > 0 && !p[6] && !p[7] && value == 0)
+            return channelPad(n, x, p[5]);
+        if (subsampled) return unsupported(n, "a Pad after a Slice other than of channels");
         if (p[0] || p[1] || p[4] || p[5]) return unsupported(n, "padding of the batch or channel axes");
         for (int64_t v : p)
             if (v < 0) return unsupported(n, "negative padding (cropping)");
         pads_[n.output(0)] = PendingPad{x, n.name(), p[2], p[3], p[6], p[7], static_cast<float>(value)};
+        return true;
+    }
+
+    // Zero channels appended (after a subsampling Slice, or alone): ZeroPadChannels, which needs the
+    // channel count the model declares for its input (value_info).
+    bool channelPad(const onnx::NodeProto& n, std::string x, int64_t extra) {
+        int64_t stride = 1;
+        if (auto s = subsamples_.find(x); s != subsamples_.end()) {
+            stride = s->second.stride;
+            x = s->second.source;
+        }
+        const Shape* shape = shapeOf(x);
+        if (!shape || shape->size() != 4 || (*shape)[1] <= 0)
+            return unsupported(n, "channel padding of a value whose channel count the model does not declare");
+        emit(n, "ZeroPadChannels", {{"out_channels", (*shape)[1] + extra}, {"stride", stride}}, {x});
+        return true;
+    }
+
+    // Only the subsampling x[:, :, ::s, ::s] before a channel Pad.
+    bool slice(const onnx::NodeProto& n) {
+        std::string x;
+        std::vector<int64_t> starts, ends, axes, steps;
+        if (opset_ < 10) return unsupported(n, "Slice before opset 10");
+        if (!data(n, 0, x) || !ints(n, 1, starts) || !ints(n, 2, ends)) return false;
+        if (n.input_size() > 3 && !n.input(3).empty() && !ints(n, 3, axes)) return false;
+        if (n.input_size() > 4 && !n.input(4).empty() && !ints(n, 4, steps)) return false;
+        const bool spatial = axes == std::vector<int64_t>{2, 3} || axes == std::vector<int64_t>{-2, -1};
+        const bool whole = starts == std::vector<int64_t>{0, 0} && ends.size() == 2 &&
+                           ends[0] >= std::numeric_limits<int32_t>::max() &&
+                           ends[1] >= std::numeric_limits<int32_t>::max();
+        if (!spatial || !whole || steps.size() != 2 || steps[0] != steps[1] || steps[0] < 1 || rankOf(x) != 4)
+            return unsupported(n, "Slice other than every stride-th row and column of an N×C×H×W tensor");
+        subsamples_[n.output(0)] = PendingSubsample{x, n.name(), steps[0]};
         return true;
     }
 
@@ -927,6 +977,7 @@ private:
             {"Dropout", &OnnxReader::dropout},
             {"LRN", &OnnxReader::lrn},
             {"Pad", &OnnxReader::pad},
+            {"Slice", &OnnxReader::slice},
             {"Constant", &OnnxReader::constantNode},
         };
         auto it = table.find(t);
@@ -964,7 +1015,8 @@ private:
         m += "\nSupported: Conv, ConvTranspose, Gemm, MatMul (+ Add) as Linear, BatchNormalization, Relu, LeakyRelu, "
              "Clip(0, 6), Sigmoid, Tanh, HardSigmoid, HardSwish, Softmax, MaxPool, AveragePool, GlobalAveragePool, "
              "GlobalMaxPool, Concat, Add, Mul, Flatten, Reshape/Squeeze to N×F, Dropout, LRN, Identity, Constant, "
-             "constant Pad (folded into the next Conv or pooling)";
+             "constant Pad (folded into the next Conv or pooling; of channels, after a subsampling Slice: "
+             "ZeroPadChannels)";
         return {Severity::Error, "", "", m};
     }
 
@@ -1341,6 +1393,7 @@ private:
     std::deque<onnx::TensorProto> owned_;
     std::unordered_map<std::string, std::string> alias_;
     std::unordered_map<std::string, PendingPad> pads_;
+    std::unordered_map<std::string, PendingSubsample> subsamples_;
     std::unordered_map<std::string, int> producer_, unbiasedLinear_;
     std::unordered_map<std::string, int> uses_;
     std::unordered_map<std::string, std::vector<int>> consumers_;

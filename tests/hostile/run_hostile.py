@@ -174,6 +174,13 @@ case("params_32g/run-json", [CLI, "run", big, "--input", write("x131072.npy", np
                               "--json"], 1, ['"error"', "weights 32.0 GiB"])
 case("params_32g/window", [GUI, big, "--screenshot", path("big.png")], 0, [], gui=True)
 case("huge_batch", [CLI, "bench", RESNET, "--batch", "100000000"], 1, ["input:", "more than 17,179,869,184 elements"])
+# Exports: an invalid network, an output that cannot be written, a path that is a file, an opset not written.
+cycle_file = write("export_cycle.netw", netw([inp(), {"id": "a", "kind": "Add"}, {"id": "b", "kind": "ReLU"}],
+                                             [edge("in", "a", to_port="in0"), edge("b", "a", to_port="in1"), edge("a", "b")]))
+case("export/invalid", [CLI, "export", cycle_file, "--onnx", path("cycle.onnx")], 1, ["cycle"])
+case("export/unwritable", [CLI, "export", LENET, "--onnx", path("missing_dir/x.onnx")], 1, ["missing_dir"])
+case("export/pytorch_into_file", [CLI, "export", LENET, "--pytorch", SAMPLE], 1, ["is not a directory"])
+case("export/old_opset", [CLI, "export", LENET, "--onnx", path("x.onnx"), "--opset", "9"], 2, ["--opset is 13 to 17"])
 case("large_batch", [CLI, "bench", RESNET, "--batch", "20000", "--memory-budget", "2G"], 1, ["activations and scratch", "budget of"])
 
 # Weights.

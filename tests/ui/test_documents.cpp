@@ -3,6 +3,7 @@
 // changes nothing; File › New gives a blank network.
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QLineEdit>
@@ -20,6 +21,8 @@
 #include <functional>
 
 #include "graph_view.h"
+#include "importer.h"
+#include "weights.h"
 #include "inspector.h"
 #include "main_window.h"
 #include "run_panel.h"
@@ -121,6 +124,73 @@ private slots:
         QVERIFY(!w.isWindowModified());
         QVERIFY(bytes(target).contains("\"out_channels\": 7"));
         QCOMPARE(bytes(shipped), before);
+    }
+
+    // File › Export as ONNX model writes the network with the Run panel's weights (an imported
+    // model's own), and the file imports back to the same weights; an edit that makes the weights
+    // no longer fit exports seeded ones and says so.
+    void theNetworkExportsToOnnxWithTheRunPanelsWeights() {
+        QTemporaryDir tmp;
+        const std::string model = NETWRIGHT_SOURCE_DIR "/tests/data/two_blocks.onnx";
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.openFile(model, true), std::string());
+        const QString target = tmp.filePath("exported.onnx");
+        whenDialog([target](QWidget* modal) {
+            auto* dialog = qobject_cast<QFileDialog*>(modal);
+            QVERIFY2(dialog, "Export must ask for a path");
+            dialog->selectFile(target);
+            QMetaObject::invokeMethod(dialog, "accept");
+        });
+        action(w, "Export as ONNX model…")->trigger();
+        QTRY_VERIFY(QFile::exists(target));
+        nw::Imported original = nw::openNetwork(model), back = nw::openNetwork(target.toStdString());
+        QVERIFY(back.document);
+        QCOMPARE(back.weights.size(), original.weights.size());
+        for (const auto& [name, tensor] : original.weights) {
+            auto it = back.weights.find(name);
+            QVERIFY2(it != back.weights.end(), name.c_str());
+            QVERIFY(it->second.data == tensor.data);
+        }
+        QVERIFY(back.document->findModule("Block"));
+
+        emit w.inspector()->edited("fc", "out_features", nw::AttrValue{int64_t{5}});
+        std::vector<std::string> notes;
+        const std::string again = tmp.filePath("edited.onnx").toStdString();
+        QCOMPARE(w.exportOnnx(again, &notes), std::string());
+        QVERIFY(!notes.empty() && notes[0].find("no longer fit") != std::string::npos);
+        nw::Imported edited = nw::openNetwork(again);
+        QVERIFY(edited.document);
+        QCOMPARE(edited.weights.at("fc.weight").shape, (nw::Shape{5, edited.weights.at("fc.weight").shape[1]}));
+
+        // File › Export as PyTorch project, into a folder chosen in the dialog.
+        const QString project = tmp.filePath("project");
+        QVERIFY(QDir().mkpath(project));
+        // The edit above left the Run panel's weights unfit: a message says seeded ones were written.
+        QString told;
+        whenDialog([project, &told](QWidget* modal) {
+            auto* dialog = qobject_cast<QFileDialog*>(modal);
+            QVERIFY2(dialog, "Export must ask for a folder");
+            dialog->selectFile(project);
+            QMetaObject::invokeMethod(dialog, "accept");
+            whenDialog([&told](QWidget* next) {
+                auto* box = qobject_cast<QMessageBox*>(next);
+                QVERIFY2(box, "expected the note on the weights");
+                told = box->text();
+                box->accept();
+            });
+        });
+        action(w, "Export as PyTorch project…")->trigger();
+        QTRY_VERIFY(told.contains("no longer fit"));
+        QTRY_VERIFY(QFile::exists(project + "/weights.safetensors"));
+        QVERIFY(bytes(project + "/model.py").contains("class Block(nn.Module):"));
+        QVERIFY(bytes(project + "/model.py").contains("self.fc = nn.Linear("));
+        QVERIFY(QFile::exists(project + "/train.py") && QFile::exists(project + "/README.md"));
+        const nw::FlatGraph flat = nw::flatten(w.document());
+        const nw::Analysis analysis = nw::analyze(flat);
+        nw::WeightsResult written = nw::loadWeights(flat, analysis, (project + "/weights.safetensors").toStdString());
+        QVERIFY(written.error.empty() && written.problems.empty());
     }
 
     // An ONNX model opens (File › Open, or dropped on the canvas) with its modules recovered and its
