@@ -367,6 +367,9 @@ std::optional<Runnable> loadRunnable(const Args& a, const nw::Shape& inputShape,
             return std::nullopt;
         }
         r.weights = std::move(w.tensors);
+        if (!a.json)
+            for (const std::string& note : w.notes)
+                std::cerr << "netwright-cli: " << weightsPath << ": " << note << "\n";
     }
     return r;
 }
@@ -415,6 +418,7 @@ void printRun(const Args& a, const nw::InferenceResult& r) {
                                  {"output_shape", r.output.shape},
                                  {"top", top},
                                  {"softmax_applied", r.softmaxApplied},
+                                 {"notes", r.notes},
                                  {"peak_activation_bytes", r.peakActivationBytes}};
         if (a.profile) {
             nlohmann::ordered_json prof = nlohmann::ordered_json::array();
@@ -464,6 +468,8 @@ int cmdRun(const Args& a) {
         return failure(a, a.positional[0] + " has " + std::to_string(r.analysis.errorCount()) + " error(s)",
                        r.diagnostics);
     if (!r.error.empty()) return failure(a, r.error);
+    if (!a.json)
+        for (const std::string& note : r.notes) std::cerr << "netwright-cli: " << note << "\n";
     if (!a.output.empty())
         if (std::string e = nw::writeNpy(a.output, r.output); !e.empty()) return failure(a, e);
     for (const auto& [name, t] : r.kept)

@@ -285,6 +285,8 @@ std::string RunPanel::loadWeights(const std::string& path) {
     }
     useWeights(std::make_shared<const TensorMap>(std::move(r.tensors)),
                QFileInfo(QString::fromStdString(path)).fileName().toStdString());
+    for (const std::string& note : r.notes)
+        status_->setText(status_->text() + " " + QString::fromStdString(note) + ".");
     return {};
 }
 

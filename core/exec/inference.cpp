@@ -126,6 +126,7 @@ void runUnguarded(const Document& doc, const InferenceRequest& request, Inferenc
             return;
         }
         owned = std::move(w.tensors);
+        out.notes = std::move(w.notes);
         weights = &owned;
     } else if (!weights) {
         owned = initWeights(out.flat, out.analysis, request.seed);

@@ -42,6 +42,7 @@ struct InferenceRequest {
 
 struct InferenceResult {
     std::string error;                    // empty on success
+    std::vector<std::string> notes;       // what the weights file left out on purpose (WeightsResult::notes)
     std::vector<Diagnostic> diagnostics;  // the network's problems when it could not run
     FlatGraph flat;
     Analysis analysis;  // for the inputs' shapes

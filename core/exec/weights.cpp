@@ -92,6 +92,11 @@ WeightsResult loadWeights(const FlatGraph& graph, const Analysis& analysis, cons
     r.tensors = std::move(read.tensors);
     for (const auto& [name, t] : r.tensors)
         if (!allFinite(t)) r.problems.push_back(name + " contains NaN or infinite values");
+    size_t counters = 0;
+    for (const auto& [name, e] : index.entries) counters += isBatchCounter(name);
+    if (counters)
+        r.notes.push_back(std::to_string(counters) +
+                          " num_batches_tracked counter(s) ignored (batch norm's training step counts, not weights)");
     return r;
 }
 

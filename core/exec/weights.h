@@ -30,6 +30,7 @@ struct WeightsResult {
     TensorMap tensors;
     std::vector<std::string> problems;  // as checkWeights lists them; empty when the file fits
     std::string error;                  // the file cannot be read
+    std::vector<std::string> notes;     // what was left out on purpose (PyTorch's batch counters)
 };
 // Reads a safetensors file for `graph`: its header is compared with the graph first (missing,
 // unexpected, mis-shaped tensors, all listed, nothing read), then only the tensors the graph needs
