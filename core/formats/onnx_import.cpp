@@ -158,29 +158,25 @@ bool toInts(const onnx::TensorProto& t, std::vector<int64_t>& out, std::string& 
     }
     out.clear();
     const std::string& raw = t.raw_data();
+    // Little-endian raw bytes of `Int` values, or the typed field when there are none.
+    auto read = [&](auto zero, const auto& typed) {
+        using Int = decltype(zero);
+        if (raw.empty()) return out.assign(typed.begin(), typed.end()), true;
+        if (raw.size() != static_cast<size_t>(n) * sizeof(Int)) return error = "holds the wrong number of bytes", false;
+        for (int64_t i = 0; i < n; ++i) {
+            Int v;
+            std::memcpy(&v, raw.data() + i * static_cast<int64_t>(sizeof(Int)), sizeof(Int));
+            out.push_back(static_cast<int64_t>(v));
+        }
+        return true;
+    };
     if (t.data_type() == onnx::TensorProto::INT64) {
-        if (!raw.empty()) {
-            if (raw.size() != static_cast<size_t>(n) * 8) return error = "holds the wrong number of bytes", false;
-            for (int64_t i = 0; i < n; ++i) {
-                int64_t v;
-                std::memcpy(&v, raw.data() + i * 8, 8);
-                out.push_back(v);
-            }
-        } else out.assign(t.int64_data().begin(), t.int64_data().end());
+        if (!read(int64_t{0}, t.int64_data())) return false;
     } else if (t.data_type() == onnx::TensorProto::INT32) {
-        if (!raw.empty()) {
-            if (raw.size() != static_cast<size_t>(n) * 4) return error = "holds the wrong number of bytes", false;
-            for (int64_t i = 0; i < n; ++i) {
-                int32_t v;
-                std::memcpy(&v, raw.data() + i * 4, 4);
-                out.push_back(v);
-            }
-        } else out.assign(t.int32_data().begin(), t.int32_data().end());
+        if (!read(int32_t{0}, t.int32_data())) return false;
     } else if (t.data_type() == onnx::TensorProto::BOOL) {
-        if (!raw.empty()) {
-            if (raw.size() != static_cast<size_t>(n)) return error = "holds the wrong number of bytes", false;
-            for (char c : raw) out.push_back(c != 0);
-        } else out.assign(t.int32_data().begin(), t.int32_data().end());
+        if (!read(uint8_t{0}, t.int32_data())) return false;
+        for (int64_t& v : out) v = v != 0;
     } else return error = "is not an integer tensor", false;
     if (static_cast<int64_t>(out.size()) != n) return error = "holds the wrong number of integers", false;
     return true;
@@ -642,8 +638,7 @@ private:
         if (!window(n, a, attrInts(a, "kernel_shape", {}), x, attrs, padValue, max)) return false;
         attrs["ceil_mode"] = attrInt(a, "ceil_mode", 0) != 0;
         if (!max) attrs["count_include_pad"] = countPad || foldedPad;
-        Op& op = emit(n, max ? "MaxPool2d" : "AvgPool2d", std::move(attrs), {x});
-        (void)op;
+        emit(n, max ? "MaxPool2d" : "AvgPool2d", std::move(attrs), {x});
         return true;
     }
 

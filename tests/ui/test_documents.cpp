@@ -46,6 +46,16 @@ void whenDialog(std::function<void(QWidget*)> act) {
         }
     });
 }
+// Once the next file dialog is up, `path` is chosen in it and accepted; then `after` runs.
+void choose(const QString& path, const char* why, std::function<void()> after = {}) {
+    whenDialog([path, why, after](QWidget* modal) {
+        auto* dialog = qobject_cast<QFileDialog*>(modal);
+        QVERIFY2(dialog, why);
+        dialog->selectFile(path);
+        QMetaObject::invokeMethod(dialog, "accept");
+        if (after) after();
+    });
+}
 void answer(QMessageBox::StandardButton button) {
     whenDialog([button](QWidget* w) {
         auto* box = qobject_cast<QMessageBox*>(w);
@@ -105,12 +115,7 @@ private slots:
         QCOMPARE(w.filePath(), std::string());  // an untitled copy
         emit w.inspector()->edited("conv1", "out_channels", nw::AttrValue{int64_t{8}});
         const QString target = tmp.filePath("my_lenet.netw");
-        whenDialog([target](QWidget* modal) {
-            auto* dialog = qobject_cast<QFileDialog*>(modal);
-            QVERIFY2(dialog, "Save must ask for a path");
-            dialog->selectFile(target);
-            QMetaObject::invokeMethod(dialog, "accept");
-        });
+        choose(target, "Save must ask for a path");
         QTest::keyClick(&w, Qt::Key_S, Qt::ControlModifier);
         QTRY_VERIFY(QFile::exists(target));
         QCOMPARE(bytes(shipped), before);  // byte-identical
@@ -137,12 +142,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QCOMPARE(w.openFile(model, true), std::string());
         const QString target = tmp.filePath("exported.onnx");
-        whenDialog([target](QWidget* modal) {
-            auto* dialog = qobject_cast<QFileDialog*>(modal);
-            QVERIFY2(dialog, "Export must ask for a path");
-            dialog->selectFile(target);
-            QMetaObject::invokeMethod(dialog, "accept");
-        });
+        choose(target, "Export must ask for a path");
         action(w, "Export as ONNX model…")->trigger();
         QTRY_VERIFY(QFile::exists(target));
         nw::Imported original = nw::openNetwork(model), back = nw::openNetwork(target.toStdString());
@@ -169,11 +169,7 @@ private slots:
         QVERIFY(QDir().mkpath(project));
         // The edit above left the Run panel's weights unfit: a message says seeded ones were written.
         QString told;
-        whenDialog([project, &told](QWidget* modal) {
-            auto* dialog = qobject_cast<QFileDialog*>(modal);
-            QVERIFY2(dialog, "Export must ask for a folder");
-            dialog->selectFile(project);
-            QMetaObject::invokeMethod(dialog, "accept");
+        choose(project, "Export must ask for a folder", [&told] {
             whenDialog([&told](QWidget* next) {
                 auto* box = qobject_cast<QMessageBox*>(next);
                 QVERIFY2(box, "expected the note on the weights");
