@@ -36,14 +36,7 @@ Lifetimes lifetimes(const FlatGraph& graph, const Analysis& analysis) {
             l.lastUse[src] = std::max(l.lastUse[src], l.position[static_cast<size_t>(idx)]);
             ++l.consumers[src];
         }
-    l.outputSource = order.empty() ? -1 : order.back();
-    for (int idx : order) {
-        const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
-        if (node.kind->role == KindRole::Output && !node.inputs.empty()) {
-            l.outputSource = node.inputs[0].node;
-            break;
-        }
-    }
+    l.outputSource = networkOutput(graph, analysis);
     return l;
 }
 
@@ -79,6 +72,14 @@ int64_t activationPeak(const FlatGraph& graph, const Analysis& analysis, const L
 }
 
 }  // namespace
+
+int networkOutput(const FlatGraph& graph, const Analysis& analysis) {
+    for (int idx : analysis.order) {
+        const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
+        if (node.kind->role == KindRole::Output && !node.inputs.empty()) return node.inputs[0].node;
+    }
+    return analysis.order.empty() ? -1 : analysis.order.back();
+}
 
 // The weights and their packed copies: what a plan holds whatever runs through it.
 static MemoryNeeds storedBytes(const FlatGraph& graph, const Analysis& analysis) {

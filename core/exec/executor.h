@@ -24,6 +24,10 @@ MemoryNeeds memoryNeeds(const FlatGraph& graph, const Analysis& analysis, const 
 // Why `needs` does not fit `budget` (the figures, and how to raise the budget), or empty.
 std::string checkMemory(const MemoryNeeds& needs, int64_t budget);
 
+// The node whose output is the network's: what feeds the first Output node in run order, else the
+// last node run; -1 for an empty graph.
+int networkOutput(const FlatGraph& graph, const Analysis& analysis);
+
 struct RunOptions {
     std::vector<std::string> keep;  // nodes whose outputs to return (feature maps, --dump)
     // Refuse plans that need more (weights, packed weights, activations and scratch together).

@@ -169,6 +169,9 @@ std::string className(const std::string& name) {
         up = false;
     }
     if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "Net" + out;
+    // Not the name of a helper class model.py defines (a network called "zero pad channels").
+    for (const char* helper : {"SeparableConv2d", "ZeroPadChannels", "HardSigmoid"})
+        if (out == helper) out += "Net";
     return out;
 }
 
@@ -1036,7 +1039,7 @@ private:
         for (const FlatNode& f : flat_.nodes)
             if (f.kind->role == KindRole::Output) {
                 const int src = f.inputs.empty() ? -1 : f.inputs[0].node;
-                probability = src >= 0 && flat_.nodes[static_cast<size_t>(src)].kind->name == "Softmax";
+                probability = src >= 0 && flat_.nodes[static_cast<size_t>(src)].kind->outputsProbabilities;
                 break;
             }
         py << "# The network ends in a softmax: its output is probabilities, not logits.\n"

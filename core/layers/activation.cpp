@@ -22,12 +22,26 @@ void map(const KernelArgs& k) {
     for (int64_t i = 0; i < n; ++i) y[i] = F(x[i], k.attrs);
 }
 
+// dx[i] += dy[i] · f'(x[i]), the derivative written from the input x and the output y.
+template <float (*D)(float x, float y, const NodeAttrs&)>
+void mapBackward(const BackwardArgs& b) {
+    if (!b.dInputs[0]) return;
+    const float* x = b.inputs[0]->ptr();
+    const float* y = b.out.ptr();
+    const float* dy = b.dOut.ptr();
+    float* dx = b.dInputs[0]->ptr();
+    const int64_t n = b.out.numel();
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
+    for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * D(x[i], y[i], b.attrs);
+}
+
 LayerKind elementwise(std::string name, std::string doc, void (*forward)(const KernelArgs&),
-                      std::vector<AttrSpec> attrs = {}) {
+                      void (*backward)(const BackwardArgs&), std::vector<AttrSpec> attrs = {}) {
     LayerKind k{std::move(name), "Activation", std::move(doc), std::move(attrs)};
     k.inputs = {"in"};
     k.infer = sameShape;
     k.forward = forward;
+    k.backward = backward;
     return k;
 }
 
@@ -43,14 +57,40 @@ float hardSigmoidOf(float x, const NodeAttrs& a) {
 // PyTorch's Hardswish and ONNX's HardSwish: x · relu6(x + 3) / 6.
 float hardSwishOf(float x, const NodeAttrs&) { return x * std::clamp(x + 3.0f, 0.0f, 6.0f) * (1.0f / 6.0f); }
 
+// The derivatives, at PyTorch's points: a kink's derivative is that of the side autograd takes.
+float reluSlope(float x, float, const NodeAttrs&) { return x > 0 ? 1.0f : 0.0f; }
+float leakySlope(float x, float, const NodeAttrs& a) {
+    return x > 0 ? 1.0f : static_cast<float>(a.f("negative_slope"));
+}
+float relu6Slope(float x, float, const NodeAttrs&) { return x > 0 && x < 6 ? 1.0f : 0.0f; }
+float hardSigmoidSlope(float x, float, const NodeAttrs& a) {
+    const auto alpha = static_cast<float>(a.f("alpha"));
+    const float v = alpha * x + static_cast<float>(a.f("beta"));
+    return v > 0 && v < 1 ? alpha : 0.0f;
+}
+float hardSwishSlope(float x, float, const NodeAttrs&) {
+    if (x < -3) return 0.0f;
+    return x <= 3 ? x / 3.0f + 0.5f : 1.0f;
+}
+float sigmoidSlope(float, float y, const NodeAttrs&) { return y * (1.0f - y); }
+float tanhSlope(float, float y, const NodeAttrs&) { return 1.0f - y * y; }
+
+// The tensor as outer × size × inner around `dim`, as softmax sees it.
+struct AroundDim {
+    int64_t outer = 1, size = 1, inner = 1;
+};
+AroundDim aroundDim(const Shape& s, size_t dim) {
+    AroundDim a;
+    for (size_t i = 0; i < dim; ++i) a.outer *= s[i];
+    for (size_t i = dim + 1; i < s.size(); ++i) a.inner *= s[i];
+    a.size = s[dim];
+    return a;
+}
+
 // Softmax along `dim`: the tensor is outer × size × inner; subtracting the maximum keeps exp finite.
 void softmaxForward(const KernelArgs& k) {
-    const Shape& s = k.out.shape;
-    const auto dim = static_cast<size_t>(k.attrs.i("dim"));
-    int64_t outer = 1, inner = 1;
-    for (size_t i = 0; i < dim; ++i) outer *= s[i];
-    for (size_t i = dim + 1; i < s.size(); ++i) inner *= s[i];
-    const int64_t size = s[dim];
+    const AroundDim a = aroundDim(k.out.shape, static_cast<size_t>(k.attrs.i("dim")));
+    const int64_t outer = a.outer, size = a.size, inner = a.inner;
     const float* x = k.inputs[0]->ptr();
     float* y = k.out.ptr();
 #pragma omp parallel for collapse(2) schedule(static)
@@ -65,31 +105,95 @@ void softmaxForward(const KernelArgs& k) {
         }
 }
 
+// dx = y · (dy − Σ_c dy·y) along `dim`.
+void softmaxBackward(const BackwardArgs& b) {
+    if (!b.dInputs[0]) return;
+    const AroundDim a = aroundDim(b.out.shape, static_cast<size_t>(b.attrs.i("dim")));
+    const float* y = b.out.ptr();
+    const float* dy = b.dOut.ptr();
+    float* dx = b.dInputs[0]->ptr();
+#pragma omp parallel for collapse(2) schedule(static) if (b.out.numel() >= kParallelWork)
+    for (int64_t o = 0; o < a.outer; ++o)
+        for (int64_t i = 0; i < a.inner; ++i) {
+            const int64_t base = o * a.size * a.inner + i;
+            double dot = 0;
+            for (int64_t c = 0; c < a.size; ++c) dot += dy[base + c * a.inner] * y[base + c * a.inner];
+            for (int64_t c = 0; c < a.size; ++c) {
+                const int64_t at = base + c * a.inner;
+                dx[at] += static_cast<float>(y[at] * (dy[at] - dot));
+            }
+        }
+}
+
+// A uniform number in [0, 1) for element `i` under `seed` (SplitMix64): the mask depends on the seed
+// and the element only, not on how threads share the work.
+float uniformAt(uint64_t seed, uint64_t i) {
+    uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (i + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return static_cast<float>(z >> 40) * 0x1.0p-24f;
+}
+
+// Training: each element is kept with probability 1 − p and scaled by 1 / (1 − p), as PyTorch's
+// dropout; `saved` is the mask with its scale, which the backward multiplies by.
+void dropoutTrain(const TrainArgs& t) {
+    const auto p = static_cast<float>(t.attrs.f("p"));
+    const float keep = p >= 1 ? 0.0f : 1.0f / (1.0f - p);
+    const float* x = t.inputs[0]->ptr();
+    float* y = t.out.ptr();
+    t.saved = Tensor(t.out.shape);
+    float* mask = t.saved.ptr();
+    const int64_t n = t.out.numel();
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
+    for (int64_t i = 0; i < n; ++i) {
+        mask[i] = uniformAt(t.seed, static_cast<uint64_t>(i)) >= p ? keep : 0.0f;
+        y[i] = x[i] * mask[i];
+    }
+}
+
+// After a training forward, the saved mask; at inference (no mask saved), the identity.
+void dropoutBackward(const BackwardArgs& b) {
+    if (!b.dInputs[0]) return;
+    const float* dy = b.dOut.ptr();
+    float* dx = b.dInputs[0]->ptr();
+    const int64_t n = b.out.numel();
+    const float* mask = b.saved.numel() == n ? b.saved.ptr() : nullptr;
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
+    for (int64_t i = 0; i < n; ++i) dx[i] += mask ? dy[i] * mask[i] : dy[i];
+}
+
 }  // namespace
 
 LayerKind relu() {
-    LayerKind k = elementwise("ReLU", "max(x, 0)", map<reluOf>);
+    LayerKind k = elementwise("ReLU", "max(x, 0)", map<reluOf>, mapBackward<reluSlope>);
     k.epilogue = Epilogue::Relu;
     return k;
 }
 LayerKind leakyRelu() {
-    return elementwise("LeakyReLU", "x if x > 0 else negative_slope · x", map<leakyOf>,
+    return elementwise("LeakyReLU", "x if x > 0 else negative_slope · x", map<leakyOf>, mapBackward<leakySlope>,
                        {floatAttr("negative_slope", 0.01, -1e6, 1e6, "slope for x < 0")});
 }
-LayerKind relu6() { return elementwise("ReLU6", "min(max(x, 0), 6) (MobileNet)", map<relu6Of>); }
+LayerKind relu6() {
+    return elementwise("ReLU6", "min(max(x, 0), 6) (MobileNet)", map<relu6Of>, mapBackward<relu6Slope>);
+}
 LayerKind hardSigmoid() {
     // PyTorch's Hardsigmoid is alpha = 1/6; ONNX's default is 0.2.
     return elementwise(
         "HardSigmoid", "max(0, min(1, alpha · x + beta)) (MobileNetV3's gates)", map<hardSigmoidOf>,
+        mapBackward<hardSigmoidSlope>,
         {floatAttr("alpha", 1.0 / 6.0, -1e6, 1e6, "slope"), floatAttr("beta", 0.5, -1e6, 1e6, "offset")});
 }
-LayerKind hardSwish() { return elementwise("HardSwish", "x · ReLU6(x + 3) / 6 (MobileNetV3)", map<hardSwishOf>); }
-LayerKind sigmoid() { return elementwise("Sigmoid", "1 / (1 + e^-x)", map<sigmoidOf>); }
-LayerKind tanh() { return elementwise("Tanh", "hyperbolic tangent", map<tanhOf>); }
+LayerKind hardSwish() {
+    return elementwise("HardSwish", "x · ReLU6(x + 3) / 6 (MobileNetV3)", map<hardSwishOf>,
+                       mapBackward<hardSwishSlope>);
+}
+LayerKind sigmoid() { return elementwise("Sigmoid", "1 / (1 + e^-x)", map<sigmoidOf>, mapBackward<sigmoidSlope>); }
+LayerKind tanh() { return elementwise("Tanh", "hyperbolic tangent", map<tanhOf>, mapBackward<tanhSlope>); }
 
 LayerKind softmax() {
     LayerKind k = elementwise("Softmax", "normalised exponentials along `dim` (1 = channels / classes)", softmaxForward,
-                              {intAttr("dim", 1, 1, 3, "axis to normalise")});
+                              softmaxBackward, {intAttr("dim", 1, 1, 3, "axis to normalise")});
     k.infer = [](ShapeContext& ctx) -> std::optional<std::vector<Shape>> {
         if (ctx.attrs.i("dim") >= static_cast<int64_t>(ctx.in().size())) {
             ctx.error("in", "dim = " + std::to_string(ctx.attrs.i("dim")) + " but the input " + formatShape(ctx.in()) +
@@ -98,13 +202,15 @@ LayerKind softmax() {
         }
         return std::vector<Shape>{ctx.in()};
     };
+    k.outputsProbabilities = true;
     return k;
 }
 
 LayerKind dropout() {
     LayerKind k = elementwise("Dropout", "zeroes elements with probability p while training; identity at inference",
-                              map<identityOf>, {floatAttr("p", 0.5, 0, 1, "drop probability")});
+                              map<identityOf>, dropoutBackward, {floatAttr("p", 0.5, 0, 1, "drop probability")});
     k.category = "Regularization";
+    k.trainForward = dropoutTrain;
     return k;
 }
 

@@ -131,6 +131,21 @@ void convReference(const KernelArgs& k, int64_t groups) {
              k.relu);
 }
 
+// A gradient tensor's data, or null when it is not wanted.
+float* data(Tensor* t) { return t ? t->ptr() : nullptr; }
+
+// [weight] or [weight, bias], as the forward; depthwise by the direct loops, else as GEMMs.
+void convBackward(const BackwardArgs& b, int64_t groups, bool gemm) {
+    const Tensor& x = *b.inputs[0];
+    const Window win = convWindow(b.attrs, x.shape);
+    const Pad4 p = resolvePadding(b.attrs, win, x.shape[2], x.shape[3]);
+    float* db = b.dWeights.size() > 1 ? data(b.dWeights[1]) : nullptr;
+    if (gemm && !isDepthwise(x.shape[1], groups))
+        return convGemmBackward(
+            {x, *b.weights[0], b.dOut, data(b.dInputs[0]), data(b.dWeights[0]), db, groups, win, p});
+    convolveBackward(x, b.weights[0]->ptr(), b.dOut, data(b.dInputs[0]), data(b.dWeights[0]), db, groups, win, p);
+}
+
 }  // namespace
 
 LayerKind conv2d() {
@@ -162,6 +177,8 @@ LayerKind conv2d() {
     k.prepare = prepareConv;
     k.workspace = convWorkspace;
     k.reference = [](const KernelArgs& k) { convReference(k, k.attrs.i("groups")); };
+    k.backward = [](const BackwardArgs& b) { convBackward(b, b.attrs.i("groups"), true); };
+    k.backwardReference = [](const BackwardArgs& b) { convBackward(b, b.attrs.i("groups"), false); };
     k.foldAffine = foldIntoKernel;
     k.fusesRelu = true;
     // The GEMM and Winograd paths accumulate onto the output; grouped convolutions do not.
@@ -199,6 +216,7 @@ LayerKind depthwiseConv2d() {
     k.field = windowedField<convWindow>;
     k.forward = [](const KernelArgs& k) { convForward(k, k.inputs[0]->shape[1]); };
     k.reference = [](const KernelArgs& k) { convReference(k, k.inputs[0]->shape[1]); };
+    k.backward = [](const BackwardArgs& b) { convBackward(b, b.inputs[0]->shape[1], false); };
     k.foldAffine = foldIntoKernel;
     k.fusesRelu = true;
     k.formulas = {"C_out = C_in · depth_multiplier; H_out, W_out as Conv2d", "C_out · k_h · k_w, + C_out with bias",
@@ -212,6 +230,32 @@ std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const
     auto packed = packConv(*w[1], 1);
     packed->depthwise = *w[0];
     return packed;
+}
+
+// Training keeps the depthwise result in `saved`: the pointwise backward reads it.
+void separableTrain(const TrainArgs& t) {
+    const Tensor& x = *t.inputs[0];
+    const Window win = convWindow(t.attrs, x.shape);
+    const Pad4 p = resolvePadding(t.attrs, win, x.shape[2], x.shape[3]);
+    t.saved = Tensor({x.shape[0], t.weights[0]->shape[0], t.out.shape[2], t.out.shape[3]});
+    depthwise(x, t.weights[0]->ptr(), nullptr, t.saved, win, p, false);
+    const auto packed = packConv(*t.weights[1], 1);
+    convolveGemm(t.saved, *packed, t.weights.size() > 2 ? t.weights[2]->ptr() : nullptr, t.out, Window{}, Pad4{},
+                 false);
+}
+
+// The pointwise conv's gradients from the saved depthwise result, then the depthwise conv's.
+void separableBackward(const BackwardArgs& b, bool gemm) {
+    const Tensor& x = *b.inputs[0];
+    const Tensor& mid = b.saved;
+    const Window win = convWindow(b.attrs, x.shape);
+    const Pad4 p = resolvePadding(b.attrs, win, x.shape[2], x.shape[3]);
+    Tensor dMid(mid.shape);
+    float* db = b.dWeights.size() > 2 ? data(b.dWeights[2]) : nullptr;
+    if (gemm) convGemmBackward({mid, *b.weights[1], b.dOut, dMid.ptr(), data(b.dWeights[1]), db, 1, Window{}, Pad4{}});
+    else convolveBackward(mid, b.weights[1]->ptr(), b.dOut, dMid.ptr(), data(b.dWeights[1]), db, 1, Window{}, Pad4{});
+    convolveBackward(x, b.weights[0]->ptr(), dMid, data(b.dInputs[0]), data(b.dWeights[0]), nullptr, x.shape[1], win,
+                     p);
 }
 }  // namespace
 
@@ -270,6 +314,9 @@ LayerKind separableConv2d() {
     k.workspace = [](const NodeAttrs& a, const Shape& in, const Shape& out) {  // the depthwise result
         return out[0] * in[1] * a.i("depth_multiplier") * out[2] * out[3];
     };
+    k.trainForward = separableTrain;
+    k.backward = [](const BackwardArgs& b) { separableBackward(b, true); };
+    k.backwardReference = [](const BackwardArgs& b) { separableBackward(b, false); };
     k.foldAffine = foldIntoKernel;  // the pointwise kernel, the last
     k.fusesRelu = true;
     k.reference = [](const KernelArgs& k) {

@@ -40,6 +40,67 @@ void convolve(const Tensor& x, const float* w, const float* b, Tensor& y, int64_
         }
 }
 
+void convolveBackward(const Tensor& x, const float* w, const Tensor& dy, float* dx, float* dw, float* db,
+                      int64_t groups, const Window& win, const Pad4& p) {
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t OC = dy.shape[1], OH = dy.shape[2], OW = dy.shape[3];
+    const int64_t icg = C / groups, ocg = OC / groups, taps = win.kh * win.kw;
+    const bool shared = N * OC * OH * OW * icg * taps >= kParallelWork;
+    // Visits the taps of output (oh, ow) that fall inside the input: f(input offset, tap).
+    auto eachTap = [&](int64_t oh, int64_t ow, auto&& f) {
+        for (int64_t i = 0; i < win.kh; ++i) {
+            const int64_t ih = oh * win.sh - p.top + i * win.dh;
+            if (ih < 0 || ih >= H) continue;
+            for (int64_t j = 0; j < win.kw; ++j) {
+                const int64_t iw = ow * win.sw - p.left + j * win.dw;
+                if (iw >= 0 && iw < W) f(ih * W + iw, i * win.kw + j);
+            }
+        }
+    };
+    if (dx) {  // each (sample, input channel) plane gathers from its group's output channels
+#pragma omp parallel for collapse(2) schedule(static) if (shared)
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t ic = 0; ic < C; ++ic) {
+                const int64_t g = ic / icg, local = ic % icg;
+                float* dxi = dx + (n * C + ic) * H * W;
+                for (int64_t oc = g * ocg; oc < (g + 1) * ocg; ++oc) {
+                    const float* dyo = dy.ptr() + (n * OC + oc) * OH * OW;
+                    const float* wk = w + (oc * icg + local) * taps;
+                    for (int64_t oh = 0; oh < OH; ++oh)
+                        for (int64_t ow = 0; ow < OW; ++ow) {
+                            const float d = dyo[oh * OW + ow];
+                            eachTap(oh, ow, [&](int64_t at, int64_t tap) { dxi[at] += d * wk[tap]; });
+                        }
+                }
+            }
+    }
+    if (!dw && !db) return;
+        // Each output channel's kernel and bias sum over samples and positions.
+#pragma omp parallel for schedule(static) if (shared)
+    for (int64_t oc = 0; oc < OC; ++oc) {
+        const int64_t g = oc / ocg;
+        double bias = 0;
+        std::vector<double> kernel(static_cast<size_t>(dw ? icg * taps : 0));  // sums of many terms
+        for (int64_t n = 0; n < N; ++n) {
+            const float* dyo = dy.ptr() + (n * OC + oc) * OH * OW;
+            for (int64_t q = 0; q < OH * OW; ++q) bias += dyo[q];
+            if (!dw) continue;
+            for (int64_t local = 0; local < icg; ++local) {
+                const float* xi = x.ptr() + (n * C + g * icg + local) * H * W;
+                double* wk = kernel.data() + local * taps;
+                for (int64_t oh = 0; oh < OH; ++oh)
+                    for (int64_t ow = 0; ow < OW; ++ow) {
+                        const float d = dyo[oh * OW + ow];
+                        eachTap(oh, ow, [&](int64_t at, int64_t tap) { wk[tap] += d * xi[at]; });
+                    }
+            }
+        }
+        for (size_t k = 0; k < kernel.size(); ++k)
+            dw[oc * icg * taps + static_cast<int64_t>(k)] += static_cast<float>(kernel[k]);
+        if (db) db[oc] += static_cast<float>(bias);
+    }
+}
+
 // Depthwise convolution (groups = C_in, C_out = C_in × multiplier). Stride 1: each channel is copied
 // into a zero-padded plane read as one long row, so a vector of outputs takes its taps as plain vector
 // loads at fixed offsets, summed in a register; this vectorises even on 7×7 or 19×19 maps. Other

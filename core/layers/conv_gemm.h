@@ -9,6 +9,7 @@
 #include "attr.h"
 #include "layer_kind.h"
 #include "simd.h"
+#include "tensor.h"
 
 namespace nw::layers {
 
@@ -41,6 +42,20 @@ struct ConvGemmArgs {
     bool accumulate = false;  // add to what `y` holds (a fused residual), before the ReLU
 };
 void convGemm(const PackedMatrix& weights, const ConvGemmArgs& args);
+
+// The gradients of a (grouped) convolution as GEMMs on the same micro-kernel, a chunk of samples at a
+// time: per group, dX's columns = Wᵀ · dY (then scattered back onto the input, col2im) and
+// dW += dY · im2col(X)ᵀ; db += Σ dY. Adds into dx, dw, db; any may be null.
+struct ConvBackwardArgs {
+    const Tensor& x;
+    const Tensor& w;   // OC × IC/groups × KH × KW
+    const Tensor& dy;  // N × OC × OH × OW
+    float *dx, *dw, *db;
+    int64_t groups;
+    Window win;
+    Pad4 pad;
+};
+void convGemmBackward(const ConvBackwardArgs& args);
 
 // Winograd F(2×2, 3×3) for 3×3, stride-1, undilated, ungrouped convolutions (Lavin & Gray 2016):
 // each 4×4 input tile and 3×3 kernel are transformed, 16 GEMMs (OC × IC by IC × tiles) replace the

@@ -99,6 +99,50 @@ void scatterReference(const KernelArgs& k) {
         for (float& v : k.out.data) v = std::max(v, 0.0f);
 }
 
+// The scatter above differentiated: each input element gathers the output gradient its kernel
+// reached (dx) and adds its value times that gradient to the kernel taps (dw). Parallel over input
+// channels, which own both their dx planes and their kernel rows.
+void transposedBackward(const BackwardArgs& bk) {
+    const Tensor& x = *bk.inputs[0];
+    const Tensor& w = *bk.weights[0];
+    const Tensor& dy = bk.dOut;
+    float* dx = bk.dInputs[0] ? bk.dInputs[0]->ptr() : nullptr;
+    float* dw = bk.dWeights[0] ? bk.dWeights[0]->ptr() : nullptr;
+    const Geometry g = geometry(bk.attrs);
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t OC = dy.shape[1], OH = dy.shape[2], OW = dy.shape[3];
+    const int64_t groups = bk.attrs.i("groups"), icg = C / groups, ocg = OC / groups;
+#pragma omp parallel for schedule(static) if (N * C * H * W * ocg * g.kh * g.kw > kParallelWork)
+    for (int64_t ic = 0; ic < C; ++ic) {
+        const int64_t group = ic / icg;
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t ih = 0; ih < H; ++ih)
+                for (int64_t iw = 0; iw < W; ++iw) {
+                    const int64_t at = ((n * C + ic) * H + ih) * W + iw;
+                    const float v = x.ptr()[at];
+                    double sum = 0;
+                    for (int64_t o = 0; o < ocg; ++o)
+                        for (int64_t a = 0; a < g.kh; ++a)
+                            for (int64_t b = 0; b < g.kw; ++b) {
+                                const int64_t oh = ih * g.sh - g.ph + a * g.dh, ow = iw * g.sw - g.pw + b * g.dw;
+                                if (oh < 0 || oh >= OH || ow < 0 || ow >= OW) continue;
+                                const float d = dy.ptr()[((n * OC + group * ocg + o) * OH + oh) * OW + ow];
+                                const int64_t tap = ((ic * ocg + o) * g.kh + a) * g.kw + b;
+                                sum += d * w.ptr()[tap];
+                                if (dw) dw[tap] += v * d;
+                            }
+                    if (dx) dx[at] += static_cast<float>(sum);
+                }
+    }
+    if (bk.dWeights.size() > 1 && bk.dWeights[1])
+        for (int64_t oc = 0; oc < OC; ++oc) {
+            double sum = 0;
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t q = 0; q < OH * OW; ++q) sum += dy.ptr()[(n * OC + oc) * OH * OW + q];
+            bk.dWeights[1]->ptr()[oc] += static_cast<float>(sum);
+        }
+}
+
 // In input positions, an output sees ⌊dilation·(k − 1) / stride⌋ + 1 of them along an axis; its step
 // on the network input is the input's divided by the stride (kept whole: at least 1, rounded down).
 Field transposedField(const NodeAttrs& a, const Shape& in, const std::vector<Field>& inputs) {
@@ -171,6 +215,7 @@ LayerKind convTranspose2d() {
     k.field = transposedField;
     k.forward = gatherForward;
     k.reference = scatterReference;
+    k.backward = transposedBackward;
     k.fusesRelu = true;  // no affine fold: its kernel's dimension 0 is the input channel
     k.formulas = {
         "C_out = out_channels; H_out = (H − 1)·stride − 2·padding + dilation·(k_h − 1) + output_padding + 1, W_out "

@@ -133,6 +133,33 @@ struct KernelArgs {
     float* workspace = nullptr;
 };
 
+// Training. A forward pass in training mode (dropout draws its mask, batch norm normalises with the
+// batch's statistics and updates the running ones) leaves in `saved` what its backward needs beyond
+// its inputs and output.
+struct TrainArgs {
+    const NodeAttrs& attrs;
+    const std::vector<const Tensor*>& inputs;
+    const std::vector<Tensor*>& weights;  // in `weights` order; running statistics are updated in place
+    Tensor& out;
+    Tensor& saved;
+    uint64_t seed;  // this node's for this step: the same seed draws the same mask
+};
+
+// A backward pass: the forward's tensors and dOut, the gradient of the loss with respect to the
+// output. It adds (+=) the gradients with respect to its inputs and trainable weights into dInputs
+// and dWeights, so a tensor read twice sums both; null where none is wanted (a network input, a
+// running statistic).
+struct BackwardArgs {
+    const NodeAttrs& attrs;
+    const std::vector<const Tensor*>& inputs;
+    const std::vector<const Tensor*>& weights;
+    const Tensor& out;
+    const Tensor& saved;
+    const Tensor& dOut;
+    const std::vector<Tensor*>& dInputs;
+    const std::vector<Tensor*>& dWeights;
+};
+
 // What the help says of a kind's arithmetic (F1 in the window, `netwright-cli kinds`), as the
 // counting conventions define it: its output shape, its parameters and its multiply-accumulates.
 struct KindFormulas {
@@ -186,6 +213,15 @@ struct LayerKind {
     int64_t (*workspace)(const NodeAttrs&, const Shape& in, const Shape& out) = nullptr;
     // A plain-loop version for tests to check a fast `forward` against; null when `forward` is plain.
     void (*reference)(const KernelArgs&) = nullptr;
+    // Training-mode forward, where it differs from `forward` (null: `forward`, unfused).
+    void (*trainForward)(const TrainArgs&) = nullptr;
+    // Gradients, as PyTorch's autograd defines them; null only for kinds that compute nothing (Input,
+    // Output). `backwardReference`: a plain-loop version for tests, where `backward` is a fast path.
+    void (*backward)(const BackwardArgs&) = nullptr;
+    void (*backwardReference)(const BackwardArgs&) = nullptr;
+    // Its output is a probability distribution over dimension 1 (a softmax): a cross-entropy loss
+    // then takes the log of it, as PyTorch's NLLLoss on log-probabilities does.
+    bool outputsProbabilities = false;
     KindFormulas formulas;  // for the help
     // Its colour on the canvas and in the palette (0xRRGGBB); 0: its category's (kindColor).
     uint32_t color = 0;

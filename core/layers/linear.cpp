@@ -32,6 +32,18 @@ static void linearForward(const KernelArgs& k) {
     }
 }
 
+// dX += dY · W, dW += dYᵀ · X, db += Σ_n dY: Eigen's GEMMs, which share the work among threads.
+static void linearBackward(const BackwardArgs& b) {
+    using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const Tensor& x = *b.inputs[0];
+    const int64_t N = x.shape[0], in = x.shape[1], out = b.out.shape[1];
+    Eigen::Map<const RowMatrix> X(x.ptr(), N, in), W(b.weights[0]->ptr(), out, in), dY(b.dOut.ptr(), N, out);
+    if (b.dInputs[0]) Eigen::Map<RowMatrix>(b.dInputs[0]->ptr(), N, in).noalias() += dY * W;
+    if (b.dWeights[0]) Eigen::Map<RowMatrix>(b.dWeights[0]->ptr(), out, in).noalias() += dY.transpose() * X;
+    if (b.dWeights.size() > 1 && b.dWeights[1])
+        Eigen::Map<Eigen::RowVectorXf>(b.dWeights[1]->ptr(), out) += dY.colwise().sum();
+}
+
 static std::string factorText(const Shape* factors) {
     if (!factors || factors->empty()) return "";
     return " = " + formatShape(*factors);
@@ -70,6 +82,7 @@ LayerKind linear() {
         return w;
     };
     k.forward = linearForward;
+    k.backward = linearBackward;
     k.macs = [](const NodeAttrs&, const Shape& in, const Shape& out) { return checkedMul(in[1], out[1]); };
     k.field = wholeField;
     k.formulas = {"N × out_features (the input N × in_features)",

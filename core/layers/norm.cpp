@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "tensor.h"
 
@@ -51,6 +52,86 @@ ChannelAffine batchNormAffine(const NodeAttrs& a, const std::vector<const Tensor
     return f;
 }
 
+// Training: each channel normalised with its batch mean and biased variance over N·H·W; the running
+// statistics move by `momentum` towards the batch's (the variance unbiased), as PyTorch's. `saved`
+// holds the batch mean and 1/√(σ²+ε) per channel for the backward.
+void batchNormTrain(const TrainArgs& t) {
+    const Tensor& x = *t.inputs[0];
+    const bool affine = t.attrs.b("affine");
+    const size_t stats = affine ? 2 : 0;
+    float* runningMean = t.weights[stats]->ptr();
+    float* runningVar = t.weights[stats + 1]->ptr();
+    const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3], M = N * HW;
+    const double eps = t.attrs.f("eps"), momentum = t.attrs.f("momentum");
+    t.saved = Tensor({2, C});
+    float* savedMean = t.saved.ptr();
+    float* savedInvStd = savedMean + C;
+#pragma omp parallel for schedule(static) if (N * C * HW >= kParallelWork)
+    for (int64_t c = 0; c < C; ++c) {
+        double sum = 0;
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t i = 0; i < HW; ++i) sum += x.ptr()[(n * C + c) * HW + i];
+        const double mean = sum / static_cast<double>(M);
+        double squares = 0;  // about the mean: no cancellation
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t i = 0; i < HW; ++i) {
+                const double d = x.ptr()[(n * C + c) * HW + i] - mean;
+                squares += d * d;
+            }
+        const double var = squares / static_cast<double>(M);
+        const double invStd = 1.0 / std::sqrt(var + eps);
+        const double unbiased = M > 1 ? squares / static_cast<double>(M - 1) : var;
+        runningMean[c] = static_cast<float>((1 - momentum) * runningMean[c] + momentum * mean);
+        runningVar[c] = static_cast<float>((1 - momentum) * runningVar[c] + momentum * unbiased);
+        savedMean[c] = static_cast<float>(mean);
+        savedInvStd[c] = static_cast<float>(invStd);
+        const double gamma = affine ? t.weights[0]->ptr()[c] : 1.0, beta = affine ? t.weights[1]->ptr()[c] : 0.0;
+        // (x − μ) first: x·scale + shift would cancel digits when |μ| is large against σ.
+        const auto centre = static_cast<float>(mean), scale = static_cast<float>(invStd * gamma);
+        const auto shift = static_cast<float>(beta);
+        for (int64_t n = 0; n < N; ++n) {
+            const float* xi = x.ptr() + (n * C + c) * HW;
+            float* yo = t.out.ptr() + (n * C + c) * HW;
+            for (int64_t i = 0; i < HW; ++i) yo[i] = (xi[i] - centre) * scale + shift;
+        }
+    }
+}
+
+// With x̂ = (x − μ)·r (r = 1/√(σ²+ε)), over the channel's M = N·H·W values: dγ = Σ dy·x̂, dβ = Σ dy,
+// dx = γ·r · (dy − Σdy / M − x̂ · Σ(dy·x̂) / M).
+void batchNormBackward(const BackwardArgs& b) {
+    const Tensor& x = *b.inputs[0];
+    const bool affine = b.attrs.b("affine");
+    const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3], M = N * HW;
+    const float* mean = b.saved.ptr();
+    const float* invStd = mean + C;
+    const float* dy = b.dOut.ptr();
+#pragma omp parallel for schedule(static) if (N * C * HW >= kParallelWork)
+    for (int64_t c = 0; c < C; ++c) {
+        double sumDy = 0, sumDyXhat = 0;
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t i = 0; i < HW; ++i) {
+                const int64_t at = (n * C + c) * HW + i;
+                sumDy += dy[at];
+                sumDyXhat += dy[at] * (x.ptr()[at] - mean[c]) * invStd[c];
+            }
+        if (affine) {
+            if (b.dWeights[0]) b.dWeights[0]->ptr()[c] += static_cast<float>(sumDyXhat);
+            if (b.dWeights[1]) b.dWeights[1]->ptr()[c] += static_cast<float>(sumDy);
+        }
+        if (!b.dInputs[0]) continue;
+        const double gamma = affine ? b.weights[0]->ptr()[c] : 1.0, r = invStd[c];
+        const double meanDy = sumDy / static_cast<double>(M), meanDyXhat = sumDyXhat / static_cast<double>(M);
+        float* dx = b.dInputs[0]->ptr();
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t i = 0; i < HW; ++i) {
+                const int64_t at = (n * C + c) * HW + i;
+                const double xhat = (x.ptr()[at] - mean[c]) * r;
+                dx[at] += static_cast<float>(gamma * r * (dy[at] - meanDy - xhat * meanDyXhat));
+            }
+    }
+}
+
 // PyTorch's LocalResponseNorm: the window covers channels [c − size/2, c + (size−1)/2], and the
 // sum of squares is divided by `size` whether or not the window runs past the edge.
 void lrnForward(const KernelArgs& k) {
@@ -73,6 +154,43 @@ void lrnForward(const KernelArgs& k) {
                 yo[i] = static_cast<float>(xc[i] / std::pow(bias + alpha * sum / static_cast<double>(size), beta));
             }
         }
+}
+
+// With s_c = k + α/size · Σ_{j in window(c)} x_j² and y_c = x_c · s_c^−β:
+// dx_j = dy_j · s_j^−β − 2αβ/size · x_j · Σ_{c whose window holds j} dy_c · x_c · s_c^(−β−1).
+void lrnBackward(const BackwardArgs& b) {
+    if (!b.dInputs[0]) return;
+    const Tensor& x = *b.inputs[0];
+    const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3];
+    const int64_t size = b.attrs.i("size");
+    const double alpha = b.attrs.f("alpha"), beta = b.attrs.f("beta"), bias = b.attrs.f("k");
+    const double per = alpha / static_cast<double>(size);
+#pragma omp parallel if (N * C * HW >= kParallelWork)
+    {
+        std::vector<double> s(static_cast<size_t>(C)), t(static_cast<size_t>(C));
+#pragma omp for collapse(2) schedule(static)
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t i = 0; i < HW; ++i) {
+                auto at = [&](int64_t c) { return (n * C + c) * HW + i; };
+                for (int64_t c = 0; c < C; ++c) {
+                    const int64_t lo = std::max<int64_t>(c - size / 2, 0), hi = std::min(c + (size - 1) / 2, C - 1);
+                    double sum = 0;
+                    for (int64_t j = lo; j <= hi; ++j) sum += static_cast<double>(x.ptr()[at(j)]) * x.ptr()[at(j)];
+                    const auto ci = static_cast<size_t>(c);
+                    s[ci] = bias + per * sum;
+                    t[ci] = b.dOut.ptr()[at(c)] * x.ptr()[at(c)] * std::pow(s[ci], -beta - 1);
+                }
+                for (int64_t j = 0; j < C; ++j) {
+                    // c's window [c − size/2, c + (size−1)/2] holds j for c in [j − (size−1)/2, j + size/2].
+                    const int64_t lo = std::max<int64_t>(j - (size - 1) / 2, 0), hi = std::min(j + size / 2, C - 1);
+                    double sum = 0;
+                    for (int64_t c = lo; c <= hi; ++c) sum += t[static_cast<size_t>(c)];
+                    const double g = b.dOut.ptr()[at(j)] * std::pow(s[static_cast<size_t>(j)], -beta) -
+                                     2 * per * beta * x.ptr()[at(j)] * sum;
+                    b.dInputs[0]->ptr()[at(j)] += static_cast<float>(g);
+                }
+            }
+    }
 }
 
 }  // namespace
@@ -102,6 +220,8 @@ LayerKind batchNorm2d() {
         return w;
     };
     k.forward = batchNormForward;
+    k.trainForward = batchNormTrain;
+    k.backward = batchNormBackward;
     k.affine = batchNormAffine;
     k.formulas = {"same as the input", "4 · C: weight and bias trained, running mean and variance not", "none"};
     return k;
@@ -120,6 +240,7 @@ LayerKind lrn() {
         return std::vector<Shape>{ctx.in()};
     };
     k.forward = lrnForward;
+    k.backward = lrnBackward;
     k.formulas = {"same as the input", "none", "none"};
     return k;
 }

@@ -192,6 +192,76 @@ void adaptiveMean(const Tensor& x, Tensor& y, int64_t OH, int64_t OW) {
     }
 }
 
+// A windowed pooling's backward: per plane and output, `route` adds the output's gradient `g` to the
+// inputs its window took the result from.
+template <typename Route>
+void poolBackward(const BackwardArgs& b, Route route) {
+    if (!b.dInputs[0]) return;
+    const Tensor& x = *b.inputs[0];
+    const Window w = poolWindow(b.attrs, x.shape);
+    const Pad4 p = resolvePadding(b.attrs, w, x.shape[2], x.shape[3]);
+    const int64_t H = x.shape[2], W = x.shape[3], OH = b.dOut.shape[2], OW = b.dOut.shape[3];
+    const int64_t planes = x.shape[0] * x.shape[1];
+#pragma omp parallel for schedule(static) if (planes * OH * OW * w.kh * w.kw >= kParallelWork)
+    for (int64_t c = 0; c < planes; ++c) {
+        const float* dy = b.dOut.ptr() + c * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh)
+            for (int64_t ow = 0; ow < OW; ++ow)
+                route(x.ptr() + c * H * W, b.dInputs[0]->ptr() + c * H * W, H, W, oh, ow, w, p, dy[oh * OW + ow]);
+    }
+}
+
+// To the first maximum of the window in row-major order (PyTorch's choice among ties).
+void toMaximum(const float* xi, float* dx, int64_t H, int64_t W, int64_t oh, int64_t ow, const Window& w, const Pad4& p,
+               float g) {
+    int64_t best = -1;
+    for (int64_t i = 0; i < w.kh; ++i) {
+        const int64_t ih = oh * w.sh - p.top + i * w.dh;
+        if (ih < 0 || ih >= H) continue;
+        for (int64_t j = 0; j < w.kw; ++j) {
+            const int64_t iw = ow * w.sw - p.left + j * w.dw;
+            if (iw >= 0 && iw < W && (best < 0 || xi[ih * W + iw] > xi[best])) best = ih * W + iw;
+        }
+    }
+    if (best >= 0) dx[best] += g;
+}
+
+// Shared equally by the inputs the mean counted (count_include_pad: the padding takes its share too,
+// which is dropped).
+template <bool IncludePad>
+void toMean(const float*, float* dx, int64_t H, int64_t W, int64_t oh, int64_t ow, const Window& w, const Pad4& p,
+            float g) {
+    const PoolSpan r = poolSpan(oh, w.sh, p.top, p.bottom, w.kh, H), s = poolSpan(ow, w.sw, p.left, p.right, w.kw, W);
+    const int64_t count = IncludePad ? r.padded * s.padded : (r.end - r.start) * (s.end - s.start);
+    if (count <= 0) return;
+    const float share = g / static_cast<float>(count);
+    for (int64_t ih = r.start; ih < r.end; ++ih)
+        for (int64_t iw = s.start; iw < s.end; ++iw) dx[ih * W + iw] += share;
+}
+
+// The adaptive windows of adaptiveMean, each output's gradient shared over its window.
+void adaptiveMeanBackward(const BackwardArgs& b) {
+    if (!b.dInputs[0]) return;
+    const Tensor& x = *b.inputs[0];
+    const int64_t H = x.shape[2], W = x.shape[3], planes = x.shape[0] * x.shape[1];
+    const int64_t OH = b.dOut.numel() / planes == 1 ? 1 : b.dOut.shape[2];
+    const int64_t OW = b.dOut.numel() / planes == 1 ? 1 : b.dOut.shape[3];
+#pragma omp parallel for schedule(static) if (planes * H * W >= kParallelWork)
+    for (int64_t c = 0; c < planes; ++c) {
+        float* dx = b.dInputs[0]->ptr() + c * H * W;
+        const float* dy = b.dOut.ptr() + c * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+            const int64_t h0 = oh * H / OH, h1 = ((oh + 1) * H + OH - 1) / OH;
+            for (int64_t ow = 0; ow < OW; ++ow) {
+                const int64_t w0 = ow * W / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
+                const float share = dy[oh * OW + ow] / static_cast<float>((h1 - h0) * (w1 - w0));
+                for (int64_t ih = h0; ih < h1; ++ih)
+                    for (int64_t iw = w0; iw < w1; ++iw) dx[ih * W + iw] += share;
+            }
+        }
+    }
+}
+
 }  // namespace
 
 LayerKind maxPool2d() {
@@ -203,6 +273,7 @@ LayerKind maxPool2d() {
     k.field = windowedField<poolWindow>;
     k.forward = maxPoolRows;
     k.reference = [](const KernelArgs& k) { poolForward(k, maxWindow); };
+    k.backward = [](const BackwardArgs& b) { poolBackward(b, toMaximum); };
     k.formulas = {
         "C unchanged; H_out = ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike",
         "none", "none (comparisons, not MACs)"};
@@ -219,6 +290,10 @@ LayerKind avgPool2d() {
     k.forward = [](const KernelArgs& k) {
         if (k.attrs.b("count_include_pad")) poolForward(k, meanWindow<true>);
         else poolForward(k, meanWindow<false>);
+    };
+    k.backward = [](const BackwardArgs& b) {
+        if (b.attrs.b("count_include_pad")) poolBackward(b, toMean<true>);
+        else poolBackward(b, toMean<false>);
     };
     k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − k) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none",
                   "none (additions, not MACs)"};
@@ -244,12 +319,14 @@ LayerKind adaptiveAvgPool2d() {
     };
     k.field = windowedField<adaptiveWindow>;
     k.forward = [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, k.out.shape[2], k.out.shape[3]); };
+    k.backward = adaptiveMeanBackward;
     k.formulas = {"N × C × output_size (windows from ⌊i·H/H_out⌋ to ⌈(i+1)·H/H_out⌉)", "none", "none"};
     return k;
 }
 
 // Pooling over all of H×W: N×C×H×W → N×C, or N×C×1×1 with keepdims.
-static LayerKind globalPool(std::string name, std::string doc, void (*forward)(const KernelArgs&)) {
+static LayerKind globalPool(std::string name, std::string doc, void (*forward)(const KernelArgs&),
+                            void (*backward)(const BackwardArgs&)) {
     LayerKind k{std::move(name), "Pooling", std::move(doc)};
     k.attrs = {boolAttr("keepdims", false, "keep H and W as 1×1")};
     k.inputs = {"in"};
@@ -261,29 +338,41 @@ static LayerKind globalPool(std::string name, std::string doc, void (*forward)(c
     };
     k.field = wholeField;
     k.forward = forward;
+    k.backward = backward;
     k.formulas = {"N × C (N × C × 1 × 1 with keepdims)", "none", "none"};
     return k;
 }
 
 LayerKind globalAvgPool() {
-    return globalPool("GlobalAvgPool",
-                      "Mean over all of H×W (Keras GlobalAveragePooling2D): N×C×H×W → N×C, or N×C×1×1 with keepdims.",
-                      [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, 1, 1); });
+    return globalPool(
+        "GlobalAvgPool",
+        "Mean over all of H×W (Keras GlobalAveragePooling2D): N×C×H×W → N×C, or N×C×1×1 with keepdims.",
+        [](const KernelArgs& k) { adaptiveMean(*k.inputs[0], k.out, 1, 1); }, adaptiveMeanBackward);
 }
 
 LayerKind globalMaxPool() {
-    return globalPool("GlobalMaxPool", "Maximum over all of H×W: N×C×H×W → N×C, or N×C×1×1 with keepdims.",
-                      [](const KernelArgs& k) {
-                          const Tensor& x = *k.inputs[0];
-                          const int64_t planes = x.shape[0] * x.shape[1], n = x.shape[2] * x.shape[3];
+    return globalPool(
+        "GlobalMaxPool", "Maximum over all of H×W: N×C×H×W → N×C, or N×C×1×1 with keepdims.",
+        [](const KernelArgs& k) {
+            const Tensor& x = *k.inputs[0];
+            const int64_t planes = x.shape[0] * x.shape[1], n = x.shape[2] * x.shape[3];
 #pragma omp parallel for schedule(static) if (planes * n >= kParallelWork)
-                          for (int64_t c = 0; c < planes; ++c) {
-                              const float* xi = x.ptr() + c * n;
-                              float m = -INFINITY;
-                              for (int64_t i = 0; i < n; ++i) m = std::max(m, xi[i]);
-                              k.out.ptr()[c] = m;
-                          }
-                      });
+            for (int64_t c = 0; c < planes; ++c) {
+                const float* xi = x.ptr() + c * n;
+                float m = -INFINITY;
+                for (int64_t i = 0; i < n; ++i) m = std::max(m, xi[i]);
+                k.out.ptr()[c] = m;
+            }
+        },
+        [](const BackwardArgs& b) {  // to each plane's first maximum
+            if (!b.dInputs[0]) return;
+            const Tensor& x = *b.inputs[0];
+            const int64_t planes = x.shape[0] * x.shape[1], n = x.shape[2] * x.shape[3];
+            for (int64_t c = 0; c < planes; ++c) {
+                const float* xi = x.ptr() + c * n;
+                b.dInputs[0]->ptr()[c * n + (std::max_element(xi, xi + n) - xi)] += b.dOut.ptr()[c];
+            }
+        });
 }
 
 }  // namespace nw::layers

@@ -85,6 +85,68 @@ void mulForward(const KernelArgs& k) {
 
 void copyForward(const KernelArgs& k) { std::copy_n(k.inputs[0]->ptr(), k.out.numel(), k.out.ptr()); }
 
+// dx += dy for each input given (element for element: Flatten's and Add's inputs).
+void passBackward(const BackwardArgs& b) {
+    const float* dy = b.dOut.ptr();
+    const int64_t n = b.dOut.numel();
+    for (Tensor* dx : b.dInputs)
+        if (dx) {
+            float* d = dx->ptr();
+#pragma omp parallel for schedule(static) if (n >= kParallelWork)
+            for (int64_t j = 0; j < n; ++j) d[j] += dy[j];
+        }
+}
+
+// Each input's block of channels of dy, back to it.
+void concatBackward(const BackwardArgs& b) {
+    const int64_t N = b.dOut.shape[0], total = b.dOut.numel() / N;
+    int64_t offset = 0;
+    for (size_t i = 0; i < b.inputs.size(); ++i) {
+        const int64_t block = b.inputs[i]->numel() / N;
+        if (Tensor* dx = b.dInputs[i])
+            for (int64_t n = 0; n < N; ++n) {
+                const float* dy = b.dOut.ptr() + n * total + offset;
+                float* d = dx->ptr() + n * block;
+                for (int64_t j = 0; j < block; ++j) d[j] += dy[j];
+            }
+        offset += block;
+    }
+}
+
+// d(a·b): da += dy·b; for a per-channel scale b (N×C×1×1), db += Σ over the plane of dy·a.
+void mulBackward(const BackwardArgs& b) {
+    const bool swapped = b.inputs[0]->numel() < b.inputs[1]->numel();
+    const Tensor& big = *b.inputs[swapped ? 1 : 0];
+    const Tensor& small = *b.inputs[swapped ? 0 : 1];
+    Tensor* dBig = b.dInputs[swapped ? 1 : 0];
+    Tensor* dSmall = b.dInputs[swapped ? 0 : 1];
+    const int64_t planes = small.numel(), plane = big.numel() / planes;
+    const float* dy = b.dOut.ptr();
+#pragma omp parallel for schedule(static) if (big.numel() >= kParallelWork)
+    for (int64_t p = 0; p < planes; ++p) {
+        double sum = 0;
+        for (int64_t j = p * plane; j < (p + 1) * plane; ++j) {
+            if (dBig) dBig->ptr()[j] += dy[j] * (plane == 1 ? small.ptr()[j] : small.ptr()[p]);
+            sum += static_cast<double>(dy[j]) * big.ptr()[j];
+        }
+        if (dSmall) dSmall->ptr()[p] += static_cast<float>(sum);
+    }
+}
+
+// The kept rows and columns of the input's channels get their gradient; the zero channels none.
+void zeroPadBackward(const BackwardArgs& b) {
+    if (!b.dInputs[0]) return;
+    Tensor& dx = *b.dInputs[0];
+    const int64_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3];
+    const int64_t OC = b.dOut.shape[1], OH = b.dOut.shape[2], OW = b.dOut.shape[3], s = b.attrs.i("stride");
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c)
+            for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow)
+                    dx.ptr()[((n * C + c) * H + oh * s) * W + ow * s] +=
+                        b.dOut.ptr()[((n * OC + c) * OH + oh) * OW + ow];
+}
+
 }  // namespace
 
 LayerKind flatten() {
@@ -102,6 +164,7 @@ LayerKind flatten() {
         return std::vector<Shape>{{in[0], *n}};
     };
     k.forward = copyForward;
+    k.backward = passBackward;
     k.formulas = {"N × (C · H · W)", "none", "none"};
     return k;
 }
@@ -155,6 +218,7 @@ LayerKind concat() {
         return std::vector<Shape>{out};
     };
     k.forward = concatForward;
+    k.backward = concatBackward;
     k.formulas = {"N × (C_in0 + C_in1 + …) × H × W: the channels in port order", "none", "none"};
     return k;
 }
@@ -208,6 +272,7 @@ LayerKind add() {
         return std::vector<Shape>{first};
     };
     k.forward = addForward;
+    k.backward = passBackward;
     k.fusesRelu = true;
     k.epilogue = Epilogue::ResidualAdd;  // of two inputs
     k.formulas = {"the inputs' common shape", "none", "none (additions)"};
@@ -235,6 +300,7 @@ LayerKind mul() {
     };
     k.field = [](const NodeAttrs&, const Shape&, const std::vector<Field>& inputs) { return widestField(inputs); };
     k.forward = mulForward;
+    k.backward = mulBackward;
     k.formulas = {"the larger input's shape", "none", "none (products)"};
     return k;
 }
@@ -264,6 +330,7 @@ LayerKind zeroPadChannels() {
     };
     k.field = windowedField<strideWindow>;
     k.forward = zeroPadForward;
+    k.backward = zeroPadBackward;
     k.formulas = {"N × out_channels × ⌈H / stride⌉ × ⌈W / stride⌉", "none", "none"};
     return k;
 }

@@ -2,6 +2,9 @@
 
 #include "report.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace nw::test {
 
 std::string Analyzed::allDiagnostics() const { return diagnosticsText(analysis.diagnostics); }
@@ -32,6 +35,22 @@ Document loadPreset(const std::string& name) {
 
 Analyzed analyzePreset(const std::string& name, const AnalyzeOptions& options) {
     return analyzeDocument(loadPreset(name), options);
+}
+
+Tensor randomTensor(const Shape& s, std::mt19937& rng) {
+    Tensor t(s);
+    std::normal_distribution<float> normal;
+    for (float& v : t.data) v = normal(rng);
+    return t;
+}
+
+float maxRelDiff(const Tensor& a, const Tensor& b) {
+    float scale = 1e-12f, diff = 0;
+    for (size_t i = 0; i < a.data.size(); ++i) {
+        scale = std::max(scale, std::abs(b.data[i]));
+        diff = std::max(diff, std::abs(a.data[i] - b.data[i]));
+    }
+    return diff / scale;
 }
 
 }  // namespace nw::test

@@ -2,12 +2,19 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "analysis.h"
 #include "netw_format.h"
+#include "tensor.h"
 
 namespace nw::test {
+
+// Normal(0, 1) values of the given shape.
+Tensor randomTensor(const Shape& s, std::mt19937& rng);
+// max|a − b| / max|b|: how far a kernel's result is from its reference's.
+float maxRelDiff(const Tensor& a, const Tensor& b);
 
 struct Analyzed {
     Document doc;

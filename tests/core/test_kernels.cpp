@@ -15,22 +15,6 @@ using namespace nw::test;
 
 namespace {
 
-Tensor randomTensor(const Shape& s, std::mt19937& rng) {
-    Tensor t(s);
-    std::normal_distribution<float> normal;
-    for (float& v : t.data) v = normal(rng);
-    return t;
-}
-
-float maxRelDiff(const Tensor& a, const Tensor& b) {
-    float scale = 1e-12f, diff = 0;
-    for (size_t i = 0; i < a.data.size(); ++i) {
-        scale = std::max(scale, std::abs(b.data[i]));
-        diff = std::max(diff, std::abs(a.data[i] - b.data[i]));
-    }
-    return diff / scale;
-}
-
 // Analyses a one-layer graph (Input → node) and runs the kind's forward and reference kernels on
 // random input and weights; they must agree.
 void checkAgainstReference(const std::string& kind, const std::string& attrs, const Shape& input, std::mt19937& rng) {

@@ -1,0 +1,47 @@
+// Training mode on a flat graph: the forward pass that keeps what the backward needs, the loss,
+// and the backward pass in reverse order, each node's gradients computed by its kind's `backward`.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis.h"
+#include "tensor_io.h"
+
+namespace nw {
+
+struct BackpropOptions {
+    double labelSmoothing = 0;
+    bool inputGradient = false;  // also ∂loss/∂input (saliency; checks against other frameworks)
+    uint64_t seed = 0;           // dropout masks: per node and step from this
+};
+
+struct BackpropResult {
+    std::string error;
+    double loss = 0;      // mean cross-entropy over the batch
+    int64_t correct = 0;  // samples classified right (training-mode forward)
+    Tensor inputGradient;
+};
+
+class Backprop {
+public:
+    // `analysis`: of `graph` for the training batch's shape. Both must outlive this.
+    Backprop(const FlatGraph& graph, const Analysis& analysis);
+    const std::string& error() const { return error_; }  // why it cannot train this graph, or empty
+    // One forward and backward pass: `gradients` is set to ∂loss/∂w for every trainable weight, by
+    // weight name; batch norms' running statistics in `weights` move as in training.
+    BackpropResult run(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
+                       TensorMap& gradients, const BackpropOptions& options = {}) const;
+    // The bytes a training step keeps at its peak beyond the weights: every activation, the saved
+    // state, the live gradients.
+    int64_t activationBytes() const { return activationBytes_; }
+
+private:
+    const FlatGraph& graph_;
+    const Analysis& analysis_;
+    std::string error_;
+    int input_ = -1, output_ = -1;  // the Input node; the node whose output is the network's
+    int64_t activationBytes_ = 0;
+};
+
+}  // namespace nw
