@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <omp.h>
 #include <map>
 #include <random>
@@ -18,6 +19,8 @@
 #include <QApplication>
 
 #include "analysis.h"
+#include "backprop.h"
+#include "optimizer.h"
 #include "canvas_render.h"
 #include "compare.h"
 #include "executor.h"
@@ -67,9 +70,17 @@ commands:
                                          runs the network (random weights unless --weights);
                                          X.npy is N×C×H×W (or C×H×W for one sample) float32;
                                          IMG (PNG, JPEG, BMP) is prepared as the Input node says
-  bench FILE [--batch N] [--threads T] [--runs R] [--warmup W] [--profile]
+  grad FILE --input X.npy --labels L.npy -o GRADS.safetensors [--weights W.safetensors] [--seed S]
+          [--label-smoothing E]
+                                         one training-mode forward and backward pass (batch norm on batch
+                                         statistics, dropout masks seeded by S): the gradient of the mean
+                                         cross-entropy loss with respect to every trainable weight, named
+                                         like the weights, and to the input, named as the Input node;
+                                         L.npy holds N int64 or int32 class indices
+  bench FILE [--batch N] [--threads T] [--runs R] [--warmup W] [--profile] [--train]
                                          executor latency: median, min, max ms and GFLOP/s;
-                                         --profile adds the mean time per layer kind
+                                         --profile adds the mean time per layer kind; --train times
+                                         a whole training step (forward, loss, backward, SGD update)
 
 run and bench take --memory-budget SIZE (16G, 512M; default NETWRIGHT_MEMORY_BUDGET, else 80 % of
 the memory): a network whose weights, packed weights and activations need more is refused at once.
@@ -98,6 +109,9 @@ struct Args {
     uint64_t seed = 0;
     bool profile = false;
     std::string onnx, pytorch;  // export --onnx OUT.onnx, --pytorch DIR
+    std::string labels;         // grad --labels L.npy
+    double labelSmoothing = 0;
+    bool train = false;  // bench --train
     int64_t opset = 17;
     bool foldBn = false;
 };
@@ -393,6 +407,8 @@ std::optional<nw::TensorMap> readInputs(const Args& a, std::string& error) {
         const std::string file = eq == std::string::npos ? spec : spec.substr(eq + 1);
         nw::TensorResult in = nw::readNpy(file);
         error = in.error;
+        if (in.integers())
+            error = file + ": dtype '" + in.dtype + "' holds integers; an input is float16, float32 or float64";
         if (error.empty() && in.tensor.shape.empty())
             error = file + ": holds an array of shape " + nw::formatShape(in.tensor.shape) +
                     "; an input has at least one dimension";
@@ -479,6 +495,54 @@ int cmdRun(const Args& a) {
     return 0;
 }
 
+// Prints (or --json) the median, min and max of `ms` and the GFLOP/s of `flopsPerSample` at that
+// median; `what` names what was timed ("" for inference).
+void reportBench(const Args& a, const std::string& what, std::vector<double>& ms, double flopsPerSample) {
+    std::sort(ms.begin(), ms.end());
+    const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
+    const double gflops = flopsPerSample * static_cast<double>(a.batch) / (median * 1e6);
+    const int threads = omp_get_max_threads();
+    if (a.json) {
+        nlohmann::ordered_json out{{"file", a.positional[0]}, {"batch", a.batch},    {"threads", threads},
+                                   {"runs", a.runs},          {"median_ms", median}, {"min_ms", ms.front()},
+                                   {"max_ms", ms.back()},     {"gflops", gflops}};
+        if (!what.empty()) out["timed"] = what;
+        std::cout << out.dump(2) << "\n";
+    } else {
+        std::printf("%s  %sbatch %lld  threads %d  median %.3f ms  min %.3f  max %.3f  %.2f GFLOP/s\n",
+                    a.positional[0].c_str(), what.empty() ? "" : (what + "  ").c_str(), static_cast<long long>(a.batch),
+                    threads, median, ms.front(), ms.back(), gflops);
+    }
+}
+
+// bench --train: a whole training step (training-mode forward, loss, backward, SGD with momentum)
+// on a random batch and labels; GFLOP/s counts the forward's MACs three times (forward, dX, dW).
+int benchTraining(const Args& a, Runnable& r, const nw::Tensor& input) {
+    if (a.profile) return usage("--profile times inference layers; it does not apply to --train");
+    const nw::Backprop backprop(r.net.flat, r.net.analysis);
+    if (!backprop.error().empty()) return failure(a, backprop.error());
+    const nw::MemoryNeeds needs{3 * nw::weightBytes(r.net.analysis), 0, backprop.activationBytes()};
+    if (std::string e = nw::checkMemory(needs, a.memoryBudget); !e.empty()) return failure(a, e);
+    const int64_t classes =
+        r.net.analysis.nodes[static_cast<size_t>(nw::networkOutput(r.net.flat, r.net.analysis))].outputs.at(0).back();
+    std::mt19937 rng(static_cast<unsigned>(a.seed));
+    std::vector<int64_t> labels(static_cast<size_t>(a.batch));
+    for (int64_t& l : labels) l = std::uniform_int_distribution<int64_t>(0, classes - 1)(rng);
+    nw::Optimizer optimizer(nw::OptimizerOptions{});
+    nw::TensorMap gradients;
+    std::vector<double> ms;
+    for (int64_t i = 0; i < a.warmup + a.runs; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        nw::BackpropResult step = backprop.run(r.weights, input, labels, gradients, {});
+        if (!step.error.empty()) return failure(a, step.error);
+        optimizer.step(r.weights, gradients, optimizer.options().lr);
+        if (i >= a.warmup)
+            ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    reportBench(a, "train step", ms, 6.0 * static_cast<double>(r.net.analysis.totals.macs));
+    return 0;
+}
+
 int cmdBench(const Args& a) {
     if (a.positional.size() != 1) return usage("bench takes one FILE");
     if (a.batch < 1 || a.runs < 1 || a.warmup < 0) return usage("--batch and --runs must be positive");
@@ -495,6 +559,7 @@ int cmdBench(const Args& a) {
     std::mt19937 rng(static_cast<unsigned>(a.seed));
     std::normal_distribution<float> normal;
     for (float& v : input.data) v = normal(rng);
+    if (a.train) return benchTraining(a, *r, input);
     nw::RunOptions options;
     options.profile = a.profile;
     options.memoryBudgetBytes = a.memoryBudget;
@@ -515,21 +580,7 @@ int cmdBench(const Args& a) {
             nodeMs[node] += t / static_cast<double>(a.runs);
         }
     }
-    std::sort(ms.begin(), ms.end());
-    const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
-    const double gflops =
-        2.0 * static_cast<double>(r->net.analysis.totals.macs) * static_cast<double>(a.batch) / (median * 1e6);
-    const int threads = omp_get_max_threads();
-    if (a.json)
-        std::cout << nlohmann::ordered_json{{"file", a.positional[0]}, {"batch", a.batch},    {"threads", threads},
-                                            {"runs", a.runs},          {"median_ms", median}, {"min_ms", ms.front()},
-                                            {"max_ms", ms.back()},     {"gflops", gflops}}
-                         .dump(2)
-                  << "\n";
-    else
-        std::printf("%s  batch %lld  threads %d  median %.3f ms  min %.3f  max %.3f  %.2f GFLOP/s\n",
-                    a.positional[0].c_str(), static_cast<long long>(a.batch), threads, median, ms.front(), ms.back(),
-                    gflops);
+    reportBench(a, "", ms, 2.0 * static_cast<double>(r->net.analysis.totals.macs));
     if (a.profile && !a.json) {
         std::vector<std::pair<double, std::string>> byTime;
         byTime.reserve(kindMs.size());
@@ -554,6 +605,77 @@ int cmdBench(const Args& a) {
 // Draws with the designer's canvas, on Qt's offscreen platform unless a display is asked for.
 // export NET --onnx OUT.onnx / --pytorch DIR: the network with its weights (--weights, the file's
 // own, or seeded PyTorch-default ones) as one ONNX model, or as a PyTorch project.
+// Class indices from a .npy of N integers (read as float, exact below 2^24).
+std::optional<std::vector<int64_t>> readLabels(const std::string& path, std::string& error) {
+    nw::TensorResult t = nw::readNpy(path);
+    if (!t.error.empty()) {
+        error = t.error;
+        return std::nullopt;
+    }
+    if (t.tensor.shape.size() != 1) {
+        error = path + ": holds an array of shape " + nw::formatShape(t.tensor.shape) + "; labels are N class indices";
+        return std::nullopt;
+    }
+    std::vector<int64_t> labels;
+    for (float v : t.tensor.data) {
+        if (!(v >= 0 && v < 16777216.0f) || v != std::floor(v)) {
+            error = path + ": label " + std::to_string(v) + " at index " + std::to_string(labels.size()) +
+                    " is not a class index (a non-negative integer)";
+            return std::nullopt;
+        }
+        labels.push_back(static_cast<int64_t>(v));
+    }
+    return labels;
+}
+
+int cmdGrad(const Args& a) {
+    if (a.positional.size() != 1 || a.inputs.size() != 1 || a.labels.empty() || a.output.empty())
+        return usage("grad takes FILE --input X.npy --labels L.npy -o GRADS.safetensors");
+    nw::TensorResult x = nw::readNpy(a.inputs[0]);
+    if (!x.error.empty()) return failure(a, x.error);
+    if (x.integers())
+        return failure(
+            a, a.inputs[0] + ": dtype '" + x.dtype + "' holds integers; an input is float16, float32 or float64");
+    if (x.tensor.shape.size() != 2 && x.tensor.shape.size() != 4)
+        return failure(a, a.inputs[0] + ": holds an array of shape " + nw::formatShape(x.tensor.shape) +
+                              "; a batch is N×C×H×W (or N×F for a flat input)");
+    std::string error;
+    auto labels = readLabels(a.labels, error);
+    if (!labels) return failure(a, error);
+    if (static_cast<int64_t>(labels->size()) != x.tensor.shape[0])
+        return failure(a, a.labels + " holds " + std::to_string(labels->size()) + " labels but " + a.inputs[0] +
+                              " holds " + std::to_string(x.tensor.shape[0]) + " samples");
+    auto r = loadRunnable(a, x.tensor.shape);
+    if (!r) return 1;
+    const nw::Backprop backprop(r->net.flat, r->net.analysis);
+    if (!backprop.error().empty()) return failure(a, backprop.error());
+    // Training keeps every activation and a gradient per weight: checked before anything is computed.
+    const nw::MemoryNeeds needs{2 * nw::weightBytes(r->net.analysis), 0, backprop.activationBytes()};
+    if (std::string e = nw::checkMemory(needs, a.memoryBudget); !e.empty()) return failure(a, e);
+    nw::TensorMap gradients;
+    nw::BackpropOptions options;
+    options.inputGradient = true;
+    options.seed = a.seed;
+    options.labelSmoothing = a.labelSmoothing;
+    nw::BackpropResult result = backprop.run(r->weights, x.tensor, *labels, gradients, options);
+    if (!result.error.empty()) return failure(a, result.error);
+    for (const nw::FlatNode& node : r->net.flat.nodes)
+        if (node.kind->role == nw::KindRole::Input) gradients.emplace(node.name, std::move(result.inputGradient));
+    if (std::string e = nw::writeSafetensors(a.output, gradients); !e.empty()) return failure(a, e);
+    if (a.json) {
+        nlohmann::json out{{"loss", result.loss},
+                           {"correct", result.correct},
+                           {"samples", labels->size()},
+                           {"gradients", gradients.size()},
+                           {"output", a.output}};
+        std::cout << out.dump(2) << "\n";
+    } else {
+        std::printf("loss %.6f, %lld of %zu right; %zu gradients written to %s\n", result.loss,
+                    static_cast<long long>(result.correct), labels->size(), gradients.size(), a.output.c_str());
+    }
+    return 0;
+}
+
 int exportOnnx(const Args& a, const Runnable& r) {
     nw::OnnxExportOptions options;
     options.opset = static_cast<int>(a.opset);
@@ -683,6 +805,14 @@ int main(int argc, char** argv) {
             if (!value(a.onnx)) return usage("--onnx needs an output file");
         } else if (arg == "--pytorch") {
             if (!value(a.pytorch)) return usage("--pytorch needs an output directory");
+        } else if (arg == "--labels") {
+            if (!value(a.labels)) return usage("--labels needs a .npy file");
+        } else if (arg == "--label-smoothing") {
+            std::string v;
+            char* end = nullptr;
+            if (value(v)) a.labelSmoothing = std::strtod(v.c_str(), &end);
+            if (v.empty() || !end || *end || !(a.labelSmoothing >= 0 && a.labelSmoothing < 1))
+                return usage("--label-smoothing needs a number from 0 to below 1");
         } else if (arg == "--fold-bn") {
             a.foldBn = true;
         } else if (arg == "--dark") {
@@ -722,6 +852,7 @@ int main(int argc, char** argv) {
             else if (arg == "--opset") a.opset = *n;
             else a.seed = static_cast<uint64_t>(*n);
         } else if (arg == "--profile") a.profile = true;
+        else if (arg == "--train") a.train = true;
         else if (arg == "--nodes") {
             while (i + 1 < argc && argv[i + 1][0] != '-') a.nodes.push_back(argv[++i]);
         } else if (arg.size() > 1 && arg[0] == '-') return usage("unknown option " + arg);
@@ -731,6 +862,7 @@ int main(int argc, char** argv) {
     try {
         if (a.command == "run") return cmdRun(a);
         if (a.command == "bench") return cmdBench(a);
+        if (a.command == "grad") return cmdGrad(a);
         if (a.command == "summary") return cmdSummary(a, false);
         if (a.command == "validate") return cmdSummary(a, true);
         if (a.command == "layout") return cmdLayout(a);

@@ -67,13 +67,25 @@ bool convert(const std::string& dtype, const char* src, int64_t count, float* ds
             std::memcpy(&h, src + i * 2, 2);
             dst[i] = std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
         }
+    else if (dtype == "<i8")  // .npy class labels
+        for (size_t i = 0; i < n; ++i) {
+            int64_t v;
+            std::memcpy(&v, src + i * 8, 8);
+            dst[i] = static_cast<float>(v);
+        }
+    else if (dtype == "<i4")
+        for (size_t i = 0; i < n; ++i) {
+            int32_t v;
+            std::memcpy(&v, src + i * 4, 4);
+            dst[i] = static_cast<float>(v);
+        }
     else return false;
     return true;
 }
 
 int64_t dtypeSize(const std::string& dtype) {
-    if (dtype == "F32" || dtype == "<f4") return 4;
-    if (dtype == "F64" || dtype == "<f8") return 8;
+    if (dtype == "F32" || dtype == "<f4" || dtype == "<i4") return 4;
+    if (dtype == "F64" || dtype == "<f8" || dtype == "<i8") return 8;
     if (dtype == "F16" || dtype == "BF16" || dtype == "<f2") return 2;
     return 0;
 }
@@ -300,8 +312,9 @@ TensorResult parseNpy(std::string_view bytes, const std::string& where) {
         return header.substr(b, header.find_first_of(",}", b) - b);
     };
     std::string descr = field("descr"), fortran = field("fortran_order"), dims = field("shape");
-    if (descr != "<f4" && descr != "<f8" && descr != "<f2")
-        return fail("dtype '" + descr + "'; Netwright reads little-endian float16, float32 and float64");
+    if (descr != "<f4" && descr != "<f8" && descr != "<f2" && descr != "<i8" && descr != "<i4")
+        return fail("dtype '" + descr +
+                    "'; Netwright reads little-endian float16, float32, float64 and (for labels) int32 and int64");
     if (fortran != "False") return fail("Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
     Shape shape;
     for (size_t p = 0; p < dims.size();) {
@@ -327,7 +340,7 @@ TensorResult parseNpy(std::string_view bytes, const std::string& where) {
                     " needs " + std::to_string(need));
     Tensor t(shape);
     convert(descr, bytes.data() + dataAt, *count, t.ptr());
-    return {std::move(t), {}};
+    return {std::move(t), {}, descr};
 }
 
 TensorResult readNpy(const std::string& path) {

@@ -33,6 +33,8 @@ using SafetensorsFilter = std::function<bool(const std::string& name, const Safe
 struct TensorResult {
     Tensor tensor;
     std::string error;
+    std::string dtype;  // a .npy's as it says ("<f4", "<i8": labels, converted to float)
+    bool integers() const { return dtype.size() > 1 && dtype[1] == 'i'; }
 };
 
 // safetensors: 8-byte little-endian header length, JSON header, raw little-endian data. F32 is read
@@ -49,7 +51,8 @@ SafetensorsIndex indexSafetensorsHeader(std::string_view header, uint64_t dataSi
 std::string writeSafetensors(const std::string& path, const TensorMap& tensors);
 std::string serializeSafetensors(const TensorMap& tensors);
 
-// .npy version 1/2/3, little-endian float32 or float64, C order.
+// .npy version 1/2/3, little-endian float16, float32 or float64 (int32 and int64 too, for class
+// labels, converted to float), C order.
 TensorResult readNpy(const std::string& path);
 TensorResult parseNpy(std::string_view bytes, const std::string& where);
 std::string writeNpy(const std::string& path, const Tensor& t);

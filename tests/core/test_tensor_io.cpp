@@ -81,9 +81,15 @@ TEST(Npy, ReadsWhatNumpyWritesAndRejectsTheRest) {
     EXPECT_EQ(r.tensor.data, values);
     EXPECT_NE(parseNpy(file.substr(0, file.size() - 4), "x.npy").error.find("holds 20 data bytes, 2×3 needs 24"),
               std::string::npos);
+    // Integers (class labels) are read as floats; unsigned 16-bit is not a dtype Netwright takes.
     std::string ints = file;
-    ints.replace(ints.find("<f4"), 3, "<i8");
-    EXPECT_NE(parseNpy(ints, "x.npy").error.find("dtype '<i8'"), std::string::npos);
+    ints.replace(ints.find("<f4"), 3, "<i4");
+    const std::vector<int32_t> labels{0, 1, 2, 7, 8, 9};
+    ints.replace(ints.size() - 24, 24, std::string(reinterpret_cast<const char*>(labels.data()), 24));
+    EXPECT_EQ(parseNpy(ints, "x.npy").tensor.data, (std::vector<float>{0, 1, 2, 7, 8, 9}));
+    std::string shorts = file;
+    shorts.replace(shorts.find("<f4"), 3, "<u2");
+    EXPECT_NE(parseNpy(shorts, "x.npy").error.find("dtype '<u2'"), std::string::npos);
     std::string fortran = file;
     fortran.replace(fortran.find("False"), 5, "True ");
     EXPECT_NE(parseNpy(fortran, "x.npy").error.find("Fortran"), std::string::npos);

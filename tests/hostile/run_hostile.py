@@ -230,6 +230,21 @@ input_case("dev_zero", "/dev/zero", ["not a regular file"])
 input_case("directory", WORK, ["is a directory"])
 input_case("declares_more", write("declares.npy", npy("<f4", "(1, 1, 32000, 32000)")), ["declares.npy", "data bytes"])
 input_case("int64", write("int64.npy", npy("<i8", "(1, 1, 32, 32)", b"\0" * 8192)), ["dtype '<i8'"])
+# Labels for `grad` (.npy class indices): each bad file named, with what is wrong with it.
+def grad_case(name, labels, expect, x=None):
+    x = x or write("grad_x.npy", npy("<f4", "(2, 1, 32, 32)", b"\0" * 8192))
+    case("grad_" + name, [CLI, "grad", LENET, "--input", x, "--labels", labels, "-o", path("g.safetensors")], 1, expect)
+
+
+grad_case("fractional", write("frac.npy", npy("<f4", "(2,)", struct.pack("<2f", 1.5, 2))), ["frac.npy", "label 1.5", "index 0"])
+grad_case("negative", write("neg.npy", npy("<i8", "(2,)", struct.pack("<2q", 3, -1))), ["neg.npy", "index 1"])
+grad_case("beyond_classes", write("ten.npy", npy("<i8", "(2,)", struct.pack("<2q", 3, 10))), ["label 10 of sample 1", "10 output classes"])
+grad_case("count", write("three.npy", npy("<i4", "(3,)", struct.pack("<3i", 1, 2, 3))), ["three.npy holds 3 labels", "2 samples"])
+grad_case("matrix", write("matrix.npy", npy("<i8", "(2, 1)", struct.pack("<2q", 1, 2))), ["matrix.npy", "N class indices"])
+grad_case("integer_input", write("two.npy", npy("<i8", "(2,)", struct.pack("<2q", 1, 2))), ["grad_int_x.npy", "holds integers"],
+          x=write("grad_int_x.npy", npy("<i8", "(2, 1, 32, 32)", b"\0" * 16384)))
+case("grad_no_labels", [CLI, "grad", LENET, "--input", path("grad_x.npy"), "-o", path("g.safetensors")], 2, ["--labels"])
+
 input_case("fortran", write("fortran.npy", npy("<f4", "(1, 1, 32, 32)", b"\0" * 4096, fortran=True)), ["Fortran"])
 input_case("too_small", write("small.npy", npy("<f4", "(1, 1, 4, 4)", b"\0" * 64)), ["conv1.in:", "kernel height 5 is larger"])
 input_case("nan", write("nan_in.npy", npy("<f4", "(1, 1, 32, 32)", struct.pack("<f", float("inf")) * 1024)), ["NaN or infinite"])
