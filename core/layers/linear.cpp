@@ -40,8 +40,14 @@ static void linearBackward(const BackwardArgs& b) {
     Eigen::Map<const RowMatrix> X(x.ptr(), N, in), W(b.weights[0]->ptr(), out, in), dY(b.dOut.ptr(), N, out);
     if (b.dInputs[0]) Eigen::Map<RowMatrix>(b.dInputs[0]->ptr(), N, in).noalias() += dY * W;
     if (b.dWeights[0]) Eigen::Map<RowMatrix>(b.dWeights[0]->ptr(), out, in).noalias() += dY.transpose() * X;
+    // The bias by a plain loop: Eigen's vectorised column sums start where the data is aligned, so
+    // their order (and the last bits) would depend on where the allocator put the tensor.
     if (b.dWeights.size() > 1 && b.dWeights[1])
-        Eigen::Map<Eigen::RowVectorXf>(b.dWeights[1]->ptr(), out) += dY.colwise().sum();
+        for (int64_t o = 0; o < out; ++o) {
+            double sum = 0;
+            for (int64_t n = 0; n < N; ++n) sum += dY(n, o);
+            b.dWeights[1]->ptr()[o] += static_cast<float>(sum);
+        }
 }
 
 static std::string factorText(const Shape* factors) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "simd.h"
 #include "tensor.h"
 
 namespace nw::layers {
@@ -68,16 +69,12 @@ void batchNormTrain(const TrainArgs& t) {
     float* savedInvStd = savedMean + C;
 #pragma omp parallel for schedule(static) if (N * C * HW >= kParallelWork)
     for (int64_t c = 0; c < C; ++c) {
-        double sum = 0;
-        for (int64_t n = 0; n < N; ++n)
-            for (int64_t i = 0; i < HW; ++i) sum += x.ptr()[(n * C + c) * HW + i];
-        const double mean = sum / static_cast<double>(M);
+        double total = 0;
+        for (int64_t n = 0; n < N; ++n) total += simd::sum(x.ptr() + (n * C + c) * HW, HW);
+        const double mean = total / static_cast<double>(M);
         double squares = 0;  // about the mean: no cancellation
         for (int64_t n = 0; n < N; ++n)
-            for (int64_t i = 0; i < HW; ++i) {
-                const double d = x.ptr()[(n * C + c) * HW + i] - mean;
-                squares += d * d;
-            }
+            squares += simd::sumSquaresAbout(x.ptr() + (n * C + c) * HW, HW, static_cast<float>(mean));
         const double var = squares / static_cast<double>(M);
         const double invStd = 1.0 / std::sqrt(var + eps);
         const double unbiased = M > 1 ? squares / static_cast<double>(M - 1) : var;
@@ -109,12 +106,11 @@ void batchNormBackward(const BackwardArgs& b) {
 #pragma omp parallel for schedule(static) if (N * C * HW >= kParallelWork)
     for (int64_t c = 0; c < C; ++c) {
         double sumDy = 0, sumDyXhat = 0;
-        for (int64_t n = 0; n < N; ++n)
-            for (int64_t i = 0; i < HW; ++i) {
-                const int64_t at = (n * C + c) * HW + i;
-                sumDy += dy[at];
-                sumDyXhat += dy[at] * (x.ptr()[at] - mean[c]) * invStd[c];
-            }
+        for (int64_t n = 0; n < N; ++n) {
+            const int64_t at = (n * C + c) * HW;
+            sumDy += simd::sum(dy + at, HW);
+            sumDyXhat += simd::dotAbout(dy + at, x.ptr() + at, HW, mean[c]) * invStd[c];
+        }
         if (affine) {
             if (b.dWeights[0]) b.dWeights[0]->ptr()[c] += static_cast<float>(sumDyXhat);
             if (b.dWeights[1]) b.dWeights[1]->ptr()[c] += static_cast<float>(sumDy);
@@ -122,13 +118,15 @@ void batchNormBackward(const BackwardArgs& b) {
         if (!b.dInputs[0]) continue;
         const double gamma = affine ? b.weights[0]->ptr()[c] : 1.0, r = invStd[c];
         const double meanDy = sumDy / static_cast<double>(M), meanDyXhat = sumDyXhat / static_cast<double>(M);
+        // dx = a·dy + b·(x − μ) + k, per element in float ((x − μ) first, as in the forward).
+        const auto a = static_cast<float>(gamma * r), bx = static_cast<float>(-gamma * r * r * meanDyXhat);
+        const auto k = static_cast<float>(-gamma * r * meanDy);
+        const float centre = mean[c];
         float* dx = b.dInputs[0]->ptr();
-        for (int64_t n = 0; n < N; ++n)
-            for (int64_t i = 0; i < HW; ++i) {
-                const int64_t at = (n * C + c) * HW + i;
-                const double xhat = (x.ptr()[at] - mean[c]) * r;
-                dx[at] += static_cast<float>(gamma * r * (dy[at] - meanDy - xhat * meanDyXhat));
-            }
+        for (int64_t n = 0; n < N; ++n) {
+            const int64_t at = (n * C + c) * HW;
+            for (int64_t i = 0; i < HW; ++i) dx[at + i] += a * dy[at + i] + bx * (x.ptr()[at + i] - centre) + k;
+        }
     }
 }
 

@@ -125,4 +125,46 @@ inline void interleave(Vec even, Vec odd, Vec& lo, Vec& hi) {
 #endif
 }
 
+// Reductions for the backward passes and batch statistics: whole vectors summed in float lanes, the
+// lanes and the tail in double. The order depends on n alone, not on where the data lies.
+inline double lanesTotal(Vec v) {
+    alignas(64) float lanes[kLanes];
+    vstore(lanes, v);
+    double s = 0;
+    for (float x : lanes) s += x;
+    return s;
+}
+// Σ p[i].
+inline double sum(const float* p, int64_t n) {
+    Vec acc = vzero();
+    int64_t k = 0;
+    for (; k + kLanes <= n; k += kLanes) acc = vadd(acc, vload(p + k));
+    double s = lanesTotal(acc);
+    for (; k < n; ++k) s += p[k];
+    return s;
+}
+// Σ (p[i] − c)².
+inline double sumSquaresAbout(const float* p, int64_t n, float c) {
+    const Vec centre = vset(c);
+    Vec acc = vzero();
+    int64_t k = 0;
+    for (; k + kLanes <= n; k += kLanes) {
+        const Vec d = vload(p + k) - centre;
+        acc = vfma(d, d, acc);
+    }
+    double s = lanesTotal(acc);
+    for (; k < n; ++k) s += (static_cast<double>(p[k]) - c) * (static_cast<double>(p[k]) - c);
+    return s;
+}
+// Σ a[i] · (x[i] − c).
+inline double dotAbout(const float* a, const float* x, int64_t n, float c) {
+    const Vec centre = vset(c);
+    Vec acc = vzero();
+    int64_t k = 0;
+    for (; k + kLanes <= n; k += kLanes) acc = vfma(vload(a + k), vload(x + k) - centre, acc);
+    double s = lanesTotal(acc);
+    for (; k < n; ++k) s += static_cast<double>(a[k]) * (static_cast<double>(x[k]) - c);
+    return s;
+}
+
 }  // namespace nw::layers::simd

@@ -112,13 +112,14 @@ def kind_cases():
     ]
 
 
-# Presets on small inputs (batch, C, H, W) and an input seed. Xception has about 2 million ReLU inputs
-# here; at about 1 in 10^6 of them within float32 rounding of 0, a seed usually gives one or two that
-# round to the other side than in float64 (seen: a value of −7·10⁻⁷ here, 4·10⁻⁶ in torch), which moves
-# a gradient by a whole term. Seed 7 gives none: a failure after a kernel change that reorders sums
-# may be such a flip (check_gradients.py prints the tensors; re-pick the seed only after checking that).
+# Presets on small inputs (batch, C, H, W) and an input seed. A deep net's float32 pass can round a
+# ReLU's input that is within about 10⁻⁶ of 0 to the other side than float64 does (seen: −7·10⁻⁷
+# here, 4·10⁻⁶ in torch), which moves a gradient by a whole term. Xception at 2×96×96 has so many
+# ReLU inputs that most seeds give such a flip; at 1×64×64 most give none (6 of 8 tried), seed 1
+# among them. A failure there after a kernel change that reorders sums may be such a flip: check the
+# tensors printed before re-picking the seed.
 NETWORKS = [("lenet5", (4, 1, 32, 32), 0), ("mnist_inception", (4, 1, 28, 28), 0),
-            ("mnist_residual", (4, 1, 28, 28), 0), ("resnet18", (2, 3, 64, 64), 0), ("xception", (2, 3, 96, 96), 7)]
+            ("mnist_residual", (4, 1, 28, 28), 0), ("resnet18", (2, 3, 64, 64), 0), ("xception", (1, 3, 64, 64), 1)]
 
 
 def check(cli, name, net, shape, work, seed=0):
