@@ -21,6 +21,7 @@
 #include "analysis.h"
 #include "backprop.h"
 #include "optimizer.h"
+#include "session.h"
 #include "canvas_render.h"
 #include "compare.h"
 #include "executor.h"
@@ -77,6 +78,17 @@ commands:
                                          cross-entropy loss with respect to every trainable weight, named
                                          like the weights, and to the input, named as the Input node;
                                          L.npy holds N int64 or int32 class indices
+  train FILE --data fashion-mnist|idx:IMAGES,LABELS|DIR -o WEIGHTS.safetensors [--epochs E] [--batch B]
+          [--optimizer sgd|adam|adamw] [--lr X] [--momentum M] [--nesterov] [--weight-decay W]
+          [--schedule constant|cosine|step] [--warmup-steps S] [--label-smoothing E] [--augment crop|flip|crop,flip]
+          [--val-split F] [--seed S] [--threads T] [--weights START] [--log LOG.csv] [--resume CKPT] [--max-steps N]
+                                         trains the network (defaults: 5 epochs, batch 64, SGD lr 0.01
+                                         momentum 0.9, as the exported train.py); a progress bar on a
+                                         terminal; after each epoch the accuracy on the held-out data
+                                         (--val-split of the training data, else the test set), WEIGHTS and
+                                         a checkpoint beside it (WEIGHTS.checkpoint.safetensors, for --resume)
+  evaluate FILE --weights W --data ...   accuracy, per-class accuracy and the confusion matrix on the
+                                         test set (Fashion-MNIST's 10,000 images; all of an idx pair or folder)
   bench FILE [--batch N] [--threads T] [--runs R] [--warmup W] [--profile] [--train]
                                          executor latency: median, min, max ms and GFLOP/s;
                                          --profile adds the mean time per layer kind; --train times
@@ -112,6 +124,11 @@ struct Args {
     std::string labels;         // grad --labels L.npy
     double labelSmoothing = 0;
     bool train = false;  // bench --train
+    // train / evaluate
+    std::string data, log, resume, optimizer = "sgd", schedule = "constant", augment;
+    int64_t epochs = 5, warmupSteps = 0, maxSteps = 0;
+    bool batchGiven = false, nesterov = false;
+    double lr = 0.01, momentum = 0.9, weightDecay = 0, valSplit = 0;
     int64_t opset = 17;
     bool foldBn = false;
 };
@@ -676,6 +693,193 @@ int cmdGrad(const Args& a) {
     return 0;
 }
 
+// The network's Input node, for preparing data; null without one.
+const nw::FlatNode* inputOf(const Runnable& r) {
+    for (const nw::FlatNode& node : r.net.flat.nodes)
+        if (node.kind->role == nw::KindRole::Input) return &node;
+    return nullptr;
+}
+
+// "WEIGHTS.safetensors" → "WEIGHTS.checkpoint.safetensors".
+std::string checkpointPath(const std::string& weights) {
+    const std::string ext = ".safetensors";
+    const bool has = weights.size() > ext.size() && weights.compare(weights.size() - ext.size(), ext.size(), ext) == 0;
+    return (has ? weights.substr(0, weights.size() - ext.size()) : weights) + ".checkpoint" + ext;
+}
+
+std::string duration(double seconds) {
+    const long long s = std::llround(std::max(0.0, seconds));
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%lld:%02lld", s / 60, s % 60);
+    return buf;
+}
+
+int cmdTrain(const Args& a) {
+    if (a.positional.size() != 1 || a.data.empty() || a.output.empty())
+        return usage("train takes FILE --data fashion-mnist|idx:IMAGES,LABELS|DIR -o WEIGHTS.safetensors");
+    nw::TrainOptions options;
+    auto optimizer = nw::parseOptimizer(a.optimizer);
+    if (!optimizer) return usage("--optimizer is sgd, adam or adamw");
+    auto schedule = nw::parseSchedule(a.schedule);
+    if (!schedule) return usage("--schedule is constant, cosine or step");
+    options.optimizer = {*optimizer, a.lr, a.momentum, a.nesterov, a.weightDecay};
+    options.schedule = {*schedule, a.warmupSteps};
+    options.epochs = a.epochs;
+    options.batch = a.batchGiven ? a.batch : 64;
+    options.maxSteps = a.maxSteps;
+    options.labelSmoothing = a.labelSmoothing;
+    options.seed = a.seed;
+    options.memoryBudgetBytes = a.memoryBudget;
+    options.checkpoint = checkpointPath(a.output);
+    for (size_t at = 0; !a.augment.empty() && at <= a.augment.size();) {
+        const size_t comma = std::min(a.augment.find(',', at), a.augment.size());
+        const std::string part = a.augment.substr(at, comma - at);
+        if (part == "crop") options.augment.cropPadding = 4;
+        else if (part == "flip") options.augment.flip = true;
+        else return usage("--augment is crop, flip or crop,flip");
+        at = comma + 1;
+    }
+    if (options.epochs < 1 || options.batch < 1) return usage("--epochs and --batch must be at least 1");
+    auto r = loadRunnable(a, {});
+    if (!r) return 1;
+    const nw::FlatNode* input = inputOf(*r);
+    if (!input) return failure(a, a.positional[0] + " has no Input node to train on");
+    nw::DataResult data = nw::loadData(a.data, input->view());
+    if (!data.error.empty()) return failure(a, data.error);
+    // Held-out data: --val-split of the training set, else the test set (Fashion-MNIST's), else 10 % of a folder.
+    const double split =
+        a.valSplit > 0 ? a.valSplit : (data.test.size() == 0 && !data.train.prepared.empty() ? 0.1 : 0);
+    nw::Dataset held = split > 0 ? nw::splitOff(data.train, split, a.seed) : std::move(data.test);
+    nw::Trainer trainer(r->net.flat, std::move(r->weights), options);
+    if (!trainer.error().empty()) return failure(a, trainer.error());
+    if (!a.resume.empty())
+        if (std::string e = trainer.resume(a.resume); !e.empty()) return failure(a, e);
+    std::FILE* log = nullptr;
+    if (!a.log.empty()) {
+        log = std::fopen(a.log.c_str(), a.resume.empty() ? "w" : "a");
+        if (!log) return failure(a, a.log + ": cannot be written (" + std::strerror(errno) + ")");
+        if (a.resume.empty())
+            std::fputs("kind,epoch,step,loss,accuracy,val_accuracy,learning_rate,samples_per_s\n", log);
+    }
+    const bool terminal = !a.json && isatty(fileno(stderr));
+    if (!a.json)
+        std::printf("training %s on %s (%lld samples; held out: %lld) for %lld epochs, batch %lld\n",
+                    a.positional[0].c_str(), data.train.source.c_str(), static_cast<long long>(data.train.size()),
+                    static_cast<long long>(held.size()), static_cast<long long>(options.epochs),
+                    static_cast<long long>(options.batch));
+    std::fflush(stdout);
+    nw::TrainEvents events;
+    events.onStep = [&](const nw::StepReport& s) {
+        if (log)
+            std::fprintf(log, "step,%lld,%lld,%.6f,%.6f,,%.6g,%.1f\n", static_cast<long long>(s.epoch),
+                         static_cast<long long>(s.globalStep), s.loss, s.accuracy, s.learningRate, s.samplesPerSecond);
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "epoch %lld/%lld  step %lld/%lld  loss %.4f  accuracy %.2f %%  %.0f samples/s  ETA %s",
+                      static_cast<long long>(s.epoch), static_cast<long long>(s.epochs), static_cast<long long>(s.step),
+                      static_cast<long long>(s.stepsPerEpoch), s.loss, 100 * s.accuracy, s.samplesPerSecond,
+                      duration(s.etaSeconds).c_str());
+        if (terminal) {
+            const int width = 24, filled = static_cast<int>(width * s.step / std::max<int64_t>(s.stepsPerEpoch, 1));
+            std::fprintf(stderr, "\r[%s%s] %s\033[K", std::string(static_cast<size_t>(filled), '#').c_str(),
+                         std::string(static_cast<size_t>(width - filled), '.').c_str(), line);
+        } else if (!a.json && (s.step % 100 == 0 || s.step == 1)) {
+            std::printf("%s\n", line);
+            std::fflush(stdout);
+        }
+        return true;
+    };
+    std::string writeError;
+    events.onEpoch = [&](const nw::EpochReport& e) {
+        if (log) {
+            std::fprintf(log, "epoch,%lld,,%.6f,%.6f,%.6f,,\n", static_cast<long long>(e.epoch), e.loss, e.accuracy,
+                         e.validationAccuracy);
+            std::fflush(log);
+        }
+        if (writeError.empty()) writeError = nw::writeSafetensors(a.output, trainer.weights());
+        if (terminal) std::fputs("\r\033[K", stderr);
+        if (!a.json) {
+            std::printf("epoch %lld: loss %.4f, training accuracy %.2f %%", static_cast<long long>(e.epoch), e.loss,
+                        100 * e.accuracy);
+            if (e.validationAccuracy >= 0) std::printf(", held-out accuracy %.2f %%", 100 * e.validationAccuracy);
+            std::printf(" (%s)\n", duration(e.seconds).c_str());
+            std::fflush(stdout);
+        }
+    };
+    nw::TrainResult result = trainer.run(data.train, held, events);
+    if (log) std::fclose(log);
+    if (terminal) std::fputs("\r\033[K", stderr);
+    if (!result.error.empty()) return failure(a, result.error);
+    if (writeError.empty()) writeError = nw::writeSafetensors(a.output, trainer.weights());
+    if (!writeError.empty()) return failure(a, writeError);
+    if (a.json) {
+        nlohmann::ordered_json epochs = nlohmann::json::array();
+        for (const nw::EpochReport& e : result.epochs)
+            epochs.push_back({{"epoch", e.epoch},
+                              {"loss", e.loss},
+                              {"accuracy", e.accuracy},
+                              {"validation_accuracy",
+                               e.validationAccuracy >= 0 ? nlohmann::json(e.validationAccuracy) : nlohmann::json()},
+                              {"seconds", e.seconds}});
+        std::cout << nlohmann::ordered_json{{"output", a.output},
+                                            {"checkpoint", options.checkpoint},
+                                            {"epochs_done", trainer.epochsDone()},
+                                            {"epochs", epochs}}
+                         .dump(2)
+                  << "\n";
+    } else {
+        std::printf("wrote %s after %lld epochs (checkpoint %s)\n", a.output.c_str(),
+                    static_cast<long long>(trainer.epochsDone()), options.checkpoint.c_str());
+    }
+    return 0;
+}
+
+int cmdEvaluate(const Args& a) {
+    if (a.positional.size() != 1 || a.data.empty())
+        return usage("evaluate takes FILE --weights W.safetensors --data fashion-mnist|idx:IMAGES,LABELS|DIR");
+    auto r = loadRunnable(a, {});
+    if (!r) return 1;
+    const nw::FlatNode* input = inputOf(*r);
+    if (!input) return failure(a, a.positional[0] + " has no Input node");
+    nw::DataResult data = nw::loadData(a.data, input->view());
+    if (!data.error.empty()) return failure(a, data.error);
+    const nw::Dataset& test = data.test.size() > 0 ? data.test : data.train;
+    nw::Evaluation e = nw::evaluate(r->net.flat, r->weights, test, a.batchGiven ? a.batch : 256);
+    if (!e.error.empty()) return failure(a, e.error);
+    const size_t classes = e.confusion.size();
+    std::vector<double> perClass(classes, 0);
+    for (size_t c = 0; c < classes; ++c) {
+        int64_t total = 0;
+        for (int64_t v : e.confusion[c]) total += v;
+        perClass[c] = total ? static_cast<double>(e.confusion[c][c]) / static_cast<double>(total) : 0;
+    }
+    auto name = [&](size_t c) { return c < test.classes.size() ? test.classes[c] : std::to_string(c); };
+    if (a.json) {
+        nlohmann::ordered_json names = nlohmann::json::array();
+        for (size_t c = 0; c < classes; ++c) names.push_back(name(c));
+        std::cout << nlohmann::ordered_json{{"data", test.source},     {"samples", e.samples},
+                                            {"correct", e.correct},    {"accuracy", e.accuracy()},
+                                            {"classes", names},        {"per_class_accuracy", perClass},
+                                            {"confusion", e.confusion}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("%s: accuracy %.2f %% (%lld of %lld)\n\nper class:\n", test.source.c_str(), 100 * e.accuracy(),
+                static_cast<long long>(e.correct), static_cast<long long>(e.samples));
+    for (size_t c = 0; c < classes; ++c) std::printf("  %-14s %6.2f %%\n", name(c).c_str(), 100 * perClass[c]);
+    std::printf("\nconfusion (rows: true class, columns: predicted):\n      ");
+    for (size_t c = 0; c < classes; ++c) std::printf("%6zu", c);
+    std::printf("\n");
+    for (size_t t = 0; t < classes; ++t) {
+        std::printf("%6zu", t);
+        for (int64_t v : e.confusion[t]) std::printf("%6lld", static_cast<long long>(v));
+        std::printf("\n");
+    }
+    return 0;
+}
+
 int exportOnnx(const Args& a, const Runnable& r) {
     nw::OnnxExportOptions options;
     options.opset = static_cast<int>(a.opset);
@@ -805,6 +1009,31 @@ int main(int argc, char** argv) {
             if (!value(a.onnx)) return usage("--onnx needs an output file");
         } else if (arg == "--pytorch") {
             if (!value(a.pytorch)) return usage("--pytorch needs an output directory");
+        } else if (arg == "--data" || arg == "--log" || arg == "--resume" || arg == "--optimizer" ||
+                   arg == "--schedule" || arg == "--augment") {
+            std::string v;
+            if (!value(v)) return usage(arg + " needs a value");
+            if (arg == "--data") a.data = v;
+            else if (arg == "--log") a.log = v;
+            else if (arg == "--resume") a.resume = v;
+            else if (arg == "--optimizer") a.optimizer = v;
+            else if (arg == "--schedule") a.schedule = v;
+            else a.augment = v;
+        } else if (arg == "--lr" || arg == "--momentum" || arg == "--weight-decay" || arg == "--val-split") {
+            std::string v;
+            char* end = nullptr;
+            double d = 0;
+            if (value(v)) d = std::strtod(v.c_str(), &end);
+            const bool fraction = arg == "--val-split" || arg == "--momentum";
+            if (v.empty() || !end || *end || !(d >= 0) || (fraction && d >= 1) ||
+                (arg == "--lr" && !(d > 0 && d <= 100)))
+                return usage(arg + (fraction ? " needs a number from 0 to below 1" : " needs a positive number"));
+            if (arg == "--lr") a.lr = d;
+            else if (arg == "--momentum") a.momentum = d;
+            else if (arg == "--weight-decay") a.weightDecay = d;
+            else a.valSplit = d;
+        } else if (arg == "--nesterov") {
+            a.nesterov = true;
         } else if (arg == "--labels") {
             if (!value(a.labels)) return usage("--labels needs a .npy file");
         } else if (arg == "--label-smoothing") {
@@ -832,19 +1061,23 @@ int main(int argc, char** argv) {
             if (!bytes) return usage("--memory-budget needs a size such as 16G, 512M or a number of bytes");
             a.memoryBudget = *bytes;
         } else if (arg == "--top" || arg == "--batch" || arg == "--threads" || arg == "--runs" || arg == "--warmup" ||
-                   arg == "--seed" || arg == "--depth" || arg == "--opset") {
+                   arg == "--seed" || arg == "--depth" || arg == "--opset" || arg == "--epochs" ||
+                   arg == "--warmup-steps" || arg == "--max-steps") {
             std::string v;
             auto n = value(v) ? positiveInt(v) : std::nullopt;
             if (!n) return usage(arg + " needs a non-negative integer");
             // Bounds that keep a typo from hanging or crashing the run: OpenMP cannot start 10^5
             // threads, and a million timed runs is already hours.
-            const std::map<std::string, int64_t> most{{"--threads", kMaxThreads}, {"--runs", 1'000'000},
-                                                      {"--warmup", 1'000'000},    {"--top", 1'000'000'000},
-                                                      {"--batch", 1'000'000'000}, {"--depth", 64}};
+            const std::map<std::string, int64_t> most{
+                {"--threads", kMaxThreads}, {"--runs", 1'000'000}, {"--warmup", 1'000'000}, {"--top", 1'000'000'000},
+                {"--batch", 1'000'000'000}, {"--depth", 64},       {"--epochs", 100'000}};
             if (auto m = most.find(arg); m != most.end() && *n > m->second)
                 return usage(arg + " is at most " + nw::formatInt(m->second) + ", got " + v);
             if (arg == "--top") a.top = *n;
-            else if (arg == "--batch") a.batch = *n;
+            else if (arg == "--batch") a.batch = *n, a.batchGiven = true;
+            else if (arg == "--epochs") a.epochs = *n;
+            else if (arg == "--warmup-steps") a.warmupSteps = *n;
+            else if (arg == "--max-steps") a.maxSteps = *n;
             else if (arg == "--threads") a.threads = *n;
             else if (arg == "--runs") a.runs = *n;
             else if (arg == "--warmup") a.warmup = *n;
@@ -863,6 +1096,8 @@ int main(int argc, char** argv) {
         if (a.command == "run") return cmdRun(a);
         if (a.command == "bench") return cmdBench(a);
         if (a.command == "grad") return cmdGrad(a);
+        if (a.command == "train") return cmdTrain(a);
+        if (a.command == "evaluate") return cmdEvaluate(a);
         if (a.command == "summary") return cmdSummary(a, false);
         if (a.command == "validate") return cmdSummary(a, true);
         if (a.command == "layout") return cmdLayout(a);

@@ -12,18 +12,22 @@
 
 namespace nw {
 
-namespace {
-
-struct Normalization {
-    float mean[3], std[3];
-};
-
 Normalization normalization(const std::string& name) {
     if (name == "imagenet") return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
     if (name == "mnist") return {{0.1307f, 0.1307f, 0.1307f}, {0.3081f, 0.3081f, 0.3081f}};
     if (name == "tf") return {{0.5f, 0.5f, 0.5f}, {0.5f, 0.5f, 0.5f}};
     return {{0, 0, 0}, {1, 1, 1}};  // unit
 }
+
+std::string inputProblem(const NodeAttrs& input) {
+    const int64_t C = input.i("channels"), H = input.i("height"), W = input.i("width");
+    if ((C != 1 && C != 3) || H <= 0 || W <= 0)
+        return "the network's Input is " + std::to_string(C) + "×" + std::to_string(H) + "×" + std::to_string(W) +
+               "; images need 1 (grayscale) or 3 (RGB) channels and a height and width";
+    return {};
+}
+
+namespace {
 
 // PIL's bilinear resampling along one axis: a triangle filter, widened by the scale when shrinking
 // so every source pixel contributes (antialiasing), as torchvision's Resize does on PIL images.
@@ -159,10 +163,8 @@ std::string checkPngData(std::string_view b) {
 
 ImageResult decodeImage(std::string_view bytes, const std::string& where, const NodeAttrs& input) {
     auto fail = [&](const std::string& msg) { return ImageResult{{}, where + ": " + msg}; };
+    if (std::string why = inputProblem(input); !why.empty()) return fail(why);
     const int64_t C = input.i("channels"), H = input.i("height"), W = input.i("width");
-    if ((C != 1 && C != 3) || H <= 0 || W <= 0)
-        return fail("the network's Input is " + std::to_string(C) + "×" + std::to_string(H) + "×" + std::to_string(W) +
-                    "; images need 1 (grayscale) or 3 (RGB) channels and a height and width");
     if (bytes.size() > kMaxImageFileBytes) return fail("file too large for an image");
     // stb_image reads more formats (GIF, PSD, TGA, HDR, PNM); Netwright takes the three it documents.
     const ImageFormat format = imageFormat(bytes);

@@ -16,6 +16,15 @@ struct ImageResult {
     std::string error;  // names the file and the cause
 };
 
+// Pixels in [0, 1] become (v − mean) / std per channel, as the Input node's `normalize` says.
+struct Normalization {
+    float mean[3], std[3];
+};
+Normalization normalization(const std::string& name);  // "unit", "imagenet", "mnist", "tf"
+
+// Why images cannot be prepared for this Input node (not 1 or 3 channels, a flat input), or empty.
+std::string inputProblem(const NodeAttrs& input);
+
 ImageResult loadImage(const std::string& path, const NodeAttrs& input);
 ImageResult decodeImage(std::string_view bytes, const std::string& where, const NodeAttrs& input);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace nw::test {
 
@@ -35,6 +36,11 @@ Document loadPreset(const std::string& name) {
 
 Analyzed analyzePreset(const std::string& name, const AnalyzeOptions& options) {
     return analyzeDocument(loadPreset(name), options);
+}
+
+TempDir::TempDir() {
+    char tmpl[] = "/tmp/nw_test-XXXXXX";
+    path = mkdtemp(tmpl);
 }
 
 Tensor randomTensor(const Shape& s, std::mt19937& rng) {

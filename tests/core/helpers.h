@@ -2,6 +2,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -10,6 +11,14 @@
 #include "tensor.h"
 
 namespace nw::test {
+
+// A fresh directory per test, removed afterwards.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir();
+    ~TempDir() { std::filesystem::remove_all(path); }
+    std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
 
 // Normal(0, 1) values of the given shape.
 Tensor randomTensor(const Shape& s, std::mt19937& rng);

@@ -245,6 +245,39 @@ grad_case("integer_input", write("two.npy", npy("<i8", "(2,)", struct.pack("<2q"
           x=write("grad_int_x.npy", npy("<i8", "(2, 1, 32, 32)", b"\0" * 16384)))
 case("grad_no_labels", [CLI, "grad", LENET, "--input", path("grad_x.npy"), "-o", path("g.safetensors")], 2, ["--labels"])
 
+# Training data for `train` and `evaluate`: each problem named with its file.
+def idx(dims, data):
+    return bytes([0, 0, 8, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + data
+
+
+IMAGES = write("train-images", idx([4, 28, 28], bytes(4 * 784)))
+LABELS = write("train-labels", idx([4], bytes([1, 2, 3, 4])))
+
+
+def train_case(name, data, expect, code=1, extra=()):
+    case("train_" + name, [CLI, "train", LENET, "--data", data, "-o", path("t.safetensors"), "--epochs", "1"] + list(extra),
+         code, expect)
+
+
+train_case("missing_file", "idx:%s,%s" % (path("nope-images"), LABELS), ["nope-images: no such file"])
+train_case("wrong_magic", "idx:%s,%s" % (SAMPLE, LABELS), [os.path.basename(SAMPLE), "not an idx file"])
+train_case("labels_beyond_output", "idx:%s,%s" % (IMAGES, write("big-labels", idx([4], bytes([1, 2, 12, 4])))),
+           ["has labels up to 12", "10 classes"])
+train_case("label_count", "idx:%s,%s" % (IMAGES, write("few-labels", idx([3], bytes([1, 2, 3])))), ["4 images", "3 labels"])
+train_case("truncated", "idx:%s,%s" % (write("cut-images", idx([4, 28, 28], bytes(1000))), LABELS),
+           ["cut-images", "holds 1000 data bytes"])
+os.makedirs(path("no_classes"), exist_ok=True)
+train_case("empty_folder", path("no_classes"), ["no_classes", "holds no class folders"])
+os.makedirs(path("bad_images/cat"), exist_ok=True)
+write("bad_images/cat/x.png", b"\x89PNG\r\n\x1a\n broken")
+train_case("undecodable_image", path("bad_images"), ["bad_images/cat/x.png"])
+train_case("unknown_optimizer", "idx:%s,%s" % (IMAGES, LABELS), ["--optimizer is sgd, adam or adamw"], 2,
+           ["--optimizer", "lbfgs"])
+train_case("resume_not_checkpoint", "idx:%s,%s" % (IMAGES, LABELS), ["not a Netwright training checkpoint"], 1,
+           ["--resume", write("plain.safetensors", safetensors(ok))])
+case("evaluate_missing", [CLI, "evaluate", LENET, "--data", "idx:%s,%s" % (IMAGES, path("nope-labels"))], 1,
+     ["nope-labels: no such file"])
+
 input_case("fortran", write("fortran.npy", npy("<f4", "(1, 1, 32, 32)", b"\0" * 4096, fortran=True)), ["Fortran"])
 input_case("too_small", write("small.npy", npy("<f4", "(1, 1, 4, 4)", b"\0" * 64)), ["conv1.in:", "kernel height 5 is larger"])
 input_case("nan", write("nan_in.npy", npy("<f4", "(1, 1, 32, 32)", struct.pack("<f", float("inf")) * 1024)), ["NaN or infinite"])

@@ -8,7 +8,8 @@ odd sizes), and LeNet-5, the MNIST Inception and residual nets, ResNet-18 and Xc
 inputs: each is exported with `netwright-cli export --pytorch` (the model as torch modules and its
 seeded weights), and `netwright-cli grad` on a seeded batch and labels must give torch's loss and its
 gradients of the mean cross-entropy (training mode: batch norm on batch statistics) with respect to
-every trainable weight and to the input, max|Δ| ≤ 1e-4 · max|g| per tensor. Torch computes in float64
+every trainable weight and to the input, max|Δ| ≤ 1e-4 · max|g| per tensor. Then two training steps
+of each optimizer by `netwright-cli train` and by the exported train.py must give the same weights. Torch computes in float64
 from the same float32 weights and input, so the reference carries no rounding of its own. (A deep
 net's float32 pass can legitimately flip a ReLU whose input rounds across 0; the seeded inputs are
 ones where none does.) Exits 1 listing every disagreement.
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from check_pytorch_export import import_model
+from check_pytorch_export import import_model, write_idx
 
 TOLERANCE = 1e-4
 
@@ -176,6 +177,53 @@ def check(cli, name, net, shape, work, seed=0):
     return problems
 
 
+# Optimizer recipes for check_steps (netwright-cli train options, as train.py takes them too) and the
+# preset each runs on. Adam's step is lr·g/(|g| + ε): for the rare element whose gradient is near ε
+# (and so mostly rounding) it moves by a fraction of lr on a last-bit difference, so the adaptive ones
+# run at Adam's usual lr of 0.001 (at 0.01 such an element was 5·10⁻⁵ apart) on LeNet-5, which has no
+# batch norm to make a conv bias's gradient pure rounding.
+STEPS = [("mnist_residual", ["--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--weight-decay", "0.01"]),
+         ("mnist_residual", ["--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--nesterov"]),
+         ("lenet5", ["--optimizer", "adam", "--lr", "0.001", "--weight-decay", "0.01"]),
+         ("lenet5", ["--optimizer", "adamw", "--lr", "0.001", "--weight-decay", "0.1"])]
+
+
+def check_steps(cli, presets, work):
+    """Two full-batch steps (so the order of samples does not matter) of each optimizer by
+    `netwright-cli train` and by the exported train.py from the same weights: the same weights after
+    (batch norms' running statistics too), within 1e-4 · max|w| per tensor."""
+    rng = np.random.default_rng(11)
+    problems = []
+    for preset, recipe in STEPS:
+        side = 32 if preset == "lenet5" else 28
+        images, labels = os.path.join(work, "steps-images"), os.path.join(work, "steps-labels")
+        write_idx(images, rng.integers(0, 256, (32, side, side)))
+        write_idx(labels, rng.integers(0, 10, 32))
+        net = os.path.join(presets, preset + ".netw")
+        project = os.path.join(work, "steps_" + preset)
+        r = subprocess.run([cli, "export", net, "--pytorch", project, "--seed", "4"], capture_output=True, text=True)
+        if r.returncode != 0:
+            return ["export failed: " + r.stderr[-500:]]
+        module = import_model(project, "steps_" + preset)
+        common = ["--data", "idx:%s,%s" % (images, labels), "--batch", "32", "--epochs", "2", "--weights",
+                  os.path.join(project, "weights.safetensors")]
+        ours, theirs = os.path.join(work, "steps_ours.safetensors"), os.path.join(work, "steps_torch.safetensors")
+        a = subprocess.run([cli, "train", net, "-o", ours] + common + recipe, capture_output=True, text=True)
+        b = subprocess.run([sys.executable, "train.py", "-o", theirs] + common + recipe, cwd=project,
+                           capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
+        what = preset + " " + " ".join(recipe)
+        if a.returncode != 0 or b.returncode != 0:
+            problems.append("%s: train failed: %s%s" % (what, a.stderr[-500:], b.stderr[-500:]))
+            continue
+        w, t = module.load_safetensors(ours), module.load_safetensors(theirs)
+        for name, ref in t.items():
+            scale = max(ref.abs().max().item(), 1e-6)
+            diff = (w[name] - ref).abs().max().item() if name in w else float("inf")
+            if diff > TOLERANCE * scale:
+                problems.append("%s: %s max|Δ| %.3g against max|w| %.3g" % (what, name, diff, scale))
+    return problems
+
+
 def main():
     cli, presets, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
@@ -200,7 +248,10 @@ def main():
         else:
             print("ok   %s" % name)
     print("%d of %d networks: Netwright's gradients equal torch's" % (len(runs) - failed, len(runs)))
-    return 1 if failed else 0
+    problems = check_steps(cli, presets, work)
+    print(("FAIL optimizer steps:\n  " + "\n  ".join(problems)) if problems else
+          "ok   two steps of SGD, SGD + Nesterov, Adam and AdamW give torch's weights")
+    return 1 if failed or problems else 0
 
 
 if __name__ == "__main__":
