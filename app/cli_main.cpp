@@ -57,11 +57,12 @@ commands:
                                          named as Netwright's weights, node names carrying the module
                                          path; seeded PyTorch-default weights when it has none;
                                          --fold-bn folds batch norms into the convolutions before them
-  export FILE --pytorch DIR [--weights W.safetensors] [--seed S]
+  export FILE --pytorch DIR [--weights W.safetensors] [--seed S] [--force]
                                          a PyTorch project: model.py (a class per module, state_dict
                                          names = weight names), train.py (Fashion-MNIST, idx or image
                                          folders; one process or torchrun/DDP), README.md and the
-                                         weights as DIR/weights.safetensors
+                                         weights as DIR/weights.safetensors (--force: replace those
+                                         files when DIR already holds them)
   compare A.netw B.netw                  per-layer and total differences of two files
   compare FILE --nodes X Y               ... of two top-level nodes (module instances) of one file
   kinds                                  the layer kinds and their attributes
@@ -131,6 +132,7 @@ struct Args {
     double lr = 0.01, momentum = 0.9, weightDecay = 0, valSplit = 0;
     int64_t opset = 17;
     bool foldBn = false;
+    bool force = false;  // export --pytorch into a folder that holds a project already
 };
 
 int usage(const std::string& why) {
@@ -915,7 +917,7 @@ int exportPytorch(const Args& a, const Runnable& r) {
         for (const auto& e : p.errors) message += "\n  " + e;
         return failure(a, message);
     }
-    if (std::string e = nw::writePytorchProject(a.pytorch, p, r.weights); !e.empty()) return failure(a, e);
+    if (std::string e = nw::writePytorchProject(a.pytorch, p, r.weights, a.force); !e.empty()) return failure(a, e);
     nlohmann::ordered_json files = nlohmann::ordered_json::array();
     for (const auto& [file, text] : p.files) files.push_back(file);
     files.push_back("weights.safetensors");
@@ -1042,6 +1044,8 @@ int main(int argc, char** argv) {
             if (value(v)) a.labelSmoothing = std::strtod(v.c_str(), &end);
             if (v.empty() || !end || *end || !(a.labelSmoothing >= 0 && a.labelSmoothing < 1))
                 return usage("--label-smoothing needs a number from 0 to below 1");
+        } else if (arg == "--force") {
+            a.force = true;
         } else if (arg == "--fold-bn") {
             a.foldBn = true;
         } else if (arg == "--dark") {

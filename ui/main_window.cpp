@@ -511,7 +511,8 @@ std::string MainWindow::exportPytorch(const std::string& dir, std::vector<std::s
         for (const auto& e : p.errors) text += "\n  " + e;
         return text;
     }
-    if (std::string e = writePytorchProject(dir, p, *weights); !e.empty()) return e;
+    // The menu asked before replacing a project already there.
+    if (std::string e = writePytorchProject(dir, p, *weights, true); !e.empty()) return e;
     if (notes) *notes = said;
     statusBar()->showMessage(tr("Exported the PyTorch project to %1").arg(QString::fromStdString(dir)));
     return {};

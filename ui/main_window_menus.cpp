@@ -23,6 +23,7 @@
 
 #include "compare_dialog.h"
 #include "files.h"
+#include "pytorch_export.h"
 #include "graph_view.h"
 #include "inference.h"
 #include "preset_dialog.h"
@@ -107,7 +108,19 @@ void MainWindow::buildMenus() {
     });
     file->addAction(tr("Export as P&yTorch project…"), this, [this, exportWith] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Export PyTorch project into"));
-        if (!dir.isEmpty()) exportWith(dir.toStdString(), &MainWindow::exportPytorch);
+        if (dir.isEmpty()) return;
+        // Never over a project without asking: the files the export writes that are there already.
+        const std::vector<std::string> there =
+            existingProjectFiles(dir.toStdString(), buildPytorchProject(document(), flat(), analysis(), ""));
+        if (!there.empty()) {
+            QStringList names;
+            for (const std::string& name : there) names << QString::fromStdString(name);
+            if (QMessageBox::question(this, tr("Replace the project?"),
+                                      tr("%1 already holds %2. Replace them?").arg(dir, names.join(", ")),
+                                      QMessageBox::Yes | QMessageBox::No, QMessageBox::No) != QMessageBox::Yes)
+                return;
+        }
+        exportWith(dir.toStdString(), &MainWindow::exportPytorch);
     });
     file->addAction(tr("Export summary as &CSV…"), this, [this] {
         QString path = QFileDialog::getSaveFileName(this, tr("Export summary"), QString(), tr("CSV tables (*.csv)"));

@@ -1123,7 +1123,26 @@ PytorchProject buildPytorchProject(const Document& doc, const FlatGraph& graph, 
     return PyWriter(doc, graph, analysis).write(source);
 }
 
-std::string writePytorchProject(const std::string& dir, const PytorchProject& project, const TensorMap& weights) {
+std::vector<std::string> existingProjectFiles(const std::string& dir, const PytorchProject& project) {
+    std::vector<std::string> names;
+    for (const auto& file : project.files) names.push_back(file.first);
+    names.emplace_back("weights.safetensors");
+    std::vector<std::string> there;
+    struct stat st {};
+    for (const std::string& name : names)
+        if (stat((dir + "/" + name).c_str(), &st) == 0) there.push_back(name);
+    return there;
+}
+
+std::string writePytorchProject(const std::string& dir, const PytorchProject& project, const TensorMap& weights,
+                                bool replace) {
+    if (const auto there = existingProjectFiles(dir, project); !there.empty() && !replace) {
+        std::string list;
+        for (size_t i = 0; i < there.size(); ++i)
+            list += (i == 0 ? "" : i + 1 == there.size() ? " and " : ", ") + there[i];
+        return dir + " already holds " + list +
+               "; export into an empty folder, or replace them (--force on the command line)";
+    }
     for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {  // as mkdir -p
         const std::string part = dir.substr(0, slash);
         struct stat st {};

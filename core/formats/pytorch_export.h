@@ -24,7 +24,11 @@ PytorchProject buildPytorchProject(const Document& doc, const FlatGraph& graph, 
 
 // Writes the project's files into `dir` (made if missing) and `weights` as dir/weights.safetensors,
 // each atomically; returns the error, or empty.
-std::string writePytorchProject(const std::string& dir, const PytorchProject& project, const TensorMap& weights);
+std::string writePytorchProject(const std::string& dir, const PytorchProject& project, const TensorMap& weights,
+                                bool replace = false);
+// The files of `project` (and weights.safetensors) that `dir` already holds: what writing it would
+// replace, which writePytorchProject refuses unless `replace`.
+std::vector<std::string> existingProjectFiles(const std::string& dir, const PytorchProject& project);
 
 // A Netwright formula ("stride != 1 || in_channels != planes * 4", "a ? b : c") as Python
 // ("stride != 1 or in_channels != planes * 4", "(b if a else c)"); empty when it does not parse.

@@ -55,7 +55,7 @@ def main():
     best = {}
     for net in NETS:
         subprocess.run([cli, "export", os.path.join(ROOT, "presets", net + ".netw"), "--pytorch",
-                        os.path.join(work, net)], check=True, capture_output=True)
+                        os.path.join(work, net), "--force"], check=True, capture_output=True)
     for _ in range(args.rounds):
         for net in NETS:
             # Each measurement in its own process under /usr/bin/time, whose %M is that process's peak.

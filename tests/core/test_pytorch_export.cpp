@@ -5,6 +5,7 @@
 
 #include "helpers.h"
 #include "pytorch_export.h"
+#include "weights.h"
 
 namespace nw {
 namespace {
@@ -101,6 +102,23 @@ TEST(PytorchExport, RefusalsNameTheNodeAndTheCause) {
     ASSERT_FALSE(p.errors.empty());
     EXPECT_NE(p.errors[0].find("'fc' in Head: its input size differs between the instances"), std::string::npos)
         << p.errors[0];
+}
+
+TEST(PytorchExport, NeverReplacesAProjectUnlessAsked) {
+    const test::Analyzed a = test::analyzePreset("lenet5");
+    const PytorchProject p = buildPytorchProject(a.doc, a.flat, a.analysis, "lenet5.netw");
+    const TensorMap weights = initWeights(a.flat, a.analysis);
+    test::TempDir dir;
+    const std::string project = dir / "project";
+    EXPECT_EQ(writePytorchProject(project, p, weights), "");  // made, as mkdir -p
+    EXPECT_EQ(existingProjectFiles(project, p),
+              (std::vector<std::string>{"model.py", "train.py", "README.md", "weights.safetensors"}));
+    EXPECT_EQ(writePytorchProject(project, p, weights),
+              project +
+                  " already holds model.py, train.py, README.md and weights.safetensors; export into an "
+                  "empty folder, or replace them (--force on the command line)");
+    EXPECT_EQ(writePytorchProject(project, p, weights, true), "");
+    EXPECT_TRUE(existingProjectFiles(dir / "elsewhere", p).empty());
 }
 
 }  // namespace

@@ -179,6 +179,10 @@ cycle_file = write("export_cycle.netw", netw([inp(), {"id": "a", "kind": "Add"},
                                              [edge("in", "a", to_port="in0"), edge("b", "a", to_port="in1"), edge("a", "b")]))
 case("export/invalid", [CLI, "export", cycle_file, "--onnx", path("cycle.onnx")], 1, ["cycle"])
 case("export/unwritable", [CLI, "export", LENET, "--onnx", path("missing_dir/x.onnx")], 1, ["missing_dir"])
+os.makedirs(path("existing_project"), exist_ok=True)
+write("existing_project/model.py", "# someone's own model\n")
+case("export/pytorch_over_a_project", [CLI, "export", LENET, "--pytorch", path("existing_project")], 1,
+     ["existing_project already holds model.py", "--force"])
 case("export/pytorch_into_file", [CLI, "export", LENET, "--pytorch", SAMPLE], 1, ["is not a directory"])
 case("export/old_opset", [CLI, "export", LENET, "--onnx", path("x.onnx"), "--opset", "9"], 2, ["--opset is 13 to 17"])
 case("large_batch", [CLI, "bench", RESNET, "--batch", "20000", "--memory-budget", "2G"], 1, ["activations and scratch", "budget of"])

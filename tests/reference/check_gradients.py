@@ -126,7 +126,7 @@ NETWORKS = [("lenet5", (4, 1, 32, 32), 0), ("mnist_inception", (4, 1, 28, 28), 0
 def check(cli, name, net, shape, work, seed=0):
     """Returns the problems found for one network file."""
     directory = os.path.join(work, name)
-    r = subprocess.run([cli, "export", net, "--pytorch", directory, "--seed", "3"], capture_output=True, text=True)
+    r = subprocess.run([cli, "export", net, "--pytorch", directory, "--seed", "3", "--force"], capture_output=True, text=True)
     if r.returncode != 0:
         return ["export failed: " + r.stderr[-1000:]]
     weights = os.path.join(directory, "weights.safetensors")
@@ -201,7 +201,7 @@ def check_steps(cli, presets, work):
         write_idx(labels, rng.integers(0, 10, 32))
         net = os.path.join(presets, preset + ".netw")
         project = os.path.join(work, "steps_" + preset)
-        r = subprocess.run([cli, "export", net, "--pytorch", project, "--seed", "4"], capture_output=True, text=True)
+        r = subprocess.run([cli, "export", net, "--pytorch", project, "--seed", "4", "--force"], capture_output=True, text=True)
         if r.returncode != 0:
             return ["export failed: " + r.stderr[-500:]]
         module = import_model(project, "steps_" + preset)

@@ -93,7 +93,7 @@ def check(exe, preset, work):
     name = os.path.basename(preset)[:-5]
     directory = os.path.join(work, name)
     shutil.rmtree(directory, ignore_errors=True)
-    e = cli(exe, "export", preset, "--pytorch", directory)
+    e = cli(exe, "export", preset, "--pytorch", directory, "--force")
     if e.returncode != 0:
         return ["export failed (%d): %s%s" % (e.returncode, e.stdout[-2000:], e.stderr[-2000:])]
     problems = []

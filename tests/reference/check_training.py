@@ -48,7 +48,7 @@ def check(cli, presets, work, name):
     # PyTorch: the exported project, from the weights Netwright started from (export --seed 0 is
     # train's initialisation), on the same recipe.
     project = os.path.join(work, name)
-    x = run([cli, "export", net, "--pytorch", project, "--seed", "0"])
+    x = run([cli, "export", net, "--pytorch", project, "--seed", "0", "--force"])
     if x.returncode != 0:
         return problems + ["export failed: " + x.stderr[-500:]], accuracy, None
     env = dict(os.environ, OMP_NUM_THREADS="2")

@@ -187,6 +187,30 @@ private slots:
         const nw::Analysis analysis = nw::analyze(flat);
         nw::WeightsResult written = nw::loadWeights(flat, analysis, (project + "/weights.safetensors").toStdString());
         QVERIFY(written.error.empty() && written.problems.empty());
+
+        // Into the same folder again: the window asks before replacing the project; No keeps it.
+        QFile mine(project + "/model.py");
+        QVERIFY(mine.open(QIODevice::WriteOnly));
+        mine.write("# my own changes\n");
+        mine.close();
+        for (QMessageBox::StandardButton reply : {QMessageBox::No, QMessageBox::Yes}) {
+            QString asked;
+            choose(project, "Export must ask for a folder", [&asked, reply] {
+                whenDialog([&asked, reply](QWidget* next) {
+                    auto* box = qobject_cast<QMessageBox*>(next);
+                    QVERIFY2(box, "expected the question before replacing the project");
+                    asked = box->text();
+                    box->button(reply)->click();
+                    // Yes: then the note on the weights, as before.
+                    if (reply == QMessageBox::Yes)
+                        whenDialog([](QWidget* note) { static_cast<QDialog*>(note)->accept(); });
+                });
+            });
+            action(w, "Export as PyTorch project…")->trigger();
+            QTRY_VERIFY(asked.contains("model.py") && asked.contains("weights.safetensors"));
+            if (reply == QMessageBox::No) QCOMPARE(bytes(project + "/model.py"), QByteArray("# my own changes\n"));
+        }
+        QTRY_VERIFY(bytes(project + "/model.py").contains("class Block(nn.Module):"));
     }
 
     // An ONNX model opens (File › Open, or dropped on the canvas) with its modules recovered and its
