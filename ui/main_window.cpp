@@ -61,6 +61,7 @@
 #include "report.h"
 #include "restructure.h"
 #include "run_panel.h"
+#include "train_panel.h"
 #include "compare_dialog.h"
 
 namespace nw::ui {
@@ -328,6 +329,16 @@ MainWindow::MainWindow(QWidget* parent)
     runDock->setWidget(run_);
     addDockWidget(Qt::RightDockWidgetArea, runDock);
     tabifyDockWidget(summaryDock, runDock);
+    train_ = new TrainPanel(this);
+    auto* trainDock = new QDockWidget(tr("Train"), this);
+    trainDock->setObjectName("train");
+    trainDock->setWidget(train_);
+    addDockWidget(Qt::RightDockWidgetArea, trainDock);
+    tabifyDockWidget(runDock, trainDock);
+    // Trained weights go to the Run panel, which then shows real predictions.
+    connect(train_, &TrainPanel::trained, this, [this](std::shared_ptr<const TensorMap> weights, const QString& label) {
+        if (weights) run_->useWeights(std::move(weights), label.toStdString());
+    });
     summaryDock->raise();
     connect(view_->scene(), &QGraphicsScene::selectionChanged, this, [this] { run_->showNode(view_->selectedNode()); });
 
@@ -832,9 +843,11 @@ void MainWindow::replaceDocument(Document doc) {
     view_->fit();
     updateTitle();
     run_->networkChanged();
+    train_->networkChanged();
 }
 
 void MainWindow::sessionChanged(const SessionChange& change) {
+    train_->networkChanged();  // training stops on an edit: it trains the network as it was
     if (change.everything) return refresh();
     {
         const QSignalBlocker quiet(view_->scene());  // redrawing is not a change of selection

@@ -36,6 +36,7 @@ namespace nw::ui {
 class GraphView;
 class SummaryModel;
 class RunPanel;
+class TrainPanel;
 class Inspector;
 
 class MainWindow : public QMainWindow {
@@ -132,6 +133,7 @@ public:
     Inspector* inspector() const { return inspector_; }
     QUndoStack* undoStack() const { return undo_; }
     RunPanel* runPanel() const { return run_; }
+    TrainPanel* trainPanel() const { return train_; }
 
 signals:
     void layoutFinished();
@@ -154,6 +156,7 @@ private:
     std::unique_ptr<RecoverySlot> recovery_;  // made at the first autosave
     bool autosaveFailed_ = false;
     RunPanel* run_ = nullptr;
+    TrainPanel* train_ = nullptr;
     QLabel* crumb_ = nullptr;
     QWidget* crumbBar_ = nullptr;
     // One undo step: `edit` applied by the session (to the open module unless `wholeDocument`).
