@@ -697,9 +697,8 @@ int cmdGrad(const Args& a) {
 
 // The network's Input node, for preparing data; null without one.
 const nw::FlatNode* inputOf(const Runnable& r) {
-    for (const nw::FlatNode& node : r.net.flat.nodes)
-        if (node.kind->role == nw::KindRole::Input) return &node;
-    return nullptr;
+    const int i = r.net.flat.firstInput();
+    return i < 0 ? nullptr : &r.net.flat.nodes[static_cast<size_t>(i)];
 }
 
 // "WEIGHTS.safetensors" → "WEIGHTS.checkpoint.safetensors".

@@ -33,11 +33,12 @@ namespace {
 
 // The whole run, on a worker thread, through the core's inference session: the image prepared as
 // the Input node says, each top-level node's output kept for the feature maps, progress reported.
-RunOutcome execute(const Document& doc, std::string image, std::shared_ptr<const TensorMap> weights,
-                   const std::shared_ptr<std::atomic<bool>>& cancel,
+RunOutcome execute(const Document& doc, std::string image, const std::shared_ptr<const Tensor>& sample,
+                   std::shared_ptr<const TensorMap> weights, const std::shared_ptr<std::atomic<bool>>& cancel,
                    const std::shared_ptr<std::atomic<int>>& progress) {
     InferenceRequest request;
     request.image = std::move(image);
+    if (sample) request.inputs[""] = *sample;
     request.weights = std::move(weights);
     request.keepNodeOutputs = true;
     request.run.profile = true;
@@ -60,7 +61,9 @@ RunOutcome execute(const Document& doc, std::string image, std::shared_ptr<const
     return out;
 }
 
-QImage tensorPreview(const Tensor& t) {  // 1×C×H×W, C = 1 or 3: min–max scaled to grey or RGB
+}  // namespace
+
+QImage samplePreview(const Tensor& t) {
     if (t.shape.size() != 4 || (t.shape[1] != 1 && t.shape[1] != 3)) return {};
     const int64_t H = t.shape[2], W = t.shape[3], C = t.shape[1];
     const auto [lo, hi] = std::minmax_element(t.data.begin(), t.data.end());
@@ -76,8 +79,6 @@ QImage tensorPreview(const Tensor& t) {  // 1×C×H×W, C = 1 or 3: min–max sc
         }
     return img;
 }
-
-}  // namespace
 
 QImage featureMapImage(const Tensor& t, int maxChannels) {
     if (t.data.empty()) return {};
@@ -252,12 +253,21 @@ std::string RunPanel::setImage(const std::string& path) {
         return img.error;  // the previous image stays chosen
     }
     image_ = path;
-    preview_->setPixmap(QPixmap::fromImage(tensorPreview(img.tensor)).scaled(preview_->size(), Qt::KeepAspectRatio));
+    sample_.reset();
+    preview_->setPixmap(QPixmap::fromImage(samplePreview(img.tensor)).scaled(preview_->size(), Qt::KeepAspectRatio));
     previewCaption_->setText(QString::fromStdString(QFileInfo(QString::fromStdString(path)).fileName().toStdString() +
                                                     "\nprepared as " + formatShape(img.tensor.shape) +
                                                     " (normalize: " + in->view().s("normalize") + ")"));
     status_->setText(tr("Ready to run."));
     return {};
+}
+
+void RunPanel::setSample(Tensor sample, const std::string& caption) {
+    image_.clear();
+    preview_->setPixmap(QPixmap::fromImage(samplePreview(sample)).scaled(preview_->size(), Qt::KeepAspectRatio));
+    previewCaption_->setText(QString::fromStdString(caption + "\n" + formatShape(sample.shape)));
+    sample_ = std::make_shared<const Tensor>(std::move(sample));
+    status_->setText(tr("Ready to run."));
 }
 
 std::string RunPanel::loadWeights(const std::string& path) {
@@ -302,7 +312,7 @@ void RunPanel::useWeights(std::shared_ptr<const TensorMap> weights, const std::s
 
 void RunPanel::start() {
     if (running_) return;
-    if (image_.empty()) {
+    if (image_.empty() && !sample_) {
         status_->setText(tr("Choose an image first (a sample, a file, or drop one here)."));
         return;
     }
@@ -314,7 +324,7 @@ void RunPanel::start() {
     status_->setText(tr("Running…"));
     cancel_ = std::make_shared<std::atomic<bool>>(false);
     progress_ = std::make_shared<std::atomic<int>>(0);
-    watcher_.setFuture(QtConcurrent::run(execute, window_->document(), image_, weights_, cancel_, progress_));
+    watcher_.setFuture(QtConcurrent::run(execute, window_->document(), image_, sample_, weights_, cancel_, progress_));
 }
 
 void RunPanel::cancel() {

@@ -59,6 +59,9 @@ public:
     explicit RunPanel(MainWindow* window);
     // Each returns the error also shown in the panel, or empty; none of them opens a dialog.
     std::string setImage(const std::string& path);
+    // A sample already prepared for the network (1 × C × H × W), e.g. a test image from the Train
+    // panel; `caption` says what it is.
+    void setSample(Tensor sample, const std::string& caption);
     std::string loadWeights(const std::string& path);  // empty path: random initialisation
     // Weights that came with the network (an ONNX model's initializers), named `label` in the list.
     void useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label);
@@ -86,7 +89,8 @@ protected:
 
 private:
     MainWindow* window_;
-    std::string image_;
+    std::string image_;                         // the image file to run, or
+    std::shared_ptr<const Tensor> sample_;      // a prepared sample
     std::shared_ptr<const TensorMap> weights_;  // null: random initialisation
     RunOutcome outcome_;
     std::string shownNode_;
@@ -113,5 +117,8 @@ private:
 // A grid of a C×H×W feature map's channels (the first `maxChannels`), scaled together between the
 // tensor's min and max; a flat N×F output becomes one strip. Empty for other shapes.
 QImage featureMapImage(const Tensor& t, int maxChannels = 64);
+
+// A 1 × C × H × W sample (C = 1 or 3) as a grey or RGB picture, scaled between its min and max.
+QImage samplePreview(const Tensor& t);
 
 }  // namespace nw::ui

@@ -3,6 +3,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -10,6 +11,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
+#include <QListWidget>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
@@ -87,12 +89,19 @@ TrainPanel::TrainPanel(MainWindow* window) : window_(window) {
     buttons->addWidget(pause_);
     buttons->addWidget(stop_);
     layout->addLayout(buttons);
+    auto* files = new QHBoxLayout;
+    save_ = new QPushButton(tr("Save weights…"));
+    save_->setToolTip(tr("Write the trained weights to a safetensors file"));
+    load_ = new QPushButton(tr("Load weights…"));
+    load_->setToolTip(tr("Weights from a safetensors file: the Run panel uses them and the next run starts from them"));
+    files->addWidget(save_);
+    files->addWidget(load_);
+    layout->addLayout(files);
     status_ = new QLabel(tr("Train the network: choose the data and press Start."));
     status_->setWordWrap(true);
     layout->addWidget(status_);
 
     loss_ = new QLineSeries;
-    loss_->setName(tr("loss per step"));
     lossChart_ = new QChart;
     lossChart_->addSeries(loss_);
     lossX_ = new QValueAxis;
@@ -133,8 +142,22 @@ TrainPanel::TrainPanel(MainWindow* window) : window_(window) {
 
     confusion_ = new QTableWidget;
     confusion_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    confusion_->setMinimumHeight(180);
+    confusion_->verticalHeader()->setDefaultSectionSize(22);
+    confusion_->setMinimumHeight(120);
+    confusion_->setToolTip(tr("Test images by true class (rows) and predicted class (columns)"));
     layout->addWidget(confusion_);
+    auto* galleryCaption = new QLabel(tr("Misclassified test images (true → predicted); click one to run it."));
+    galleryCaption->setWordWrap(true);
+    layout->addWidget(galleryCaption);
+    gallery_ = new QListWidget;
+    gallery_->setViewMode(QListView::IconMode);
+    gallery_->setIconSize(QSize(56, 56));
+    gallery_->setGridSize(QSize(118, 100));
+    gallery_->setResizeMode(QListView::Adjust);
+    gallery_->setMovement(QListView::Static);
+    gallery_->setWordWrap(true);
+    gallery_->setMinimumHeight(210);
+    layout->addWidget(gallery_);
     auto* scroll = new QScrollArea;
     scroll->setWidget(content);
     scroll->setWidgetResizable(true);
@@ -146,6 +169,19 @@ TrainPanel::TrainPanel(MainWindow* window) : window_(window) {
     connect(start_, &QPushButton::clicked, this, [this] { start(); });
     connect(pause_, &QPushButton::toggled, this, &TrainPanel::setPaused);
     connect(stop_, &QPushButton::clicked, this, &TrainPanel::stop);
+    connect(save_, &QPushButton::clicked, this, [this] {
+        // The dialog asks before replacing a file; the write itself is atomic.
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save trained weights"), "weights.safetensors",
+                                                          tr("safetensors (*.safetensors)"));
+        if (!path.isEmpty()) saveWeights(path.toStdString());
+    });
+    connect(load_, &QPushButton::clicked, this, [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Load weights"), QString(), tr("safetensors (*.safetensors)"));
+        if (!path.isEmpty()) loadWeights(path.toStdString());
+    });
+    connect(gallery_, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { runMisclassified(gallery_->row(item)); });
 }
 
 TrainPanel::~TrainPanel() {
@@ -157,16 +193,74 @@ void TrainPanel::setControlsRunning(bool running) {
     start_->setEnabled(!running);
     pause_->setEnabled(running);
     stop_->setEnabled(running);
-    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, epochs_, batch_, optimizer_, lr_})
+    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, epochs_, batch_, optimizer_, lr_, load_})
         w->setEnabled(!running);
+    save_->setEnabled(!running && weights_);
+}
+
+std::string TrainPanel::saveWeights(const std::string& path) {
+    std::string error = weights_ ? writeSafetensors(path, *weights_) : "no trained weights yet: train first";
+    status_->setText(error.empty() ? tr("Saved the trained weights to %1.").arg(QString::fromStdString(path))
+                                   : QString::fromStdString(error));
+    return error;
+}
+
+std::string TrainPanel::loadWeights(const std::string& path) {
+    std::string error = window_->runPanel()->loadWeights(path);
+    status_->setText(error.empty()
+                         ? tr("Loaded %1: the Run panel uses these weights and the next run starts from them.")
+                               .arg(QString::fromStdString(path))
+                         : QString::fromStdString(error));
+    return error;
+}
+
+Tensor TrainPanel::testSample(int64_t index) const {
+    Tensor x;
+    std::vector<int64_t> labels;
+    std::mt19937_64 unused;
+    const NodeAttrs input = graph_->nodes[static_cast<size_t>(graph_->firstInput())].view();
+    prepareBatch(data_->test, input, {index}, {}, unused, x, labels);
+    return x;
+}
+
+QString TrainPanel::className(int64_t c) const {
+    return static_cast<size_t>(c) < classes_.size() ? QString::fromStdString(classes_[static_cast<size_t>(c)])
+                                                    : QString::number(c);
+}
+
+void TrainPanel::showMisclassified() {
+    gallery_->clear();
+    constexpr size_t kShown = 64;  // enough to see the typical confusions; the matrix has the counts
+    for (size_t i = 0; i < evaluation_.misclassified.size() && i < kShown; ++i) {
+        const auto [sample, predicted] = evaluation_.misclassified[i];
+        const int64_t truth = data_->test.labels[static_cast<size_t>(sample)];
+        QPixmap picture = QPixmap::fromImage(samplePreview(testSample(sample)))
+                              .scaled(gallery_->iconSize(), Qt::KeepAspectRatio, Qt::FastTransformation);
+        auto* item = new QListWidgetItem(QIcon(picture), className(truth) + "\n→ " + className(predicted));
+        item->setSizeHint(gallery_->gridSize());  // room for both lines of the caption
+        item->setToolTip(
+            tr("Test image %1: a %2, predicted %3").arg(sample).arg(className(truth), className(predicted)));
+        gallery_->addItem(item);
+    }
+}
+
+void TrainPanel::runMisclassified(int i) {
+    if (i < 0 || static_cast<size_t>(i) >= evaluation_.misclassified.size() || !data_) return;
+    const auto [sample, predicted] = evaluation_.misclassified[static_cast<size_t>(i)];
+    const int64_t truth = data_->test.labels[static_cast<size_t>(sample)];
+    RunPanel* run = window_->runPanel();
+    run->setSample(
+        testSample(sample),
+        tr("Test image %1: a %2, predicted %3").arg(sample).arg(className(truth), className(predicted)).toStdString());
+    if (auto* dock = window_->findChild<QDockWidget*>("run")) dock->raise();
+    run->start();
 }
 
 std::string TrainPanel::start() {
     if (running()) return "training is running";
     const FlatGraph& flat = window_->flat();
-    const FlatNode* input = nullptr;
-    for (const FlatNode& n : flat.nodes)
-        if (n.kind->role == KindRole::Input) input = &n;
+    const int inputIndex = flat.firstInput();
+    const FlatNode* input = inputIndex < 0 ? nullptr : &flat.nodes[static_cast<size_t>(inputIndex)];
     auto fail = [this](const std::string& e) {
         status_->setText(QString::fromStdString(e));
         return e;
@@ -194,9 +288,8 @@ std::string TrainPanel::start() {
     options.schedule.kind = ScheduleKind::Cosine;
     graph_ = std::make_unique<FlatGraph>(flat);
     std::shared_ptr<const TensorMap> start = window_->runPanel()->weights();
-    TensorMap weights = start && checkWeights(*graph_, window_->analysis(), *start).empty()
-                            ? *start
-                            : initWeights(*graph_, window_->analysis(), 0);
+    const bool fromRunPanel = start && checkWeights(*graph_, window_->analysis(), *start).empty();
+    TensorMap weights = fromRunPanel ? *start : initWeights(*graph_, window_->analysis(), 0);
     auto trainer = std::make_shared<Trainer>(*graph_, std::move(weights), options);
     if (!trainer->error().empty()) return fail(trainer->error());
 
@@ -206,22 +299,41 @@ std::string TrainPanel::start() {
     maxLoss_ = 0;
     const int64_t steps = (data.train.size() + options.batch - 1) / options.batch * options.epochs;  // whole batches
     lossX_->setRange(0, static_cast<double>(steps));
+    // At most about 1,000 points: a long run's chart stays as quick to draw as a short one's.
+    stepsPerPoint_ = std::max<int64_t>(1, (steps + kLossPoints - 1) / kLossPoints);
+    lossSum_ = 0;
+    lossCount_ = 0;
+    loss_->setName(stepsPerPoint_ == 1 ? tr("loss per step") : tr("loss, mean of %1 steps").arg(stepsPerPoint_));
     accuracyX_->setRange(0, static_cast<double>(options.epochs));
     accuracyX_->setTickCount(static_cast<int>(std::min<int64_t>(options.epochs, 10)) + 1);
     confusion_->clear();
+    gallery_->clear();
+    evaluation_ = {};
     stopRequested_ = false;
     paused_ = false;
     pause_->setChecked(false);
     setControlsRunning(true);
-    status_->setText(
-        tr("Training on %1 (%2 samples)…").arg(QString::fromStdString(data.train.source)).arg(data.train.size()));
-    auto shared = std::make_shared<DataResult>(std::move(data));
+    status_->setText(tr("Training on %1 (%2 samples), from %3…")
+                         .arg(QString::fromStdString(data.train.source))
+                         .arg(data.train.size())
+                         .arg(fromRunPanel ? tr("the Run panel's weights (%1)")
+                                                 .arg(QString::fromStdString(window_->runPanel()->weightsLabel()))
+                                           : tr("PyTorch's default initialisation")));
+    auto shared = std::make_shared<const DataResult>(std::move(data));
+    data_ = shared;
     worker_ = std::thread([this, trainer, shared] {
         TrainEvents events;
-        // Reports go to the window's thread; Pause waits here, Stop answers false.
+        // Reports go to the window's thread, the steps gathered until it takes them (a fast network
+        // makes hundreds a second: one chart update per frame, not per step); Pause waits here,
+        // Stop answers false.
         events.onStep = [this](const StepReport& s) {
-            QMetaObject::invokeMethod(
-                this, [this, s] { onStep(s); }, Qt::QueuedConnection);
+            bool first = false;
+            {
+                std::lock_guard lock(stepsMutex_);
+                first = pendingSteps_.empty();
+                pendingSteps_.push_back(s);
+            }
+            if (first) QMetaObject::invokeMethod(this, &TrainPanel::takeSteps, Qt::QueuedConnection);
             std::unique_lock lock(pauseMutex_);
             pauseChanged_.wait(lock, [this] { return !paused_ || stopRequested_; });
             return !stopRequested_.load();
@@ -245,7 +357,7 @@ void TrainPanel::setPaused(bool paused) {
         paused_ = paused;
     }
     pauseChanged_.notify_all();
-    if (running()) status_->setText(paused ? tr("Paused.") : tr("Training…"));
+    if (running()) showProgress();
 }
 
 void TrainPanel::stop() {
@@ -259,21 +371,48 @@ void TrainPanel::networkChanged() {
     status_->setText(tr("The network changed, so training stopped; the weights so far go to the Run panel."));
 }
 
-void TrainPanel::onStep(const StepReport& s) {
-    loss_->append(static_cast<double>(s.globalStep), s.loss);
-    maxLoss_ = std::max(maxLoss_, s.loss);
+void TrainPanel::takeSteps() {
+    std::vector<StepReport> steps;
+    {
+        std::lock_guard lock(stepsMutex_);
+        steps.swap(pendingSteps_);
+    }
+    if (steps.empty()) return;
+    QList<QPointF> points;
+    points.reserve(static_cast<qsizetype>(steps.size()));
+    for (const StepReport& s : steps) {
+        lossSum_ += s.loss;
+        if (++lossCount_ < stepsPerPoint_ && s.globalStep < s.totalSteps) continue;
+        const double mean = lossSum_ / static_cast<double>(lossCount_);
+        points.append(QPointF(static_cast<double>(s.globalStep), mean));
+        maxLoss_ = std::max(maxLoss_, mean);
+        lossSum_ = 0;
+        lossCount_ = 0;
+    }
+    loss_->append(points);
     lossY_->setRange(0, maxLoss_ * 1.05);
+    const StepReport& s = steps.back();
     const long long left = std::llround(s.etaSeconds);
-    status_->setText(tr("Epoch %1 of %2, step %3 of %4: loss %5, accuracy %6 %; %7 samples/s, %8:%9 left")
-                         .arg(s.epoch)
-                         .arg(s.epochs)
-                         .arg(s.step)
-                         .arg(s.stepsPerEpoch)
-                         .arg(s.loss, 0, 'f', 4)
-                         .arg(100 * s.accuracy, 0, 'f', 1)
-                         .arg(s.samplesPerSecond, 0, 'f', 0)
-                         .arg(left / 60)
-                         .arg(left % 60, 2, 10, QChar('0')));
+    progress_ = tr("epoch %1 of %2, step %3 of %4: loss %5, accuracy %6 %; %7 samples/s, %8:%9 left")
+                    .arg(s.epoch)
+                    .arg(s.epochs)
+                    .arg(s.step)
+                    .arg(s.stepsPerEpoch)
+                    .arg(s.loss, 0, 'f', 4)
+                    .arg(100 * s.accuracy, 0, 'f', 1)
+                    .arg(s.samplesPerSecond, 0, 'f', 0)
+                    .arg(left / 60)
+                    .arg(left % 60, 2, 10, QChar('0'));
+    showProgress();
+}
+
+void TrainPanel::showProgress() {
+    bool paused = false;
+    {
+        std::lock_guard lock(pauseMutex_);
+        paused = paused_;
+    }
+    status_->setText((paused ? tr("Paused at %1") : tr("Training: %1")).arg(progress_));
 }
 
 void TrainPanel::onEpoch(const EpochReport& e) {
@@ -290,7 +429,10 @@ void TrainPanel::onFinished(const TrainResult& result, std::shared_ptr<const Ten
         return;
     }
     evaluation_ = std::move(test);
+    weights_ = weights;
+    save_->setEnabled(true);
     showConfusion();
+    showMisclassified();
     const QString accuracy = QString::number(100 * evaluation_.accuracy(), 'f', 2);
     status_->setText((result.stopped ? tr("Stopped: test accuracy %1 %; the weights are in the Run panel.")
                                      : tr("Done: test accuracy %1 %; the weights are in the Run panel."))
@@ -302,12 +444,15 @@ void TrainPanel::showConfusion() {
     const auto n = static_cast<int>(evaluation_.confusion.size());
     confusion_->setRowCount(n);
     confusion_->setColumnCount(n);
-    QStringList names;
-    for (int c = 0; c < n; ++c)
-        names << (static_cast<size_t>(c) < classes_.size() ? QString::fromStdString(classes_[static_cast<size_t>(c)])
-                                                           : QString::number(c));
-    confusion_->setVerticalHeaderLabels(names);
-    confusion_->setHorizontalHeaderLabels(names);
+    // Rows named in full, columns by number, so ten classes fit the panel's width without scrolling.
+    QStringList rows, columns;
+    for (int c = 0; c < n; ++c) {
+        rows << QString("%1 %2").arg(c).arg(className(c));
+        columns << QString::number(c);
+    }
+    confusion_->setVerticalHeaderLabels(rows);
+    confusion_->setHorizontalHeaderLabels(columns);
+    for (int c = 0; c < n; ++c) confusion_->horizontalHeaderItem(c)->setToolTip(tr("predicted %1").arg(className(c)));
     int64_t most = 1;
     for (const auto& row : evaluation_.confusion)
         for (int64_t v : row) most = std::max(most, v);
@@ -321,6 +466,8 @@ void TrainPanel::showConfusion() {
             confusion_->setItem(t, p, item);
         }
     confusion_->resizeColumnsToContents();
+    confusion_->setFixedHeight(confusion_->horizontalHeader()->height() + confusion_->verticalHeader()->length() +
+                               2 * confusion_->frameWidth());
 }
 
 }  // namespace nw::ui

@@ -16,6 +16,12 @@ int FlatGraph::find(const std::string& name) const {
     return -1;
 }
 
+int FlatGraph::firstInput() const {
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].kind->role == KindRole::Input) return static_cast<int>(i);
+    return -1;
+}
+
 static std::optional<AttrValue> evalRaw(const AttrValue& raw, const Env* env, std::string& error) {
     const auto* s = std::get_if<std::string>(&raw);
     if (!s || s->empty() || (*s)[0] != '=') return raw;

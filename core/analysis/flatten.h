@@ -54,6 +54,8 @@ struct FlatGraph {
     std::vector<FlatInstance> instances;  // in expansion order: an instance comes before those inside it
     std::vector<Diagnostic> diagnostics;
     int find(const std::string& name) const;
+    // The first Input node (the one a dataset or an image feeds), or −1.
+    int firstInput() const;
     // Where flat node `index` came from, outermost first: the top-level node, the module-body nodes
     // of the instances around it, and last its own node.
     std::vector<PathStep> path(int index) const;

@@ -23,12 +23,6 @@ Analysis analyzeForBatch(const FlatGraph& graph, const Shape& sample, int64_t ba
     return analyze(graph, options);
 }
 
-int inputNode(const FlatGraph& graph) {
-    for (size_t i = 0; i < graph.nodes.size(); ++i)
-        if (graph.nodes[i].kind->role == KindRole::Input) return static_cast<int>(i);
-    return -1;
-}
-
 constexpr const char* kEpochKey = "netwright.epochs_done";
 constexpr const char* kStepKey = "netwright.global_step";
 constexpr const char* kOptimizerPrefix = "optimizer.";
@@ -37,7 +31,7 @@ constexpr const char* kOptimizerPrefix = "optimizer.";
 
 Evaluation evaluate(const FlatGraph& graph, const TensorMap& weights, const Dataset& data, int64_t batch) {
     Evaluation e;
-    const int in = inputNode(graph);
+    const int in = graph.firstInput();
     if (in < 0) {
         e.error = "the network has no Input node";
         return e;
@@ -93,7 +87,7 @@ struct Trainer::Sized {
 
 Trainer::Trainer(const FlatGraph& graph, TensorMap weights, TrainOptions options)
     : graph_(graph), weights_(std::move(weights)), options_(std::move(options)), optimizer_(options_.optimizer) {
-    input_ = inputNode(graph);
+    input_ = graph.firstInput();
     if (input_ < 0) {
         error_ = "the network has no Input node";
         return;

@@ -1,11 +1,15 @@
 // The Train panel: a short run on a Fashion-MNIST subset fills the charts, ends with a confusion
-// matrix and hands the weights to the Run panel, which then classifies a sample; Stop ends a run
-// early; an edit to the network stops a run.
+// matrix and a gallery of misclassified test images (a click runs one in the Run panel, which gives
+// the same wrong answer) and hands the weights to the Run panel, which then classifies a sample;
+// the weights saved from the panel load back; Stop ends a run early; an edit to the network stops a run.
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QLabel>
 #include <QLineSeries>
+#include <QListWidget>
+#include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTest>
@@ -36,6 +40,23 @@ private slots:
         panel->epochs()->setValue(2);
         QCOMPARE(panel->start(), std::string());
         QVERIFY(panel->running());
+        // NETWRIGHT_SCREENSHOTS=DIR: the window mid-training and after the run, for docs/screenshots.
+        const QByteArray shots = qgetenv("NETWRIGHT_SCREENSHOTS");
+        if (!shots.isEmpty()) {
+            w.resize(1440, 900);
+            if (auto* dock = w.findChild<QDockWidget*>("train")) dock->raise();
+        }
+        // Pause in the second epoch: no more steps come until Resume.
+        QTRY_VERIFY_WITH_TIMEOUT(panel->lossSeries()->count() >= 40, 60000);
+        QTest::mouseClick(panel->pauseButton(), Qt::LeftButton);
+        QTest::qWait(300);  // the steps already reported arrive
+        const int pausedAt = panel->lossSeries()->count();
+        QVERIFY(pausedAt < 64);
+        QTest::qWait(500);
+        QCOMPARE(panel->lossSeries()->count(), pausedAt);
+        QVERIFY2(panel->status()->text().startsWith("Paused at epoch 2 of 2"), qPrintable(panel->status()->text()));
+        if (!shots.isEmpty()) w.grab().save(QString::fromUtf8(shots) + "/train_panel_training.png");
+        QTest::mouseClick(panel->pauseButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!panel->running(), 60000);
         QVERIFY2(panel->status()->text().startsWith("Done"), qPrintable(panel->status()->text()));
         QCOMPARE(panel->lossSeries()->count(), 2 * 32);  // 2048 / 64 steps a epoch
@@ -45,13 +66,36 @@ private slots:
         QCOMPARE(panel->evaluation().samples, 2048);
         QVERIFY(panel->evaluation().accuracy() > 0.5);  // far above chance (10 %) after 4,096 samples
         QVERIFY(w.runPanel()->weightsLabel().find("trained here") != std::string::npos);
-        // NETWRIGHT_SCREENSHOTS=DIR: the window with the Train panel after the run, for docs/screenshots.
-        if (const QByteArray dir = qgetenv("NETWRIGHT_SCREENSHOTS"); !dir.isEmpty()) {
-            w.resize(1440, 900);
-            if (auto* dock = w.findChild<QDockWidget*>("train")) dock->raise();
+        // The gallery: the first misclassified test images, each captioned true → predicted.
+        const auto& wrong = panel->evaluation().misclassified;
+        QCOMPARE(panel->evaluation().samples - panel->evaluation().correct, static_cast<int64_t>(wrong.size()));
+        QVERIFY(!wrong.empty());
+        QCOMPARE(panel->gallery()->count(), static_cast<int>(std::min<size_t>(wrong.size(), 64)));
+        QVERIFY(!panel->gallery()->item(0)->icon().isNull());
+        QVERIFY(panel->gallery()->item(0)->text().contains("→"));
+        if (!shots.isEmpty()) {
+            panel->findChild<QScrollArea*>()->ensureWidgetVisible(panel->gallery());
             QTest::qWait(200);
-            w.grab().save(QString::fromUtf8(dir) + "/train_panel.png");
+            w.grab().save(QString::fromUtf8(shots) + "/train_panel.png");
         }
+        // A click on the first one runs it in the Run panel, which predicts the same wrong class.
+        QListWidget* gallery = panel->gallery();
+        gallery->scrollToItem(gallery->item(0));
+        QTest::mouseClick(gallery->viewport(), Qt::LeftButton, {}, gallery->visualItemRect(gallery->item(0)).center());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.runPanel()->outcome().top.empty(), 10000);
+        QCOMPARE(QString::fromStdString(w.runPanel()->outcome().top.front().first),
+                 QString::number(wrong.front().second));
+        // Save weights writes them; Load weights in a fresh window gives the Run panel the same tensors.
+        QTemporaryDir out;
+        const std::string saved = out.filePath("trained.safetensors").toStdString();
+        QCOMPARE(panel->saveWeights(saved), std::string());
+        MainWindow other;
+        QCOMPARE(other.openFile(preset("lenet5"), true), std::string());
+        QVERIFY(other.trainPanel()->saveWeights(saved) != std::string());  // nothing trained there yet
+        QCOMPARE(other.trainPanel()->loadWeights(saved), std::string());
+        QCOMPARE(other.runPanel()->weights()->size(), w.runPanel()->weights()->size());
+        for (const auto& [name, t] : *w.runPanel()->weights())
+            QVERIFY2(other.runPanel()->weights()->at(name).data == t.data, name.c_str());
         // The Run panel classifies a sample with the trained weights.
         QCOMPARE(w.runPanel()->setImage(nw::dataDir() + "/resources/samples/fashion_trouser.png"), std::string());
         w.runPanel()->start();
