@@ -55,7 +55,7 @@ std::string expandedResNet152() {
                     break;
                 }
         }
-        const std::string file = (QDir::tempPath() + "/netwright_bench_resnet152_expanded.netw").toStdString();
+        std::string file = (QDir::tempPath() + "/netwright_bench_resnet152_expanded.netw").toStdString();
         nw::saveNetwAtomic(doc, file);
         return file;
     }();
