@@ -228,6 +228,12 @@ QString TrainPanel::className(int64_t c) const {
                                                     : QString::number(c);
 }
 
+QString TrainPanel::misclassifiedCaption(size_t i) const {
+    const auto [sample, predicted] = evaluation_.misclassified[i];
+    const int64_t truth = data_->test.labels[static_cast<size_t>(sample)];
+    return tr("Test image %1: a %2, predicted %3").arg(sample).arg(className(truth), className(predicted));
+}
+
 void TrainPanel::showMisclassified() {
     gallery_->clear();
     constexpr size_t kShown = 64;  // enough to see the typical confusions; the matrix has the counts
@@ -238,20 +244,17 @@ void TrainPanel::showMisclassified() {
                               .scaled(gallery_->iconSize(), Qt::KeepAspectRatio, Qt::FastTransformation);
         auto* item = new QListWidgetItem(QIcon(picture), className(truth) + "\n→ " + className(predicted));
         item->setSizeHint(gallery_->gridSize());  // room for both lines of the caption
-        item->setToolTip(
-            tr("Test image %1: a %2, predicted %3").arg(sample).arg(className(truth), className(predicted)));
+        item->setToolTip(misclassifiedCaption(i));
         gallery_->addItem(item);
     }
 }
 
 void TrainPanel::runMisclassified(int i) {
     if (i < 0 || static_cast<size_t>(i) >= evaluation_.misclassified.size() || !data_) return;
-    const auto [sample, predicted] = evaluation_.misclassified[static_cast<size_t>(i)];
-    const int64_t truth = data_->test.labels[static_cast<size_t>(sample)];
     RunPanel* run = window_->runPanel();
-    run->setSample(
-        testSample(sample),
-        tr("Test image %1: a %2, predicted %3").arg(sample).arg(className(truth), className(predicted)).toStdString());
+    if (run->running()) return;  // its result would be shown under this image
+    run->setSample(testSample(evaluation_.misclassified[static_cast<size_t>(i)].first),
+                   misclassifiedCaption(static_cast<size_t>(i)).toStdString());
     if (auto* dock = window_->findChild<QDockWidget*>("run")) dock->raise();
     run->start();
 }

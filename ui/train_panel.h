@@ -82,6 +82,7 @@ private:
     void showMisclassified();
     Tensor testSample(int64_t index) const;  // test image `index` prepared for the network
     QString className(int64_t c) const;
+    QString misclassifiedCaption(size_t i) const;  // "Test image 12: a Shirt, predicted Coat"
     void setControlsRunning(bool running);
 
     MainWindow* window_;
