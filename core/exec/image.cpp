@@ -132,8 +132,12 @@ std::string checkPngData(std::string_view b) {
     std::string idat;
     for (size_t at = 8; at + 12 <= b.size();) {
         const uint32_t length = bigEndian32(b, at);
-        if (length > b.size() - at - 12) break;  // a truncated chunk: stb says so
+        // stb_image allocates a chunk's declared length (doubling up to 2 GiB) before it reads it.
+        if (length > b.size() - at - 12)
+            return "it is truncated (the chunk at byte " + std::to_string(at) + " says " + std::to_string(length) +
+                   " bytes, only " + std::to_string(b.size() - at - 8) + " follow its header)";
         if (b.substr(at + 4, 4) == "IDAT") idat.append(b.substr(at + 8, length));
+        if (b.substr(at + 4, 4) == "IEND") break;
         at += 12 + length;
     }
     z_stream z{};

@@ -285,3 +285,18 @@ TEST(Images, ACorruptPngStreamIsRefusedBeforeItCanGrow) {
     const std::string error = decodeImage(png, "bomb.png", input).error;
     EXPECT_TRUE(contains(error, "bomb.png: not a readable PNG image")) << error;
 }
+
+// An IDAT chunk that says 1 GiB in a 77-byte file: stb_image reallocates to the declared length
+// before reading it (fuzz_tensor_files: malloc(2 GiB)); the chunk walk refuses it first.
+TEST(Images, APngChunkLongerThanTheFileIsRefused) {
+    Analyzed a = analyzePreset("lenet5");
+    NodeAttrs input = a.flat.nodes[0].view();
+    std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x1c\0\0\0\x1c\x08\0\0\0\0\x57\x66\x80\x48", 33);
+    png += std::string("\0\0\0\x10IDAT", 8) + std::string(16, 'x') + "crc!";  // a whole chunk
+    png += std::string("\x40\0\0\0IDAT", 8) + std::string(8, 'x');            // says 2^30 bytes
+    const std::string error = decodeImage(png, "long.png", input).error;
+    EXPECT_TRUE(contains(error,
+                         "long.png: not a readable PNG image: it is truncated (the chunk at byte 61 says "
+                         "1073741824 bytes, only 8 follow its header)"))
+        << error;
+}

@@ -292,7 +292,7 @@ for name, file, expect in [
     ("directory", WORK, ["is a directory"]),
     ("gif", write("anim.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"), ["anim.gif", "it is a GIF"]),
     ("huge_png", write("huge.png", png_header(100000, 100000)), ["huge.png", "100000×100000 pixels is too large"]),
-    ("truncated_png", write("truncated.png", open(SAMPLE, "rb").read()[:200]), ["truncated.png", "truncated or corrupt"]),
+    ("truncated_png", write("truncated.png", open(SAMPLE, "rb").read()[:200]), ["truncated.png", "not a readable PNG image: it is truncated"]),
     ("text", write("notes.png", "just text"), ["notes.png", "not a PNG, JPEG or BMP"]),
 ]:
     case("image_" + name + "/cli", [CLI, "run", LENET, "--image", file], 1, expect)
