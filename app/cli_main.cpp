@@ -538,7 +538,7 @@ void reportBench(const Args& a, const std::string& what, std::vector<double>& ms
 // on a random batch and labels; GFLOP/s counts the forward's MACs three times (forward, dX, dW).
 int benchTraining(const Args& a, Runnable& r, const nw::Tensor& input) {
     if (a.profile) return usage("--profile times inference layers; it does not apply to --train");
-    const nw::Backprop backprop(r.net.flat, r.net.analysis);
+    nw::Backprop backprop(r.net.flat, r.net.analysis);
     if (!backprop.error().empty()) return failure(a, backprop.error());
     const nw::MemoryNeeds needs{3 * nw::weightBytes(r.net.analysis), 0, backprop.activationBytes()};
     if (std::string e = nw::checkMemory(needs, a.memoryBudget); !e.empty()) return failure(a, e);
@@ -666,7 +666,7 @@ int cmdGrad(const Args& a) {
                               " holds " + std::to_string(x.tensor.shape[0]) + " samples");
     auto r = loadRunnable(a, x.tensor.shape);
     if (!r) return 1;
-    const nw::Backprop backprop(r->net.flat, r->net.analysis);
+    nw::Backprop backprop(r->net.flat, r->net.analysis);
     if (!backprop.error().empty()) return failure(a, backprop.error());
     // Training keeps every activation and a gradient per weight: checked before anything is computed.
     const nw::MemoryNeeds needs{2 * nw::weightBytes(r->net.analysis), 0, backprop.activationBytes()};

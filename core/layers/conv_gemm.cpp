@@ -242,7 +242,7 @@ void convWide(const PackedMatrix& a, const ConvGemmArgs& g) {
 }  // namespace
 
 std::vector<float>& scratch(int which, size_t n) {
-    static thread_local std::vector<float> buffers[5];
+    static thread_local std::vector<float> buffers[8];
     if (buffers[which].size() < n) buffers[which].resize(n);
     return buffers[which];
 }

@@ -17,7 +17,8 @@ namespace nw::layers {
 // chunks of tiles are multiples of it.
 constexpr int64_t kPanelColumns = 2 * simd::kLanes;
 // Per-thread scratch of at least n floats, kept between calls (which: 0 and 1 a Winograd chunk's V and
-// M, 2 and 3 the transforms' rows, 4 the padded input of the small stride-1 path).
+// M, 2 and 3 the transforms' rows, 4 the padded input of the small stride-1 path, 5, 6 and 7 the
+// backward's transposed columns, output-gradient rows and one sample's im2col).
 std::vector<float>& scratch(int which, size_t n);
 
 // An M × K row-major matrix (conv weights: M = output channels, K = IC·KH·KW) in panel order.

@@ -193,7 +193,7 @@ void adaptiveMean(const Tensor& x, Tensor& y, int64_t OH, int64_t OW) {
 }
 
 // A windowed pooling's backward: per plane and output, `route` adds the output's gradient `g` to the
-// inputs its window took the result from.
+// inputs its window took the result from (a lambda, so that it is inlined into the loop).
 template <typename Route>
 void poolBackward(const BackwardArgs& b, Route route) {
     if (!b.dInputs[0]) return;
@@ -273,7 +273,7 @@ LayerKind maxPool2d() {
     k.field = windowedField<poolWindow>;
     k.forward = maxPoolRows;
     k.reference = [](const KernelArgs& k) { poolForward(k, maxWindow); };
-    k.backward = [](const BackwardArgs& b) { poolBackward(b, toMaximum); };
+    k.backward = [](const BackwardArgs& b) { poolBackward(b, [](auto... a) { toMaximum(a...); }); };
     k.formulas = {
         "C unchanged; H_out = ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike",
         "none", "none (comparisons, not MACs)"};
@@ -292,8 +292,8 @@ LayerKind avgPool2d() {
         else poolForward(k, meanWindow<false>);
     };
     k.backward = [](const BackwardArgs& b) {
-        if (b.attrs.b("count_include_pad")) poolBackward(b, toMean<true>);
-        else poolBackward(b, toMean<false>);
+        if (b.attrs.b("count_include_pad")) poolBackward(b, [](auto... a) { toMean<true>(a...); });
+        else poolBackward(b, [](auto... a) { toMean<false>(a...); });
     };
     k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − k) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none",
                   "none (additions, not MACs)"};

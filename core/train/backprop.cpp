@@ -14,6 +14,7 @@ Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis) : graph_(gr
         error_ = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before training";
         return;
     }
+    weightNames_.resize(graph.nodes.size());
     for (int idx : analysis.order) {
         const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
         if (node.kind->role == KindRole::Input) {
@@ -27,6 +28,10 @@ Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis) : graph_(gr
             error_ = "'" + node.name + "' (" + node.kind->name +
                      ") cannot be trained through: its kind has no backward pass";
             return;
+        }
+        for (const WeightSpec& spec : analysis.nodes[static_cast<size_t>(idx)].weights) {
+            weightNames_[static_cast<size_t>(idx)].push_back(weightName(node, spec));
+            if (spec.trainable()) trainable_.emplace_back(weightNames_[static_cast<size_t>(idx)].back(), spec.shape);
         }
         for (const Shape& s : analysis.nodes[static_cast<size_t>(idx)].outputs)
             activationBytes_ = saturatingAdd(activationBytes_, saturatingMul(checkedProduct(s).value_or(INT64_MAX), 8));
@@ -44,7 +49,7 @@ Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis) : graph_(gr
 }
 
 BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
-                             TensorMap& gradients, const BackpropOptions& options) const {
+                             TensorMap& gradients, const BackpropOptions& options) {
     BackpropResult result;
     if (!error_.empty()) {
         result.error = error_;
@@ -68,27 +73,30 @@ BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std:
     std::vector<std::vector<Tensor*>> nodeWeights(n);
     for (int idx : order) {
         const auto i = static_cast<size_t>(idx);
-        for (const WeightSpec& spec : analysis_.nodes[i].weights)
-            nodeWeights[i].push_back(&weights.find(weightName(graph.nodes[i], spec))->second);
+        for (const std::string& name : weightNames_[i]) nodeWeights[i].push_back(&weights.find(name)->second);
     }
     auto constWeights = [&](size_t i) {
         return std::vector<const Tensor*>(nodeWeights[i].begin(), nodeWeights[i].end());
     };
-    auto sources = [&](size_t i, const std::vector<Tensor>& values) {
+    std::vector<Tensor>& values = values_;
+    auto sources = [&](size_t i) {
         std::vector<const Tensor*> out;
         for (const PortRef& p : graph.nodes[i].inputs)
             out.push_back(static_cast<size_t>(p.node) == in ? &input : &values[static_cast<size_t>(p.node)]);
         return out;
     };
 
-    // Forward, keeping every activation and what each kind saves.
-    std::vector<Tensor> values(n), saved(n);
+    // Forward, keeping every activation and what each kind saves. The activations' buffers are the
+    // last step's (the shapes do not change): kernels write every output element.
+    values.resize(n);
+    std::vector<Tensor> saved(n);
     for (int idx : order) {
         const auto i = static_cast<size_t>(idx);
         const FlatNode& node = graph.nodes[i];
         if (node.kind->role != KindRole::Layer) continue;
-        const std::vector<const Tensor*> inputs = sources(i, values);
-        values[i] = Tensor(analysis_.nodes[i].outputs.at(0));
+        const std::vector<const Tensor*> inputs = sources(i);
+        const Shape& shape = analysis_.nodes[i].outputs.at(0);
+        if (values[i].shape != shape) values[i] = Tensor(shape);
         const NodeAttrs attrs = node.view();
         if (node.kind->trainForward) {
             const uint64_t seed = options.seed ^ std::hash<std::string>{}(node.name);
@@ -115,35 +123,51 @@ BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std:
         return result;
     }
 
-    // Backward in reverse order; a node's output gradient is the sum its consumers added.
-    std::vector<Tensor> grads(n);
+    // Backward in reverse order; a node's output gradient is the sum its consumers added. The
+    // gradients' buffers are kept between steps too, zeroed when a step first adds to them.
+    std::vector<Tensor>& grads = grads_;
+    grads.resize(n);
+    std::vector<char> touched(n, 0);
     auto gradientOf = [&](size_t i) -> Tensor* {
         if (i == in && !options.inputGradient) return nullptr;
-        if (grads[i].data.empty()) grads[i] = Tensor(i == in ? input.shape : values[i].shape);
+        if (!touched[i]) {
+            const Shape& shape = i == in ? input.shape : values[i].shape;
+            if (grads[i].shape != shape) grads[i] = Tensor(shape);
+            else std::fill(grads[i].data.begin(), grads[i].data.end(), 0.0f);
+            touched[i] = 1;
+        }
         return &grads[i];
     };
     size_t start = out;
     if (probabilities) start = static_cast<size_t>(graph.nodes[out].inputs.at(0).node);
     if (Tensor* g = gradientOf(start)) *g = std::move(loss.gradient);
-    gradients.clear();
-    for (size_t i = 0; i < n; ++i)
-        for (const WeightSpec& spec : analysis_.nodes[i].weights)
-            if (spec.trainable()) gradients.emplace(weightName(graph.nodes[i], spec), Tensor(spec.shape));
+    // The caller's gradient map is reused when it holds this graph's (the Trainer passes the same one
+    // every step), else rebuilt.
+    bool reuse = gradients.size() == trainable_.size();
+    for (const auto& [name, shape] : trainable_) {
+        auto it = reuse ? gradients.find(name) : gradients.end();
+        if (it == gradients.end() || it->second.shape != shape) reuse = false;
+        else std::fill(it->second.data.begin(), it->second.data.end(), 0.0f);
+    }
+    if (!reuse) {
+        gradients.clear();
+        for (const auto& [name, shape] : trainable_) gradients.emplace(name, Tensor(shape));
+    }
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         const auto i = static_cast<size_t>(*it);
         const FlatNode& node = graph.nodes[i];
-        if (node.kind->role != KindRole::Layer || grads[i].data.empty() || (probabilities && i == out)) continue;
+        if (node.kind->role != KindRole::Layer || !touched[i] || (probabilities && i == out)) continue;
         std::vector<Tensor*> dInputs, dWeights;
         for (const PortRef& p : node.inputs) dInputs.push_back(gradientOf(static_cast<size_t>(p.node)));
-        for (const WeightSpec& spec : analysis_.nodes[i].weights)
-            dWeights.push_back(spec.trainable() ? &gradients.find(weightName(node, spec))->second : nullptr);
-        const std::vector<const Tensor*> inputs = sources(i, values), w = constWeights(i);
+        const auto& specs = analysis_.nodes[i].weights;
+        for (size_t w = 0; w < specs.size(); ++w)
+            dWeights.push_back(specs[w].trainable() ? &gradients.find(weightNames_[i][w])->second : nullptr);
+        const std::vector<const Tensor*> inputs = sources(i), w = constWeights(i);
         const NodeAttrs attrs = node.view();
         node.kind->backward(BackwardArgs{attrs, inputs, w, values[i], saved[i], grads[i], dInputs, dWeights});
-        grads[i] = Tensor();  // read once: every consumer ran before it
         saved[i] = Tensor();
     }
-    if (options.inputGradient) result.inputGradient = std::move(grads[in]);
+    if (options.inputGradient) result.inputGradient = grads[in];
     return result;
 }
 

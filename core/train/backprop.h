@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis.h"
@@ -29,9 +30,11 @@ public:
     Backprop(const FlatGraph& graph, const Analysis& analysis);
     const std::string& error() const { return error_; }  // why it cannot train this graph, or empty
     // One forward and backward pass: `gradients` is set to ∂loss/∂w for every trainable weight, by
-    // weight name; batch norms' running statistics in `weights` move as in training.
+    // weight name; batch norms' running statistics in `weights` move as in training. Not const: the
+    // activations' and gradients' buffers are kept for the next step (fresh pages cost more than a step's
+    // arithmetic on small nets).
     BackpropResult run(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
-                       TensorMap& gradients, const BackpropOptions& options = {}) const;
+                       TensorMap& gradients, const BackpropOptions& options = {});
     // The bytes a training step keeps at its peak beyond the weights: every activation, the saved
     // state, the live gradients.
     int64_t activationBytes() const { return activationBytes_; }
@@ -42,6 +45,9 @@ private:
     std::string error_;
     int input_ = -1, output_ = -1;  // the Input node; the node whose output is the network's
     int64_t activationBytes_ = 0;
+    std::vector<std::vector<std::string>> weightNames_;     // per node, in its kind's weight order
+    std::vector<std::pair<std::string, Shape>> trainable_;  // the gradients' names and shapes
+    std::vector<Tensor> values_, grads_;                    // per node, kept between steps
 };
 
 }  // namespace nw

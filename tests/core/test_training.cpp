@@ -89,6 +89,8 @@ TEST(Backward, ConvolutionGemmGradientsMatchThePlainLoops) {
     }
     // More reduction than one cache block (256) in both products, and a batch split into chunks.
     checkBackwardAgainstReference("Conv2d", R"({"out_channels": 300, "kernel_size": 1})", {2, 270, 5, 5}, rng);
+    // A grouped 1×1 convolution: dX goes straight into each group's input channels.
+    checkBackwardAgainstReference("Conv2d", R"({"out_channels": 6, "kernel_size": 1, "groups": 3})", {4, 9, 5, 7}, rng);
     checkBackwardAgainstReference("Conv2d", R"({"out_channels": 4, "kernel_size": 3, "padding": 1})", {9, 3, 300, 300},
                                   rng);
     checkBackwardAgainstReference("SeparableConv2d", R"({"out_channels": 8, "padding": "same", "stride": 2})",
@@ -259,7 +261,7 @@ TEST(Backprop, IsDeterministicAndIndependentOfTheThreadCount) {
     Analyzed a = analyzePreset("mnist_residual", AnalyzeOptions{.inputShape = Shape{3, 1, 28, 28}});
     std::mt19937 rng(3);
     const Tensor x = randomTensor({3, 1, 28, 28}, rng);
-    const Backprop backprop(a.flat, a.analysis);
+    Backprop backprop(a.flat, a.analysis);
     ASSERT_EQ(backprop.error(), "");
     auto gradients = [&](int threads) {
         TensorMap w = initWeights(a.flat, a.analysis, 1), g;
@@ -288,7 +290,7 @@ TEST(Backprop, SaysWhyAGraphCannotBeTrained) {
               "the network's output ('c') is 1×2×6×6; training needs N × classes scores (end the network in a Linear "
               "or a global pooling)");
     Analyzed lenet = analyzePreset("lenet5", AnalyzeOptions{.inputShape = Shape{2, 1, 32, 32}});
-    const Backprop backprop(lenet.flat, lenet.analysis);
+    Backprop backprop(lenet.flat, lenet.analysis);
     TensorMap w = initWeights(lenet.flat, lenet.analysis), g;
     Tensor x({2, 1, 32, 32});
     EXPECT_EQ(backprop.run(w, x, {0, 10}, g).error,
@@ -297,4 +299,45 @@ TEST(Backprop, SaysWhyAGraphCannotBeTrained) {
               "the batch is 1×1×32×32 but the network was analysed for 2×1×32×32");
     w.erase("fc1.weight");
     EXPECT_NE(backprop.run(w, x, {0, 1}, g).error.find("fc1.weight"), std::string::npos);
+}
+
+// Backprop keeps its activations' and gradients' buffers between steps: a second and third pass on
+// the same object give what a fresh one gives, for the kinds with a training forward (batch norm,
+// dropout, separable) and a merge.
+TEST(Backprop, ReusedBuffersGiveWhatAFreshPassGives) {
+    Analyzed a =
+        analyzeText(R"("nodes": [{"id": "in", "kind": "Input", "attrs": {"channels": 2, "height": 9, "width": 9}},
+        {"id": "c", "kind": "Conv2d", "attrs": {"out_channels": 4, "padding": 1}},
+        {"id": "bn", "kind": "BatchNorm2d"}, {"id": "r", "kind": "ReLU"},
+        {"id": "d", "kind": "Dropout", "attrs": {"p": 0.3}},
+        {"id": "s", "kind": "SeparableConv2d", "attrs": {"out_channels": 6, "padding": "same"}},
+        {"id": "cat", "kind": "Concat"}, {"id": "pool", "kind": "MaxPool2d"},
+        {"id": "gap", "kind": "GlobalAvgPool"}, {"id": "flat", "kind": "Flatten"},
+        {"id": "fc", "kind": "Linear", "attrs": {"out_features": 5}}, {"id": "out", "kind": "Output"}],
+        "edges": [{"from": "in", "to": "c"}, {"from": "c", "to": "bn"}, {"from": "bn", "to": "r"},
+        {"from": "r", "to": "d"}, {"from": "d", "to": "s"}, {"from": "s", "to": "cat", "to_port": "in0"},
+        {"from": "r", "to": "cat", "to_port": "in1"}, {"from": "cat", "to": "pool"}, {"from": "pool", "to": "gap"},
+        {"from": "gap", "to": "flat"}, {"from": "flat", "to": "fc"}, {"from": "fc", "to": "out"}])",
+                    AnalyzeOptions{.inputShape = Shape{3, 2, 9, 9}});
+    ASSERT_EQ(a.analysis.errorCount(), 0);
+    std::mt19937 rng(5);
+    const Tensor x = randomTensor({3, 2, 9, 9}, rng);
+    const TensorMap start = initWeights(a.flat, a.analysis, 4);
+    auto pass = [&](Backprop& backprop, TensorMap& g) {
+        TensorMap w = start;
+        BackpropResult r = backprop.run(w, x, {1, 4, 0}, g, BackpropOptions{.inputGradient = true, .seed = 9});
+        EXPECT_EQ(r.error, "");
+        return std::make_pair(w, r.inputGradient);
+    };
+    Backprop fresh(a.flat, a.analysis), reused(a.flat, a.analysis);
+    ASSERT_EQ(fresh.error(), "");
+    TensorMap expected, g;
+    const auto [weights, dx] = pass(fresh, expected);
+    for (int step = 0; step < 3; ++step) {
+        const auto [w, dxAgain] = pass(reused, g);
+        ASSERT_EQ(g.size(), expected.size());
+        for (const auto& [name, t] : expected) EXPECT_EQ(t.data, g.at(name).data) << name << " at pass " << step;
+        for (const auto& [name, t] : weights) EXPECT_EQ(t.data, w.at(name).data) << name << " at pass " << step;
+        EXPECT_EQ(dx.data, dxAgain.data);
+    }
 }
