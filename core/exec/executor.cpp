@@ -7,9 +7,9 @@
 #include <functional>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <random>
 
+#include "buffer_pool.h"
 #include "files.h"
 #include "rewrites.h"
 
@@ -134,32 +134,10 @@ struct Plan::State {
     std::vector<std::unique_ptr<Prepared>> prepared;        // per node, from LayerKind::prepare
     std::vector<std::vector<const Tensor*>> kernelWeights;  // per node, looked up once per plan
     std::vector<int64_t> workspaceFloats;  // per node: scratch its kernel asks for (LayerKind::workspace)
-    // Activation storage kept between runs, so a run neither allocates (page faults) nor clears it;
-    // kernels write every element of their output.
-    mutable std::mutex poolMutex;
-    mutable std::vector<std::vector<float>> pool;
-
-    Tensor acquire(const Shape& shape) const {
-        Tensor t;
-        t.shape = shape;
-        const auto need = static_cast<size_t>(*checkedProduct(shape));
-        std::lock_guard lock(poolMutex);
-        auto best = pool.end();  // the smallest buffer that fits
-        for (auto it = pool.begin(); it != pool.end(); ++it)
-            if (it->capacity() >= need && (best == pool.end() || it->capacity() < best->capacity())) best = it;
-        if (best != pool.end()) {
-            t.data = std::move(*best);
-            pool.erase(best);
-        }
-        t.data.resize(need);
-        return t;
-    }
-    void release(Tensor& t) const {
-        if (t.data.capacity() == 0) return;
-        std::lock_guard lock(poolMutex);
-        pool.push_back(std::move(t.data));
-        t = Tensor();
-    }
+    // Activation storage kept between runs (kernels write every element of their output).
+    mutable BufferPool pool;
+    Tensor acquire(const Shape& shape) const { return pool.acquire(shape); }
+    void release(Tensor& t) const { pool.release(t); }
 
     // A node's weights as its kernel takes them: batch-norm folded in where the plan did that.
     std::vector<const Tensor*> nodeWeights(size_t idx) const {

@@ -269,7 +269,7 @@ void convGemm(const PackedMatrix& a, const ConvGemmArgs& g) {
     const int64_t M = a.rows, K = a.cols, P = g.OH * g.OW, NT = g.N * P;
     const int64_t mPanels = (M + MR - 1) / MR, padded = mPanels * MR;
     // Inside Winograd's loop, or for a tiny GEMM (LeNet's, faster than a fork/join): this thread only.
-    const bool alone = omp_in_parallel() || M * K * NT < kSharedGemmWork;
+    const bool alone = onCallerThreadOnly() || M * K * NT < kSharedGemmWork;
     if (alone && g.win.kh * g.win.kw > 1 && g.win.sh == 1 && g.win.sw == 1) return convWide(a, g);
     const int64_t threads = alone ? 1 : omp_get_max_threads();
     // Blocks of columns for the threads; when there are fewer blocks than threads, the threads also

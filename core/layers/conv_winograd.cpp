@@ -204,7 +204,7 @@ void convWinograd(const WinogradWeights& wts, const ConvGemmArgs& g, float* work
     // Chunked: each thread transforms a chunk of tiles, multiplies and transforms it back while it is in
     // L2. Whole layer: V and M go through memory once, U is read once.
     if (chunked(C, OC, tiles)) {
-        const int64_t threads = omp_get_max_threads();
+        const int64_t threads = onCallerThreadOnly() ? 1 : omp_get_max_threads();
         const int64_t perThread = ((tiles + threads - 1) / threads + NR - 1) / NR * NR;
         const int64_t chunk = std::min(chunkTiles(C, OC), perThread), chunks = (tiles + chunk - 1) / chunk;
 #pragma omp parallel for schedule(dynamic)

@@ -1,12 +1,21 @@
 // LayerKind's own methods, and the rules kinds share for receptive fields and colours.
 #include "layer_kind.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <stdexcept>
 
 namespace nw {
+
+namespace {
+thread_local int callerThreadOnly = 0;
+}
+CallerThreadOnly::CallerThreadOnly() { ++callerThreadOnly; }
+CallerThreadOnly::~CallerThreadOnly() { --callerThreadOnly; }
+bool onCallerThreadOnly() { return callerThreadOnly > 0 || omp_in_parallel(); }
 
 bool ShapeContext::requireRank(size_t i, size_t rank, const char* what) const {
     const Shape& s = *inputs[i];

@@ -116,6 +116,19 @@ struct Prepared {
     virtual ~Prepared() = default;
 };
 
+// While one lives, kernels on this thread run on it alone and choose the algorithms they choose
+// inside another parallel region, whatever the thread count: a caller that runs kernels side by side
+// on its own threads (a training step's halves) then gets the same result with one thread or two.
+class CallerThreadOnly {
+public:
+    CallerThreadOnly();
+    ~CallerThreadOnly();
+    CallerThreadOnly(const CallerThreadOnly&) = delete;
+    CallerThreadOnly& operator=(const CallerThreadOnly&) = delete;
+};
+// Inside a CallerThreadOnly or an OpenMP parallel region: no threads of its own for a kernel.
+bool onCallerThreadOnly();
+
 // What a forward kernel sees: the node's attributes, its input tensors (one per input port), its
 // weights in the order `weights` lists them, and the output tensor, already shaped by the analysis.
 struct KernelArgs {
@@ -215,6 +228,9 @@ struct LayerKind {
     void (*reference)(const KernelArgs&) = nullptr;
     // Training-mode forward, where it differs from `forward` (null: `forward`, unfused).
     void (*trainForward)(const TrainArgs&) = nullptr;
+    // Its training forward mixes the batch's samples (batch statistics): a training step cannot then
+    // split the batch into parts computed apart.
+    bool mixesBatch = false;
     // Gradients, as PyTorch's autograd defines them; null only for kinds that compute nothing (Input,
     // Output). `backwardReference`: a plain-loop version for tests, where `backward` is a fast path.
     void (*backward)(const BackwardArgs&) = nullptr;

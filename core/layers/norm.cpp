@@ -219,6 +219,7 @@ LayerKind batchNorm2d() {
     };
     k.forward = batchNormForward;
     k.trainForward = batchNormTrain;
+    k.mixesBatch = true;
     k.backward = batchNormBackward;
     k.affine = batchNormAffine;
     k.formulas = {"same as the input", "4 · C: weight and bias trained, running mean and variance not", "none"};

@@ -1,5 +1,8 @@
 #include "backprop.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -9,7 +12,21 @@
 
 namespace nw {
 
-Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis) : graph_(graph), analysis_(analysis) {
+struct Backprop::Half {
+    int64_t first, count;  // its samples of the batch
+    Analysis analysis;
+    std::unique_ptr<Backprop> backprop;
+    Tensor input;
+    std::vector<int64_t> labels;
+    TensorMap gradients;
+    BackpropResult result;
+};
+
+Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis) : Backprop(graph, analysis, false) {}
+
+Backprop::~Backprop() = default;
+
+Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis, bool whole) : graph_(graph), analysis_(analysis) {
     if (analysis.errorCount() > 0) {
         error_ = "the graph has " + std::to_string(analysis.errorCount()) + " error(s); fix them before training";
         return;
@@ -42,19 +59,101 @@ Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis) : graph_(gr
     }
     output_ = networkOutput(graph, analysis);
     const auto& out = analysis.nodes[static_cast<size_t>(output_)].outputs;
-    if (out.empty() || out[0].size() != 2)
+    if (out.empty() || out[0].size() != 2) {
         error_ = "the network's output ('" + graph.nodes[static_cast<size_t>(output_)].name + "') is " +
                  (out.empty() ? std::string("nothing") : formatShape(out[0])) +
                  "; training needs N × classes scores (end the network in a Linear or a global pooling)";
+        return;
+    }
+    const Shape& batch = analysis.nodes[static_cast<size_t>(input_)].outputs.at(0);
+    const bool mixes = std::any_of(analysis.order.begin(), analysis.order.end(),
+                                   [&](int idx) { return graph.nodes[static_cast<size_t>(idx)].kind->mixesBatch; });
+    if (whole || mixes || batch[0] < kSplitBatch) return;
+    for (int64_t first : {int64_t{0}, (batch[0] + 1) / 2}) {
+        auto half = std::make_unique<Half>();
+        half->first = first;
+        half->count = first == 0 ? (batch[0] + 1) / 2 : batch[0] - first;
+        Shape shape = batch;
+        shape[0] = half->count;
+        AnalyzeOptions options;
+        options.inputShape = shape;
+        half->analysis = analyze(graph, options);
+        half->backprop.reset(new Backprop(graph, half->analysis, true));
+        if (!half->backprop->error().empty()) return;  // train whole; cannot happen for a graph that analyses
+        halves_.push_back(std::move(half));
+    }
+    if (halves_.size() < 2) halves_.clear();
 }
 
 BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
                              TensorMap& gradients, const BackpropOptions& options) {
-    BackpropResult result;
-    if (!error_.empty()) {
-        result.error = error_;
-        return result;
+    if (!error_.empty()) return {error_};
+    if (!halves_.empty() && options.split) return runHalves(weights, input, labels, gradients, options);
+    return runWhole(weights, input, labels, gradients, options, 0);
+}
+
+BackpropResult Backprop::runHalves(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
+                                   TensorMap& gradients, const BackpropOptions& options) {
+    const auto in = static_cast<size_t>(input_);
+    if (input.shape != analysis_.nodes[in].outputs.at(0))
+        return {"the batch is " + formatShape(input.shape) + " but the network was analysed for " +
+                formatShape(analysis_.nodes[in].outputs[0])};
+    const int64_t N = input.shape[0], classes = analysis_.nodes[static_cast<size_t>(output_)].outputs[0][1];
+    if (static_cast<int64_t>(labels.size()) != N)
+        return {std::to_string(labels.size()) + " labels for a batch of " + std::to_string(N)};
+    if (std::string why = labelProblem(labels, classes); !why.empty()) return {why};
+    if (auto problems = checkWeights(graph_, analysis_, weights); !problems.empty()) {
+        BackpropResult r{"the weights do not fit the graph:"};
+        for (const auto& p : problems) r.error += "\n  " + p;
+        return r;
     }
+    const int64_t sample = input.numel() / N;
+    for (const auto& h : halves_) {
+        Shape shape = input.shape;
+        shape[0] = h->count;
+        if (h->input.shape != shape) h->input = Tensor(shape);
+        std::copy_n(input.ptr() + h->first * sample, h->count * sample, h->input.ptr());
+        h->labels.assign(labels.begin() + h->first, labels.begin() + h->first + h->count);
+    }
+    // Each half on a thread of its own (its kernels' parallel regions then run on one); with one
+    // thread, one after the other. Weights are only read: no kind that writes them (batch norm) splits.
+    const int threads = std::min(2, omp_get_max_threads());
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+    for (size_t h = 0; h < 2; ++h) {
+        Half& half = *halves_[h];
+        const CallerThreadOnly alone;
+        BackpropOptions o = options;
+        o.seed = options.seed + 0x9e3779b97f4a7c15ULL * (h + 1);  // its own dropout masks
+        half.result = half.backprop->runWhole(weights, half.input, half.labels, half.gradients, o, N);
+    }
+    BackpropResult result;
+    for (const auto& h : halves_)
+        if (!h->result.error.empty()) return {h->result.error};
+    const Half &a = *halves_[0], &b = *halves_[1];
+    result.loss = a.result.loss + b.result.loss;
+    result.correct = a.result.correct + b.result.correct;
+    if (!std::isfinite(result.loss))
+        return {"the loss is not finite (" + std::to_string(result.loss) +
+                "): the weights or the learning rate have diverged"};
+    if (gradients.size() != a.gradients.size()) gradients.clear();
+    for (const auto& [name, g] : a.gradients) {
+        const Tensor& other = b.gradients.at(name);
+        Tensor& sum = gradients[name];
+        if (sum.shape != g.shape) sum = Tensor(g.shape);
+        for (size_t k = 0; k < g.data.size(); ++k) sum.data[k] = g.data[k] + other.data[k];
+    }
+    if (options.inputGradient) {
+        result.inputGradient = Tensor(input.shape);
+        for (const auto& h : halves_)
+            std::copy(h->result.inputGradient.data.begin(), h->result.inputGradient.data.end(),
+                      result.inputGradient.ptr() + h->first * sample);
+    }
+    return result;
+}
+
+BackpropResult Backprop::runWhole(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
+                                  TensorMap& gradients, const BackpropOptions& options, int64_t meanOver) {
+    BackpropResult result;
     const FlatGraph& graph = graph_;
     const auto& order = analysis_.order;
     const size_t n = graph.nodes.size();
@@ -86,9 +185,13 @@ BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std:
         return out;
     };
 
-    // Forward, keeping every activation and what each kind saves. The activations' buffers are the
-    // last step's (the shapes do not change): kernels write every output element.
-    values.resize(n);
+    // Buffers come from a pool kept between steps (fresh pages would be zeroed by the kernel every
+    // step); an activation goes back to it once its node's backward has run, a gradient once read.
+    auto acquire = [&](const Shape& shape) { return pool_.acquire(shape); };
+    auto release = [&](Tensor& t) { pool_.release(t); };
+
+    // Forward, keeping every activation and what each kind saves (kernels write every output element).
+    values.assign(n, Tensor());
     std::vector<Tensor> saved(n);
     for (int idx : order) {
         const auto i = static_cast<size_t>(idx);
@@ -96,7 +199,7 @@ BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std:
         if (node.kind->role != KindRole::Layer) continue;
         const std::vector<const Tensor*> inputs = sources(i);
         const Shape& shape = analysis_.nodes[i].outputs.at(0);
-        if (values[i].shape != shape) values[i] = Tensor(shape);
+        values[i] = acquire(shape);
         const NodeAttrs attrs = node.view();
         if (node.kind->trainForward) {
             const uint64_t seed = options.seed ^ std::hash<std::string>{}(node.name);
@@ -110,7 +213,7 @@ BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std:
     // The loss on the output; a softmax at the end hands its input the gradient of the log-loss.
     const auto out = static_cast<size_t>(output_);
     const bool probabilities = graph.nodes[out].kind->outputsProbabilities;
-    LossResult loss = softmaxCrossEntropy(values[out], labels, options.labelSmoothing, probabilities);
+    LossResult loss = softmaxCrossEntropy(values[out], labels, options.labelSmoothing, probabilities, meanOver);
     if (!loss.error.empty()) {
         result.error = loss.error;
         return result;
@@ -123,17 +226,15 @@ BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std:
         return result;
     }
 
-    // Backward in reverse order; a node's output gradient is the sum its consumers added. The
-    // gradients' buffers are kept between steps too, zeroed when a step first adds to them.
-    std::vector<Tensor>& grads = grads_;
-    grads.resize(n);
+    // Backward in reverse order; a node's output gradient is the sum its consumers added.
+    std::vector<Tensor> grads(n);
     std::vector<char> touched(n, 0);
     auto gradientOf = [&](size_t i) -> Tensor* {
         if (i == in && !options.inputGradient) return nullptr;
         if (!touched[i]) {
             const Shape& shape = i == in ? input.shape : values[i].shape;
-            if (grads[i].shape != shape) grads[i] = Tensor(shape);
-            else std::fill(grads[i].data.begin(), grads[i].data.end(), 0.0f);
+            grads[i] = acquire(shape);
+            std::fill(grads[i].data.begin(), grads[i].data.end(), 0.0f);
             touched[i] = 1;
         }
         return &grads[i];
@@ -166,8 +267,11 @@ BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std:
         const NodeAttrs attrs = node.view();
         node.kind->backward(BackwardArgs{attrs, inputs, w, values[i], saved[i], grads[i], dInputs, dWeights});
         saved[i] = Tensor();
+        release(grads[i]);  // read once: every consumer ran before it
+        release(values[i]);
     }
-    if (options.inputGradient) result.inputGradient = grads[in];
+    if (options.inputGradient) result.inputGradient = std::move(grads[in]);
+    for (Tensor& t : values) release(t);  // nodes the loss does not depend on
     return result;
 }
 

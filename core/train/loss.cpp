@@ -5,8 +5,17 @@
 
 namespace nw {
 
+std::string labelProblem(const std::vector<int64_t>& labels, int64_t classes) {
+    for (size_t n = 0; n < labels.size(); ++n)
+        if (labels[n] < 0 || labels[n] >= classes)
+            return "label " + std::to_string(labels[n]) + " of sample " + std::to_string(n) +
+                   " is outside the network's " + std::to_string(classes) + " output classes (0 to " +
+                   std::to_string(classes - 1) + ")";
+    return {};
+}
+
 LossResult softmaxCrossEntropy(const Tensor& scores, const std::vector<int64_t>& labels, double labelSmoothing,
-                               bool probabilities) {
+                               bool probabilities, int64_t meanOver) {
     LossResult r;
     if (scores.shape.size() != 2) {
         r.error = "the network's output is " + formatShape(scores.shape) +
@@ -18,14 +27,12 @@ LossResult softmaxCrossEntropy(const Tensor& scores, const std::vector<int64_t>&
         r.error = std::to_string(labels.size()) + " labels for a batch of " + std::to_string(N);
         return r;
     }
-    for (int64_t n = 0; n < N; ++n)
-        if (labels[static_cast<size_t>(n)] < 0 || labels[static_cast<size_t>(n)] >= C) {
-            r.error = "label " + std::to_string(labels[static_cast<size_t>(n)]) + " of sample " + std::to_string(n) +
-                      " is outside the network's " + std::to_string(C) + " output classes (0 to " +
-                      std::to_string(C - 1) + ")";
-            return r;
-        }
+    if (std::string why = labelProblem(labels, C); !why.empty()) {
+        r.error = why;
+        return r;
+    }
     r.gradient = Tensor(scores.shape);
+    const auto mean = static_cast<double>(meanOver > 0 ? meanOver : N);
     const double off = labelSmoothing / static_cast<double>(C), on = 1 - labelSmoothing + off;
     double total = 0;
     std::vector<double> p(static_cast<size_t>(C));
@@ -48,9 +55,9 @@ LossResult softmaxCrossEntropy(const Tensor& scores, const std::vector<int64_t>&
         if (std::max_element(z, z + C) - z == label) ++r.correct;
         for (int64_t c = 0; c < C; ++c)
             r.gradient.ptr()[n * C + c] =
-                static_cast<float>((p[static_cast<size_t>(c)] - (c == label ? on : off)) / static_cast<double>(N));
+                static_cast<float>((p[static_cast<size_t>(c)] - (c == label ? on : off)) / mean);
     }
-    r.loss = total / static_cast<double>(N);
+    r.loss = total / mean;
     return r;
 }
 

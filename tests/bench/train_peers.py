@@ -3,7 +3,8 @@
 
 Usage: train_peers.py BUILD_DIR [--runs R] [--rounds K] [--batch B] [--optimizer sgd|adam] [--markdown]
 
-For LeNet-5 and the MNIST Inception and residual nets (their presets' input sizes): Netwright's
+For LeNet-5 and the MNIST Inception and residual nets (their presets' input sizes) and a CIFAR-style
+ResNet-18 (tests/bench/resnet18_cifar.netw, 3×32×32, batch norm: its batch is not split): Netwright's
 `netwright-cli bench NET --train` (median step) and PyTorch 1.13 on the model.py `export --pytorch`
 writes (train mode, torch.optim at the same settings, 2 threads), each in its own process, the peers
 taking turns for K rounds and keeping their best; the peak resident memory of each process too.
@@ -16,8 +17,10 @@ import subprocess
 import sys
 import tempfile
 
-NETS = ["lenet5", "mnist_inception", "mnist_residual"]
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+NETS = {name: os.path.join(ROOT, "presets", name + ".netw") for name in ["lenet5", "mnist_inception", "mnist_residual"]}
+NETS["resnet18_cifar"] = os.path.join(HERE, "resnet18_cifar.netw")
 
 TORCH_STEP = r'''
 import importlib.util, json, sys, time, torch, torch.nn.functional as F
@@ -54,12 +57,12 @@ def main():
     work = tempfile.mkdtemp(prefix="train_peers-")
     best = {}
     for net in NETS:
-        subprocess.run([cli, "export", os.path.join(ROOT, "presets", net + ".netw"), "--pytorch",
+        subprocess.run([cli, "export", NETS[net], "--pytorch",
                         os.path.join(work, net), "--force"], check=True, capture_output=True)
     for _ in range(args.rounds):
         for net in NETS:
             # Each measurement in its own process under /usr/bin/time, whose %M is that process's peak.
-            r = subprocess.run(["/usr/bin/time", "-f", "%M", cli, "bench", os.path.join(ROOT, "presets", net + ".netw"),
+            r = subprocess.run(["/usr/bin/time", "-f", "%M", cli, "bench", NETS[net],
                                 "--train", "--batch", str(args.batch), "--threads", "2", "--runs", str(args.runs),
                                 "--json"], capture_output=True, text=True, check=True)
             ours = json.loads(r.stdout)["median_ms"], int(r.stderr.strip().splitlines()[-1]) / 1024

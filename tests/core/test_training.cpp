@@ -341,3 +341,49 @@ TEST(Backprop, ReusedBuffersGiveWhatAFreshPassGives) {
         EXPECT_EQ(dx.data, dxAgain.data);
     }
 }
+
+// A batch of kSplitBatch or more runs as two halves side by side: the same gradients at 1 and 2
+// threads, the whole batch's within rounding, a bad label named by its place in the whole batch.
+TEST(Backprop, ALargeBatchSplitInHalvesGivesTheWholeBatchsGradients) {
+    const int64_t N = Backprop::kSplitBatch + 3;
+    Analyzed a = analyzePreset("mnist_residual", AnalyzeOptions{.inputShape = Shape{N, 1, 28, 28}});
+    std::mt19937 rng(8);
+    const Tensor x = randomTensor({N, 1, 28, 28}, rng);
+    std::vector<int64_t> labels;
+    for (int64_t n = 0; n < N; ++n) labels.push_back(n * 7 % 10);
+    Backprop backprop(a.flat, a.analysis);
+    auto gradients = [&](int threads, bool split, BackpropResult* result = nullptr) {
+        TensorMap w = initWeights(a.flat, a.analysis, 2), g;
+        const int before = omp_get_max_threads();
+        omp_set_num_threads(threads);
+        BackpropResult r = backprop.run(w, x, labels, g, BackpropOptions{.inputGradient = true, .split = split});
+        omp_set_num_threads(before);
+        EXPECT_EQ(r.error, "");
+        if (result) *result = r;
+        return g;
+    };
+    BackpropResult halves, whole;
+    const TensorMap one = gradients(1, true), two = gradients(2, true, &halves),
+                    reference = gradients(2, false, &whole);
+    ASSERT_EQ(two.size(), reference.size());
+    EXPECT_NEAR(halves.loss, whole.loss, 1e-6 * whole.loss);
+    EXPECT_EQ(halves.correct, whole.correct);
+    for (const auto& [name, t] : reference) {
+        EXPECT_EQ(one.at(name).data, two.at(name).data) << name;
+        float largest = 0, off = 0;
+        for (size_t k = 0; k < t.data.size(); ++k) {
+            largest = std::max(largest, std::abs(t.data[k]));
+            off = std::max(off, std::abs(t.data[k] - two.at(name).data[k]));
+        }
+        EXPECT_LE(off, 1e-5f * largest) << name;
+    }
+    ASSERT_EQ(halves.inputGradient.shape, x.shape);
+    float off = 0;
+    for (size_t k = 0; k < x.data.size(); ++k)
+        off = std::max(off, std::abs(halves.inputGradient.data[k] - whole.inputGradient.data[k]));
+    EXPECT_LE(off, 1e-7f);
+    labels[static_cast<size_t>(N - 1)] = 12;
+    TensorMap w = initWeights(a.flat, a.analysis, 2), g;
+    EXPECT_EQ(backprop.run(w, x, labels, g).error,
+              "label 12 of sample " + std::to_string(N - 1) + " is outside the network's 10 output classes (0 to 9)");
+}
