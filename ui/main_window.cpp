@@ -337,7 +337,7 @@ MainWindow::MainWindow(QWidget* parent)
     tabifyDockWidget(runDock, trainDock);
     // Trained weights go to the Run panel, which then shows real predictions.
     connect(train_, &TrainPanel::trained, this, [this](std::shared_ptr<const TensorMap> weights, const QString& label) {
-        if (weights) run_->useWeights(std::move(weights), label.toStdString());
+        if (weights) run_->useWeights(std::move(weights), label.toStdString());  // says why when they no longer fit
     });
     summaryDock->raise();
     connect(view_->scene(), &QGraphicsScene::selectionChanged, this, [this] { run_->showNode(view_->selectedNode()); });
@@ -847,7 +847,10 @@ void MainWindow::replaceDocument(Document doc) {
 }
 
 void MainWindow::sessionChanged(const SessionChange& change) {
-    train_->networkChanged();  // training stops on an edit: it trains the network as it was
+    if (change.network) {  // not for a move or a rename: training trains the network as it was
+        train_->networkChanged();
+        run_->networkEdited();
+    }
     if (change.everything) return refresh();
     {
         const QSignalBlocker quiet(view_->scene());  // redrawing is not a change of selection

@@ -271,6 +271,7 @@ void RunPanel::setSample(Tensor sample, const std::string& caption) {
 }
 
 std::string RunPanel::loadWeights(const std::string& path) {
+    unfit_ = {};  // the user chose other weights
     if (path.empty()) {
         weights_.reset();
         weightsChoice_->setCurrentIndex(0);
@@ -286,28 +287,65 @@ std::string RunPanel::loadWeights(const std::string& path) {
         status_->setText(QString::fromStdString(r.error));
         return r.error;
     }
-    if (const std::vector<std::string>& problems = r.problems; !problems.empty()) {
-        std::string text = "these weights do not fit the network:";
-        for (size_t i = 0; i < problems.size() && i < 12; ++i) text += "\n  " + problems[i];
-        if (problems.size() > 12) text += "\n  … and " + std::to_string(problems.size() - 12) + " more";
+    if (!r.problems.empty()) {
+        std::string text = misfit("these weights", r.problems);
         status_->setText(QString::fromStdString(text));
         return text;
     }
-    useWeights(std::make_shared<const TensorMap>(std::move(r.tensors)),
-               QFileInfo(QString::fromStdString(path)).fileName().toStdString());
+    if (std::string e = useWeights(std::make_shared<const TensorMap>(std::move(r.tensors)),
+                                   QFileInfo(QString::fromStdString(path)).fileName().toStdString());
+        !e.empty())
+        return e;
     for (const std::string& note : r.notes)
         status_->setText(status_->text() + " " + QString::fromStdString(note) + ".");
     return {};
 }
 
+// "`what` do not fit the network:" and the first dozen problems, one per line.
+std::string RunPanel::misfit(const std::string& what, const std::vector<std::string>& problems) {
+    std::string text = what + " do not fit the network:";
+    for (size_t i = 0; i < problems.size() && i < 12; ++i) text += "\n  " + problems[i];
+    if (problems.size() > 12) text += "\n  … and " + std::to_string(problems.size() - 12) + " more";
+    return text;
+}
+
 std::string RunPanel::weightsLabel() const { return weightsChoice_->currentText().toStdString(); }
 
-void RunPanel::useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label) {
+std::string RunPanel::useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label) {
+    // Trained weights can arrive after the network changed under the run that made them.
+    if (std::vector<std::string> problems = checkWeights(window_->flat(), window_->analysis(), *weights);
+        !problems.empty()) {
+        std::string text = misfit("The weights " + label, problems);
+        status_->setText(QString::fromStdString(text + "\nUndoing the edit brings them back."));
+        unfit_ = {std::move(weights), label};
+        return text;
+    }
+    unfit_ = {};
     weights_ = std::move(weights);
     if (weightsChoice_->count() > 1) weightsChoice_->removeItem(1);
     weightsChoice_->addItem(QString::fromStdString(label));
     weightsChoice_->setCurrentIndex(1);
     status_->setText(tr("Weights: %1.").arg(QString::fromStdString(label)));
+    return {};
+}
+
+void RunPanel::networkEdited() {
+    if (!weights_) {
+        // An undo can make the weights an edit dropped fit again.
+        if (unfit_.weights && checkWeights(window_->flat(), window_->analysis(), *unfit_.weights).empty()) {
+            Unfit back = std::move(unfit_);
+            useWeights(std::move(back.weights), back.label);
+        }
+        return;
+    }
+    std::vector<std::string> problems = checkWeights(window_->flat(), window_->analysis(), *weights_);
+    if (problems.empty()) return;
+    const std::string text = misfit("After this edit the weights " + weightsLabel(), problems);
+    unfit_ = {std::move(weights_), weightsLabel()};
+    weightsChoice_->removeItem(1);
+    weightsChoice_->setCurrentIndex(0);
+    status_->setText(
+        QString::fromStdString(text + "\nRuns use random weights (seeded) now; undoing the edit brings them back."));
 }
 
 void RunPanel::start() {

@@ -63,8 +63,9 @@ public:
     // panel; `caption` says what it is.
     void setSample(Tensor sample, const std::string& caption);
     std::string loadWeights(const std::string& path);  // empty path: random initialisation
-    // Weights that came with the network (an ONNX model's initializers), named `label` in the list.
-    void useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label);
+    // Weights that came with the network (an ONNX model's initializers) or were trained for it, named
+    // `label` in the list; refused (the error) when they do not fit the network as it is now.
+    std::string useWeights(std::shared_ptr<const TensorMap> weights, const std::string& label);
     std::string weightsLabel() const;  // what the weights list shows: "Random (seed 0)", "from model.onnx", …
     std::shared_ptr<const TensorMap> weights() const { return weights_; }  // null: seeded random ones
     void start();
@@ -72,6 +73,10 @@ public:
     bool running() const { return running_; }
     void showNode(const std::string& id);  // its feature maps from the last run
     void networkChanged();                 // a new network: the last run no longer applies
+    // An edit changed what the network computes: weights that no longer fit it are dropped (and
+    // the panel says which and why), so a run never fails on them; an undo that makes them fit
+    // again brings them back.
+    void networkEdited();
 
     const RunOutcome& outcome() const { return outcome_; }
     QLabel* status() const { return status_; }
@@ -88,10 +93,16 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    static std::string misfit(const std::string& what, const std::vector<std::string>& problems);
     MainWindow* window_;
     std::string image_;                         // the image file to run, or
     std::shared_ptr<const Tensor> sample_;      // a prepared sample
     std::shared_ptr<const TensorMap> weights_;  // null: random initialisation
+    struct Unfit {
+        std::shared_ptr<const TensorMap> weights;
+        std::string label;
+    };
+    Unfit unfit_;  // the weights an edit made unfit (or that arrived unfit), until others are chosen
     RunOutcome outcome_;
     std::string shownNode_;
     bool running_ = false;

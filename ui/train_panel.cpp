@@ -313,6 +313,7 @@ std::string TrainPanel::start() {
     gallery_->clear();
     evaluation_ = {};
     stopRequested_ = false;
+    stoppedByEdit_ = false;
     paused_ = false;
     pause_->setChecked(false);
     setControlsRunning(true);
@@ -371,7 +372,8 @@ void TrainPanel::stop() {
 void TrainPanel::networkChanged() {
     if (!running() || stopRequested_) return;
     stop();
-    status_->setText(tr("The network changed, so training stopped; the weights so far go to the Run panel."));
+    stoppedByEdit_ = true;
+    status_->setText(tr("The network changed, so training stops."));
 }
 
 void TrainPanel::takeSteps() {
@@ -437,8 +439,11 @@ void TrainPanel::onFinished(const TrainResult& result, std::shared_ptr<const Ten
     showConfusion();
     showMisclassified();
     const QString accuracy = QString::number(100 * evaluation_.accuracy(), 'f', 2);
-    status_->setText((result.stopped ? tr("Stopped: test accuracy %1 %; the weights are in the Run panel.")
-                                     : tr("Done: test accuracy %1 %; the weights are in the Run panel."))
+    // After an edit the weights are the network's as it was: the Run panel takes them if they still fit.
+    status_->setText((stoppedByEdit_   ? tr("Stopped by an edit: test accuracy %1 % for the network as it was trained; "
+                                              "the Run panel has the weights if they fit the edited one.")
+                      : result.stopped ? tr("Stopped: test accuracy %1 %; the weights are in the Run panel.")
+                                       : tr("Done: test accuracy %1 %; the weights are in the Run panel."))
                          .arg(accuracy));
     emit trained(std::move(weights), tr("trained here (%1 % on the test set)").arg(accuracy));
 }

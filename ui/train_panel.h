@@ -110,6 +110,7 @@ private:
     // The worker and what it shares with the window.
     std::thread worker_;
     std::atomic<bool> stopRequested_{false};
+    bool stoppedByEdit_ = false;  // the run was stopped because the network changed under it
     std::mutex stepsMutex_;
     std::vector<StepReport> pendingSteps_;
     std::mutex pauseMutex_;

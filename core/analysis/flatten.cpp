@@ -1,5 +1,6 @@
 #include "flatten.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include <optional>
@@ -20,6 +21,14 @@ int FlatGraph::firstInput() const {
     for (size_t i = 0; i < nodes.size(); ++i)
         if (nodes[i].kind->role == KindRole::Input) return static_cast<int>(i);
     return -1;
+}
+
+bool FlatGraph::computesAs(const FlatGraph& other) const {
+    return std::equal(nodes.begin(), nodes.end(), other.nodes.begin(), other.nodes.end(),
+                      [](const FlatNode& a, const FlatNode& b) {
+                          return a.kind == b.kind && a.name == b.name && a.attrs == b.attrs && a.inputs == b.inputs &&
+                                 a.attrsValid == b.attrsValid;
+                      });
 }
 
 static std::optional<AttrValue> evalRaw(const AttrValue& raw, const Env* env, std::string& error) {

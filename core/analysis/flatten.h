@@ -16,6 +16,7 @@ struct PortRef {
     static constexpr int kReported = -2;  // unconnected, and the flattener already said why
     int node = kUnconnected;
     int port = 0;
+    bool operator==(const PortRef&) const = default;
 };
 
 // One expanded module instance: provenance for the layers inside it.
@@ -63,6 +64,10 @@ struct FlatGraph {
     // (an instance of that module): its own node, or the body node of the instance around it; empty
     // when it is not inside that instance.
     std::string bodyNodeIn(int index, int instance) const;
+    // Whether `other` computes the same: the same layers by name, kind and attributes, wired alike
+    // (where they came from, and positions, do not matter). Trained weights and runs stay valid
+    // across an edit that keeps this.
+    bool computesAs(const FlatGraph& other) const;
 };
 
 struct FlattenOptions {

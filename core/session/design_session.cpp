@@ -84,6 +84,7 @@ void DesignSession::derive(bool everything) {
     const std::vector<std::vector<Point>> routesBefore = std::move(canvasRoutes_);
     const std::vector<Diagnostic> diagnosticsBefore = std::move(analysis_.diagnostics);
     const std::string nameBefore = scoped_.name, descriptionBefore = scoped_.description;
+    const FlatGraph flatBefore = std::move(flat_);
     flat_ = flatten(doc_);
     analysis_ = analyze(flat_);
     scoped_ = scope_.empty() ? Document{.name = doc_.name, .description = doc_.description} : moduleView(doc_, scope_);
@@ -98,6 +99,7 @@ void DesignSession::derive(bool everything) {
     if (!listener_) return;
     SessionChange change;
     change.everything = everything;
+    change.network = !flat_.computesAs(flatBefore);
     if (!everything) {
         std::unordered_map<std::string_view, const Node*> old;
         old.reserve(before.nodes.size());

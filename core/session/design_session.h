@@ -42,8 +42,12 @@ struct SessionChange {
     bool wires = false;                // the shown edges changed
     bool diagnostics = false;          // the list of problems changed
     bool info = false;                 // the network's name or description changed
+    // What the network computes changed (FlatGraph::computesAs): a layer, an attribute or a wire, not
+    // a position, a route, the name or the module scope shown. A run or a training stops being current.
+    bool network = false;
     bool empty() const {
-        return !everything && added.empty() && removed.empty() && updated.empty() && !wires && !diagnostics && !info;
+        return !everything && added.empty() && removed.empty() && updated.empty() && !wires && !diagnostics && !info &&
+               !network;
     }
 };
 

@@ -82,6 +82,7 @@ TEST(Session, ChangeEventsNameWhatChanged) {
     EXPECT_TRUE(c.added.empty());
     EXPECT_FALSE(c.wires);
     EXPECT_FALSE(c.diagnostics);
+    EXPECT_TRUE(c.network);  // a run's or a training's weights may no longer fit
     // The facts carry the numbers behind their texts: a's 1×1 conv from 3 to 8 channels.
     const NodeFacts* a = s.factsOf("a");
     ASSERT_TRUE(a && a->outputShape);
@@ -94,6 +95,7 @@ TEST(Session, ChangeEventsNameWhatChanged) {
     s.apply(std::make_unique<SetAttribute>("a", "bias", AttrValue(true)));
     EXPECT_TRUE(has(r.last().updated, "a"));  // its attribute line
     EXPECT_FALSE(has(r.last().updated, "cat"));
+    EXPECT_FALSE(r.last().network);  // bias was true already: the same computation
 
     s.apply(std::make_unique<RemoveNodes>(std::vector<std::string>{"b"}));
     c = r.last();
@@ -102,14 +104,21 @@ TEST(Session, ChangeEventsNameWhatChanged) {
     EXPECT_TRUE(c.diagnostics);  // cat's in1 is now unconnected
     s.undo();
     EXPECT_EQ(r.last().added, std::vector<std::string>{"b"});
+    EXPECT_TRUE(r.last().network);
 
     s.apply(std::make_unique<SetPositions>(std::vector<std::pair<std::string, Point>>{{"b", Point{5, 5}}}, "Move b"));
     EXPECT_EQ(r.last().updated, std::vector<std::string>{"b"});
     EXPECT_FALSE(r.last().wires);
+    EXPECT_FALSE(r.last().network);  // tidying the canvas does not stop a training run
 
     s.apply(std::make_unique<SetDocumentInfo>("renamed", "about"));
     EXPECT_TRUE(r.last().info);
     EXPECT_TRUE(r.last().updated.empty());
+    EXPECT_FALSE(r.last().network);
+    // Rewiring changes the computation even where every node stays: b's input now comes from a.
+    s.apply(std::make_unique<ReplaceEdges>(std::vector<Edge>{Edge{.from = "in", .to = "b"}},
+                                           std::vector<Edge>{Edge{.from = "a", .to = "b"}}, "Rewire b"));
+    EXPECT_TRUE(r.last().network);
 
     const size_t count = r.changes.size();
     s.openModule("nope");

@@ -1,7 +1,8 @@
 // The Train panel: a short run on a Fashion-MNIST subset fills the charts, ends with a confusion
 // matrix and a gallery of misclassified test images (a click runs one in the Run panel, which gives
 // the same wrong answer) and hands the weights to the Run panel, which then classifies a sample;
-// the weights saved from the panel load back; Stop ends a run early; an edit to the network stops a run.
+// the weights saved from the panel load back; Stop ends a run early; an edit to the network stops a
+// run (moving a node does not) and weights that no longer fit leave the Run panel.
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
@@ -13,6 +14,7 @@
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTest>
+#include <QUndoStack>
 
 #include "main_window.h"
 #include "run_panel.h"
@@ -117,10 +119,28 @@ private slots:
         panel->stop();
         QTRY_VERIFY_WITH_TIMEOUT(!panel->running(), 20000);
         QVERIFY2(panel->status()->text().startsWith("Stopped"), qPrintable(panel->status()->text()));
+        QVERIFY(w.runPanel()->weights());  // the stopped run's
         QCOMPARE(panel->start(), std::string());
         QTRY_VERIFY_WITH_TIMEOUT(panel->lossSeries()->count() > 3, 20000);
+        // Tidying the canvas is no edit of the network: the run goes on.
+        const int points = panel->lossSeries()->count();
+        emit w.canvas()->nodesMoved({"fc3"}, {QPointF(40, 900)});
+        QTRY_VERIFY_WITH_TIMEOUT(panel->lossSeries()->count() > points + 2, 20000);
+        QVERIFY(panel->running());
+        // Ten classes become twelve: the run stops, and neither the first run's weights nor this
+        // one's (fc3 of 10 outputs) stay in the Run panel, which says why.
         emit w.inspector()->edited("fc3", "out_features", nw::AttrValue{int64_t{12}});
+        QVERIFY(!w.runPanel()->weights());
         QTRY_VERIFY_WITH_TIMEOUT(!panel->running(), 20000);
+        QVERIFY2(panel->status()->text().startsWith("Stopped by an edit"), qPrintable(panel->status()->text()));
+        QVERIFY(!w.runPanel()->weights());
+        const QString why = w.runPanel()->status()->text();
+        QVERIFY2(why.contains("do not fit") && why.contains("fc3.weight"), qPrintable(why));
+        QCOMPARE(w.runPanel()->weightsLabel(), std::string("Random weights (seeded)"));
+        // Undone, the network fits the weights trained on it again: the Run panel takes them.
+        w.undoStack()->undo();
+        QVERIFY(w.runPanel()->weights());
+        QVERIFY(w.runPanel()->weightsLabel().starts_with("trained here"));
     }
 };
 
