@@ -332,13 +332,14 @@ std::string RunPanel::useWeights(std::shared_ptr<const TensorMap> weights, const
 void RunPanel::networkEdited() {
     if (!weights_) {
         // An undo can make the weights an edit dropped fit again.
-        if (unfit_.weights && checkWeights(window_->flat(), window_->analysis(), *unfit_.weights).empty()) {
+        if (unfit_.weights && weightShapeProblems(window_->flat(), window_->analysis(), *unfit_.weights).empty()) {
             Unfit back = std::move(unfit_);
             useWeights(std::move(back.weights), back.label);
         }
         return;
     }
-    std::vector<std::string> problems = checkWeights(window_->flat(), window_->analysis(), *weights_);
+    // Their values were checked when they came: only their names and shapes can stop fitting.
+    std::vector<std::string> problems = weightShapeProblems(window_->flat(), window_->analysis(), *weights_);
     if (problems.empty()) return;
     const std::string text = misfit("After this edit the weights " + weightsLabel(), problems);
     unfit_ = {std::move(weights_), weightsLabel()};

@@ -61,10 +61,15 @@ bool isBatchCounter(const std::string& name) {
 
 }  // namespace
 
-std::vector<std::string> checkWeights(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights) {
+std::vector<std::string> weightShapeProblems(const FlatGraph& graph, const Analysis& analysis,
+                                             const TensorMap& weights) {
     std::map<std::string, Shape, std::less<>> shapes;
     for (const auto& [name, t] : weights) shapes.emplace(name, t.shape);
-    auto problems = compareShapes(graph, analysis, shapes, [](const std::string&) { return false; });
+    return compareShapes(graph, analysis, shapes, [](const std::string&) { return false; });
+}
+
+std::vector<std::string> checkWeights(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights) {
+    auto problems = weightShapeProblems(graph, analysis, weights);
     for (const auto& [name, shape] : neededWeights(graph, analysis))
         if (auto it = weights.find(name); it != weights.end() && it->second.shape == shape && !allFinite(it->second))
             problems.push_back(name + " contains NaN or infinite values");

@@ -20,6 +20,9 @@ bool allFinite(const Tensor& t);
 // Every problem with a weight set, all at once: missing, unexpected and mis-shaped tensors by name
 // and shape, and non-finite values. Empty when the weights fit the graph.
 std::vector<std::string> checkWeights(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights);
+// checkWeights without reading the values: for weights already checked, against a changed graph.
+std::vector<std::string> weightShapeProblems(const FlatGraph& graph, const Analysis& analysis,
+                                             const TensorMap& weights);
 
 // Deterministic weights for any design: PyTorch's default initialisation (uniform ±1/√fan_in for conv
 // and dense weights and biases; batch-norm γ = 1, β = 0, mean 0, variance 1), seeded per tensor name

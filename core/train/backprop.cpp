@@ -88,25 +88,27 @@ Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis, bool whole)
 BackpropResult Backprop::run(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
                              TensorMap& gradients, const BackpropOptions& options) {
     if (!error_.empty()) return {error_};
+    // Checked once for the whole batch: the halves run on what was checked here.
+    const auto in = static_cast<size_t>(input_);
+    if (input.shape != analysis_.nodes[in].outputs.at(0))
+        return {"the batch is " + formatShape(input.shape) + " but the network was analysed for " +
+                formatShape(analysis_.nodes[in].outputs[0])};
+    if (auto problems = checkWeights(graph_, analysis_, weights); !problems.empty()) {
+        BackpropResult r{"the weights do not fit the graph:"};
+        for (const auto& p : problems) r.error += "\n  " + p;
+        return r;
+    }
     if (!halves_.empty() && options.split) return runHalves(weights, input, labels, gradients, options);
     return runWhole(weights, input, labels, gradients, options, 0);
 }
 
 BackpropResult Backprop::runHalves(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
                                    TensorMap& gradients, const BackpropOptions& options) {
-    const auto in = static_cast<size_t>(input_);
-    if (input.shape != analysis_.nodes[in].outputs.at(0))
-        return {"the batch is " + formatShape(input.shape) + " but the network was analysed for " +
-                formatShape(analysis_.nodes[in].outputs[0])};
+    // The labels before the batch is cut, so an error names the sample's place in the whole batch.
     const int64_t N = input.shape[0], classes = analysis_.nodes[static_cast<size_t>(output_)].outputs[0][1];
     if (static_cast<int64_t>(labels.size()) != N)
         return {std::to_string(labels.size()) + " labels for a batch of " + std::to_string(N)};
     if (std::string why = labelProblem(labels, classes); !why.empty()) return {why};
-    if (auto problems = checkWeights(graph_, analysis_, weights); !problems.empty()) {
-        BackpropResult r{"the weights do not fit the graph:"};
-        for (const auto& p : problems) r.error += "\n  " + p;
-        return r;
-    }
     const int64_t sample = input.numel() / N;
     for (const auto& h : halves_) {
         Shape shape = input.shape;
@@ -158,16 +160,6 @@ BackpropResult Backprop::runWhole(TensorMap& weights, const Tensor& input, const
     const auto& order = analysis_.order;
     const size_t n = graph.nodes.size();
     const auto in = static_cast<size_t>(input_);
-    if (input.shape != analysis_.nodes[in].outputs.at(0)) {
-        result.error = "the batch is " + formatShape(input.shape) + " but the network was analysed for " +
-                       formatShape(analysis_.nodes[in].outputs[0]);
-        return result;
-    }
-    if (auto problems = checkWeights(graph, analysis_, weights); !problems.empty()) {
-        result.error = "the weights do not fit the graph:";
-        for (const auto& p : problems) result.error += "\n  " + p;
-        return result;
-    }
     // Per node: its weights in its kind's order (mutable: batch norms' running statistics move).
     std::vector<std::vector<Tensor*>> nodeWeights(n);
     for (int idx : order) {

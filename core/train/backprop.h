@@ -52,6 +52,7 @@ public:
 private:
     struct Half;
     Backprop(const FlatGraph& graph, const Analysis& analysis, bool whole);
+    // On a batch and weights run() has checked; a half's loss and gradients are its share of meanOver samples.
     BackpropResult runWhole(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
                             TensorMap& gradients, const BackpropOptions& options, int64_t meanOver);
     BackpropResult runHalves(TensorMap& weights, const Tensor& input, const std::vector<int64_t>& labels,
