@@ -20,6 +20,19 @@ size_t Analysis::errorCount() const {
                                              [](const Diagnostic& d) { return d.severity == Severity::Error; }));
 }
 
+const Shape* firstInputShape(const FlatGraph& graph, const Analysis& analysis, size_t idx) {
+    const FlatNode& node = graph.nodes[idx];
+    if (node.inputs.empty() || node.inputs[0].node < 0) return nullptr;
+    const PortRef& in = node.inputs[0];
+    const auto& outputs = analysis.nodes[static_cast<size_t>(in.node)].outputs;
+    return static_cast<size_t>(in.port) < outputs.size() ? &outputs[static_cast<size_t>(in.port)] : nullptr;
+}
+
+std::unique_ptr<KernelParams> parseNodeParams(const FlatGraph& graph, const Analysis& analysis, size_t idx) {
+    const Shape* in = firstInputShape(graph, analysis, idx);
+    return in ? graph.nodes[idx].kind->parseParams(graph.nodes[idx].view(), *in) : nullptr;
+}
+
 namespace {
 
 // Kahn's algorithm; nodes left over sit on or behind a cycle. Reports each cycle once, by name.

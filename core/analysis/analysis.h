@@ -2,6 +2,7 @@
 // with errors still gets the shapes and counts of every node that can be computed.
 #pragma once
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,5 +45,11 @@ struct Analysis {
 };
 
 Analysis analyze(const FlatGraph& graph, const AnalyzeOptions& options = {});
+
+// The shape of node `idx`'s first input as the analysis found it; null for a node without inputs (or
+// whose input has no shape).
+const Shape* firstInputShape(const FlatGraph& graph, const Analysis& analysis, size_t idx);
+// Its kind's parsed attributes (LayerKind::parseParams) for that input: what its kernels are handed.
+std::unique_ptr<KernelParams> parseNodeParams(const FlatGraph& graph, const Analysis& analysis, size_t idx);
 
 }  // namespace nw

@@ -43,12 +43,9 @@ Lifetimes lifetimes(const FlatGraph& graph, const Analysis& analysis) {
 // Floats of scratch a node's kernel asks for (LayerKind::workspace).
 int64_t nodeWorkspace(const FlatGraph& graph, const Analysis& analysis, size_t idx) {
     const FlatNode& node = graph.nodes[idx];
-    if (!node.kind->workspace || node.inputs.empty() || node.inputs[0].node < 0 || analysis.nodes[idx].outputs.empty())
-        return 0;
-    const PortRef& in = node.inputs[0];
-    return node.kind->workspace(node.view(),
-                                analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port)),
-                                analysis.nodes[idx].outputs[0]);
+    const Shape* in = firstInputShape(graph, analysis, idx);
+    if (!node.kind->workspace || !in || analysis.nodes[idx].outputs.empty()) return 0;
+    return node.kind->workspace(node.view(), *in, analysis.nodes[idx].outputs[0]);
 }
 
 // The largest sum of live activations (plus the running node's scratch) over the run order.
@@ -131,6 +128,7 @@ struct Plan::State {
     int outputSource = -1;
     int64_t peak = 0;
     Rewrites rewrites;
+    std::vector<std::unique_ptr<KernelParams>> params;      // per node, from LayerKind::parse
     std::vector<std::unique_ptr<Prepared>> prepared;        // per node, from LayerKind::prepare
     std::vector<std::vector<const Tensor*>> kernelWeights;  // per node, looked up once per plan
     std::vector<int64_t> workspaceFloats;  // per node: scratch its kernel asks for (LayerKind::workspace)
@@ -155,13 +153,13 @@ const std::string& Plan::error() const { return state_->error; }
 int64_t Plan::peakActivationBytes() const { return state_->peak; }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, const TensorMap& weights, const RunOptions& options)
-    : state_(new State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}}) {
+    : state_(new State{graph, analysis, {}, &weights, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}, {}}) {
     prepare();
 }
 
 Plan::Plan(const FlatGraph& graph, const Analysis& analysis, TensorMap&& weights, const RunOptions& options)
-    : state_(
-          new State{graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}}) {
+    : state_(new State{
+          graph, analysis, std::move(weights), nullptr, options, {}, {}, {}, {}, -1, 0, Rewrites{}, {}, {}, {}}) {
     state_->weights = &state_->owned;
     prepare();
 }
@@ -212,15 +210,18 @@ void Plan::prepare() {
     }
     const bool owned = st.weights == &st.owned;
     st.rewrites = planRewrites(graph, analysis, weights, owned ? &st.owned : nullptr, consumers, st.keep);
-    // Packed weights; a plan that owns the weights frees the raw kernels the packed ones replace.
+    // Typed attributes and packed weights; a plan that owns the weights frees the raw kernels the
+    // packed ones replace.
+    st.params.resize(n);
     st.prepared.resize(n);
     for (int idx : order) {
         const auto i = static_cast<size_t>(idx);
         const FlatNode& node = graph.nodes[i];
-        if (!node.kind->prepare || node.inputs.empty() || st.rewrites.alias[i] >= 0) continue;
-        const PortRef& in = node.inputs[0];
-        const Shape& inShape = analysis.nodes[static_cast<size_t>(in.node)].outputs.at(static_cast<size_t>(in.port));
-        st.prepared[i] = node.kind->prepare(node.view(), inShape, analysis.nodes[i].outputs.at(0), st.nodeWeights(i));
+        const Shape* inShape = firstInputShape(graph, analysis, i);
+        if (!inShape || st.rewrites.alias[i] >= 0) continue;
+        st.params[i] = node.kind->parseParams(node.view(), *inShape);
+        if (!node.kind->prepare) continue;
+        st.prepared[i] = node.kind->prepare(node.view(), *inShape, analysis.nodes[i].outputs.at(0), st.nodeWeights(i));
         if (st.prepared[i] && owned)
             for (const WeightSpec& spec : analysis.nodes[i].weights)
                 if (spec.role == WeightRole::Weight) st.owned.find(weightName(node, spec))->second = Tensor();
@@ -309,10 +310,9 @@ RunResult Plan::runViews(const std::map<std::string, const Tensor*>& inputs) con
                 }
             }
             value[idx] = &outputs[idx];
-            NodeAttrs attrs = node.view();
             Tensor workspace;
             if (const int64_t floats = st.workspaceFloats[idx]) workspace = st.acquire(Shape{floats});
-            node.kind->forward(KernelArgs{attrs, inputTensors, st.kernelWeights[idx], outputs[idx],
+            node.kind->forward(KernelArgs{st.params[idx].get(), inputTensors, st.kernelWeights[idx], outputs[idx],
                                           rewrites.relu[idx] != 0, st.prepared[idx].get(), residual >= 0,
                                           workspace.data.empty() ? nullptr : workspace.ptr()});
             st.release(workspace);

@@ -28,6 +28,28 @@ Pad4 resolvePadding(const NodeAttrs& a, const Window& w, int64_t in_h, int64_t i
 std::optional<std::pair<int64_t, int64_t>> windowOutput(const ShapeContext& ctx, const Window& w, const Pad4& p,
                                                         bool ceil_mode);
 
+// LayerKind::parse for params P that take only the attributes: P(const NodeAttrs&).
+template <class P>
+std::unique_ptr<KernelParams> parseInto(const NodeAttrs& a, const Shape&) {
+    return std::make_unique<P>(a);
+}
+
+// What a sliding-window kernel reads (convolutions, pooling): the window and its padding resolved for
+// the input's H×W, parsed once per plan.
+struct WindowParams final : KernelParams {
+    Window win;
+    Pad4 pad;
+    int64_t groups = 1;       // convolutions' channel groups (depthwise: the input's channels)
+    bool includePad = false;  // average pooling's count_include_pad
+};
+template <Window (*window)(const NodeAttrs&, const Shape&)>
+std::unique_ptr<WindowParams> windowParams(const NodeAttrs& a, const Shape& in) {
+    auto p = std::make_unique<WindowParams>();
+    p->win = window(a, in);
+    p->pad = resolvePadding(a, p->win, in[2], in[3]);
+    return p;
+}
+
 // The receptive field through a sliding window, for LayerKind::field (kinds pass their window).
 template <Window (*window)(const NodeAttrs&, const Shape&)>
 Field windowedField(const NodeAttrs& a, const Shape& in, const std::vector<Field>& inputs) {

@@ -82,11 +82,25 @@ void convolveGemm(const Map& x, const PackedConv& w, const float* b, Tensor& y, 
 
 bool isDepthwise(int64_t channels, int64_t groups) { return groups == channels && groups > 1; }
 
+// Conv2d's window and groups; a depthwise conv's groups are its input's channels.
+std::unique_ptr<KernelParams> parseConv(const NodeAttrs& a, const Shape& in) {
+    auto p = windowParams<convWindow>(a, in);
+    p->groups = a.i("groups");
+    return p;
+}
+std::unique_ptr<KernelParams> parseDepthwise(const NodeAttrs& a, const Shape& in) {
+    auto p = windowParams<convWindow>(a, in);
+    p->groups = in[1];
+    return p;
+}
+
 // Weights are [weight] or [weight, bias]: a folded batch-norm adds a bias to a bias-free conv.
-void convForward(const KernelArgs& k, int64_t groups) {
+void convForward(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
-    Window win = convWindow(k.attrs, x.shape);
-    Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
+    const WindowParams& params = k.params<WindowParams>();
+    const Window win = params.win;
+    const Pad4 p = params.pad;
+    const int64_t groups = params.groups;
     const float* b = k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr;
     // Depthwise: a GEMM per channel would be tiny; the direct loop is faster.
     if (isDepthwise(x.shape[1], groups)) return depthwise(x, k.weights[0]->ptr(), b, k.out, win, p, k.relu);
@@ -123,10 +137,12 @@ void foldIntoKernel(const ChannelAffine& a, Tensor& kernel, const Tensor* bias, 
     }
 }
 
-void convReference(const KernelArgs& k, int64_t groups) {
+void convReference(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
-    Window win = convWindow(k.attrs, x.shape);
-    Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
+    const WindowParams& params = k.params<WindowParams>();
+    const Window win = params.win;
+    const Pad4 p = params.pad;
+    const int64_t groups = params.groups;
     convolve(x, k.weights[0]->ptr(), k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr, k.out, groups, win, p,
              k.relu);
 }
@@ -135,10 +151,12 @@ void convReference(const KernelArgs& k, int64_t groups) {
 float* data(Tensor* t) { return t ? t->ptr() : nullptr; }
 
 // [weight] or [weight, bias], as the forward; depthwise by the direct loops, else as GEMMs.
-void convBackward(const BackwardArgs& b, int64_t groups, bool gemm) {
+void convBackward(const BackwardArgs& b, bool gemm) {
     const Tensor& x = *b.inputs[0];
-    const Window win = convWindow(b.attrs, x.shape);
-    const Pad4 p = resolvePadding(b.attrs, win, x.shape[2], x.shape[3]);
+    const WindowParams& params = b.params<WindowParams>();
+    const Window win = params.win;
+    const Pad4 p = params.pad;
+    const int64_t groups = params.groups;
     float* db = b.dWeights.size() > 1 ? data(b.dWeights[1]) : nullptr;
     if (gemm && !isDepthwise(x.shape[1], groups))
         return convGemmBackward(
@@ -173,12 +191,13 @@ LayerKind conv2d() {
         return windowMacs(a, out, in[1] / a.i("groups"));
     };
     k.field = windowedField<convWindow>;
-    k.forward = [](const KernelArgs& k) { convForward(k, k.attrs.i("groups")); };
+    k.parse = parseConv;
+    k.forward = convForward;
     k.prepare = prepareConv;
     k.workspace = convWorkspace;
-    k.reference = [](const KernelArgs& k) { convReference(k, k.attrs.i("groups")); };
-    k.backward = [](const BackwardArgs& b) { convBackward(b, b.attrs.i("groups"), true); };
-    k.backwardReference = [](const BackwardArgs& b) { convBackward(b, b.attrs.i("groups"), false); };
+    k.reference = convReference;
+    k.backward = [](const BackwardArgs& b) { convBackward(b, true); };
+    k.backwardReference = [](const BackwardArgs& b) { convBackward(b, false); };
     k.foldAffine = foldIntoKernel;
     k.fusesRelu = true;
     // The GEMM and Winograd paths accumulate onto the output; grouped convolutions do not.
@@ -214,9 +233,10 @@ LayerKind depthwiseConv2d() {
     };
     k.macs = [](const NodeAttrs& a, const Shape&, const Shape& out) { return windowMacs(a, out, 1); };
     k.field = windowedField<convWindow>;
-    k.forward = [](const KernelArgs& k) { convForward(k, k.inputs[0]->shape[1]); };
-    k.reference = [](const KernelArgs& k) { convReference(k, k.inputs[0]->shape[1]); };
-    k.backward = [](const BackwardArgs& b) { convBackward(b, b.inputs[0]->shape[1], false); };
+    k.parse = parseDepthwise;
+    k.forward = convForward;
+    k.reference = convReference;
+    k.backward = [](const BackwardArgs& b) { convBackward(b, false); };
     k.foldAffine = foldIntoKernel;
     k.fusesRelu = true;
     k.formulas = {"C_out = C_in · depth_multiplier; H_out, W_out as Conv2d", "C_out · k_h · k_w, + C_out with bias",
@@ -225,8 +245,7 @@ LayerKind depthwiseConv2d() {
 }
 
 namespace {
-std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const Shape&,
-                                           const std::vector<const Tensor*>& w) {
+std::unique_ptr<PackedConv> packSeparable(const std::vector<const Tensor*>& w) {
     auto packed = packConv(*w[1], 1);
     packed->depthwise = *w[0];
     return packed;
@@ -235,8 +254,9 @@ std::unique_ptr<Prepared> prepareSeparable(const NodeAttrs&, const Shape&, const
 // Training keeps the depthwise result in `saved`: the pointwise backward reads it.
 void separableTrain(const TrainArgs& t) {
     const Tensor& x = *t.inputs[0];
-    const Window win = convWindow(t.attrs, x.shape);
-    const Pad4 p = resolvePadding(t.attrs, win, x.shape[2], x.shape[3]);
+    const WindowParams& params = t.params<WindowParams>();
+    const Window win = params.win;
+    const Pad4 p = params.pad;
     t.saved = Tensor({x.shape[0], t.weights[0]->shape[0], t.out.shape[2], t.out.shape[3]});
     depthwise(x, t.weights[0]->ptr(), nullptr, t.saved, win, p, false);
     const auto packed = packConv(*t.weights[1], 1);
@@ -248,14 +268,15 @@ void separableTrain(const TrainArgs& t) {
 void separableBackward(const BackwardArgs& b, bool gemm) {
     const Tensor& x = *b.inputs[0];
     const Tensor& mid = b.saved;
-    const Window win = convWindow(b.attrs, x.shape);
-    const Pad4 p = resolvePadding(b.attrs, win, x.shape[2], x.shape[3]);
+    const WindowParams& params = b.params<WindowParams>();
+    const Window win = params.win;
+    const Pad4 p = params.pad;
+    const int64_t groups = params.groups;
     Tensor dMid(mid.shape);
     float* db = b.dWeights.size() > 2 ? data(b.dWeights[2]) : nullptr;
     if (gemm) convGemmBackward({mid, *b.weights[1], b.dOut, dMid.ptr(), data(b.dWeights[1]), db, 1, Window{}, Pad4{}});
     else convolveBackward(mid, b.weights[1]->ptr(), b.dOut, dMid.ptr(), data(b.dWeights[1]), db, 1, Window{}, Pad4{});
-    convolveBackward(x, b.weights[0]->ptr(), dMid, data(b.dInputs[0]), data(b.dWeights[0]), nullptr, x.shape[1], win,
-                     p);
+    convolveBackward(x, b.weights[0]->ptr(), dMid, data(b.dInputs[0]), data(b.dWeights[0]), nullptr, groups, win, p);
 }
 }  // namespace
 
@@ -290,15 +311,15 @@ LayerKind separableConv2d() {
         return checkedAdd(*depthwise, *pointwise);
     };
     k.field = windowedField<convWindow>;
+    k.parse = parseDepthwise;  // the depthwise part's
     k.forward = [](const KernelArgs& k) {
         const Tensor& x = *k.inputs[0];
-        Window win = convWindow(k.attrs, x.shape);
-        Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
-        std::unique_ptr<Prepared> local;
+        const WindowParams& params = k.params<WindowParams>();
+        const Window win = params.win;
+        const Pad4 p = params.pad;
+        std::unique_ptr<PackedConv> local;
         const auto* packed = static_cast<const PackedConv*>(k.prepared);
-        if (!packed)
-            packed = static_cast<const PackedConv*>(
-                (local = prepareSeparable(k.attrs, x.shape, k.out.shape, k.weights)).get());
+        if (!packed) packed = (local = packSeparable(k.weights)).get();
         // The depthwise result goes to the workspace the plan gives (allocating and zeroing it per run
         // cost Xception's entry flow, 11 MB at 147×147, a tenth of its time).
         const Shape midShape{x.shape[0], packed->depthwise.shape[0], k.out.shape[2], k.out.shape[3]};
@@ -310,7 +331,8 @@ LayerKind separableConv2d() {
         convolveGemm(mid, *packed, k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, Window{}, Pad4{},
                      k.relu);
     };
-    k.prepare = prepareSeparable;
+    k.prepare = [](const NodeAttrs&, const Shape&, const Shape&,
+                   const std::vector<const Tensor*>& w) -> std::unique_ptr<Prepared> { return packSeparable(w); };
     k.workspace = [](const NodeAttrs& a, const Shape& in, const Shape& out) {  // the depthwise result
         return out[0] * in[1] * a.i("depth_multiplier") * out[2] * out[3];
     };
@@ -321,10 +343,12 @@ LayerKind separableConv2d() {
     k.fusesRelu = true;
     k.reference = [](const KernelArgs& k) {
         const Tensor& x = *k.inputs[0];
-        Window win = convWindow(k.attrs, x.shape);
-        Pad4 p = resolvePadding(k.attrs, win, x.shape[2], x.shape[3]);
+        const WindowParams& params = k.params<WindowParams>();
+        const Window win = params.win;
+        const Pad4 p = params.pad;
+        const int64_t groups = params.groups;
         Tensor mid({x.shape[0], k.weights[0]->shape[0], k.out.shape[2], k.out.shape[3]});
-        convolve(x, k.weights[0]->ptr(), nullptr, mid, x.shape[1], win, p);
+        convolve(x, k.weights[0]->ptr(), nullptr, mid, groups, win, p);
         convolve(mid, k.weights[1]->ptr(), k.weights.size() > 2 ? k.weights[2]->ptr() : nullptr, k.out, 1, Window{},
                  Pad4{}, k.relu);
     };

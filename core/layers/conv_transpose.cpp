@@ -3,23 +3,25 @@
 #include "common.h"
 #include "kinds.h"
 
+#include <tuple>
+
 #include "tensor.h"
 
 namespace nw::layers {
 namespace {
 
-struct Geometry {
-    int64_t kh, kw, sh, sw, ph, pw, oph, opw, dh, dw;
+// Its attributes as the kernels read them (LayerKind::parse).
+struct Geometry final : KernelParams {
+    int64_t kh, kw, sh, sw, ph, pw, oph, opw, dh, dw, groups;
+    explicit Geometry(const NodeAttrs& a) {
+        std::tie(kh, kw) = a.i2("kernel_size");
+        std::tie(sh, sw) = a.i2("stride");
+        std::tie(ph, pw) = a.i2("padding");
+        std::tie(oph, opw) = a.i2("output_padding");
+        std::tie(dh, dw) = a.i2("dilation");
+        groups = a.i("groups");
+    }
 };
-
-Geometry geometry(const NodeAttrs& a) {
-    auto [kh, kw] = a.i2("kernel_size");
-    auto [sh, sw] = a.i2("stride");
-    auto [ph, pw] = a.i2("padding");
-    auto [oph, opw] = a.i2("output_padding");
-    auto [dh, dw] = a.i2("dilation");
-    return {kh, kw, sh, sw, ph, pw, oph, opw, dh, dw};
-}
 
 // H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1.
 int64_t transposedSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op, int64_t d) {
@@ -33,10 +35,10 @@ void gatherForward(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
     const Tensor& w = *k.weights[0];  // [C_in, C_out / groups, kh, kw]
     const float* bias = k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr;
-    const Geometry g = geometry(k.attrs);
+    const Geometry& g = k.params<Geometry>();
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
     const int64_t OC = k.out.shape[1], OH = k.out.shape[2], OW = k.out.shape[3];
-    const int64_t groups = k.attrs.i("groups"), icg = C / groups, ocg = OC / groups;
+    const int64_t groups = g.groups, icg = C / groups, ocg = OC / groups;
 #pragma omp parallel for collapse(2) schedule(static) if (N * OC * OH * OW > kParallelWork)
     for (int64_t n = 0; n < N; ++n)
         for (int64_t oc = 0; oc < OC; ++oc) {
@@ -72,10 +74,10 @@ void scatterReference(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
     const Tensor& w = *k.weights[0];
     const float* bias = k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr;
-    const Geometry g = geometry(k.attrs);
+    const Geometry& g = k.params<Geometry>();
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
     const int64_t OC = k.out.shape[1], OH = k.out.shape[2], OW = k.out.shape[3];
-    const int64_t groups = k.attrs.i("groups"), icg = C / groups, ocg = OC / groups;
+    const int64_t groups = g.groups, icg = C / groups, ocg = OC / groups;
     for (int64_t n = 0; n < N; ++n)
         for (int64_t oc = 0; oc < OC; ++oc)
             for (int64_t i = 0; i < OH * OW; ++i) k.out.ptr()[(n * OC + oc) * OH * OW + i] = bias ? bias[oc] : 0.0f;
@@ -108,10 +110,10 @@ void transposedBackward(const BackwardArgs& bk) {
     const Tensor& dy = bk.dOut;
     float* dx = bk.dInputs[0] ? bk.dInputs[0]->ptr() : nullptr;
     float* dw = bk.dWeights[0] ? bk.dWeights[0]->ptr() : nullptr;
-    const Geometry g = geometry(bk.attrs);
+    const Geometry& g = bk.params<Geometry>();
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
     const int64_t OC = dy.shape[1], OH = dy.shape[2], OW = dy.shape[3];
-    const int64_t groups = bk.attrs.i("groups"), icg = C / groups, ocg = OC / groups;
+    const int64_t groups = g.groups, icg = C / groups, ocg = OC / groups;
 #pragma omp parallel for schedule(static) if (N * C * H * W * ocg * g.kh * g.kw > kParallelWork)
     for (int64_t ic = 0; ic < C; ++ic) {
         const int64_t group = ic / icg;
@@ -148,7 +150,7 @@ void transposedBackward(const BackwardArgs& bk) {
 Field transposedField(const NodeAttrs& a, const Shape& in, const std::vector<Field>& inputs) {
     Field f = inputs[0];
     if (f.global || in.size() != 4) return f;
-    const Geometry g = geometry(a);
+    const Geometry g(a);
     const Window seen{g.dh * (g.kh - 1) / g.sh + 1, g.dw * (g.kw - 1) / g.sw + 1, 1, 1, 1, 1};
     f = slideField(f, seen);
     f.jump_h = std::max<int64_t>(1, f.jump_h / g.sh);
@@ -179,7 +181,7 @@ LayerKind convTranspose2d() {
         auto c = checkInChannels(ctx, "in_channels");
         if (!c || !checkGroups(ctx, *c)) return std::nullopt;
         const int64_t out = ctx.attrs.i("out_channels");
-        const Geometry g = geometry(ctx.attrs);
+        const Geometry g(ctx.attrs);
         if ((g.oph >= g.sh && g.oph >= g.dh) || (g.opw >= g.sw && g.opw >= g.dw)) {
             const int64_t most = std::max(std::min(std::max(g.sh, g.dh), std::max(g.sw, g.dw)) - 1, int64_t{0});
             ctx.error("",
@@ -213,6 +215,7 @@ LayerKind convTranspose2d() {
         return checkedProduct({in[1], in[2], in[3], a.i("out_channels") / a.i("groups"), kh, kw});
     };
     k.field = transposedField;
+    k.parse = parseInto<Geometry>;
     k.forward = gatherForward;
     k.reference = scatterReference;
     k.backward = transposedBackward;

@@ -41,6 +41,11 @@ std::vector<std::string> LayerKind::inputPorts(const std::vector<AttrValue>& val
     return ports;
 }
 
+void missingParams(const char* wanted) {
+    throw std::logic_error(std::string("a kernel was called without its parsed attributes (") + wanted +
+                           "): its caller must pass LayerKind::parseParams");
+}
+
 const AttrValue& NodeAttrs::get(std::string_view name) const {
     int i = kind_->attrIndex(name);
     if (i < 0) throw std::logic_error(kind_->name + " has no attribute " + std::string(name));

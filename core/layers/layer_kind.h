@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -129,10 +130,26 @@ public:
 // Inside a CallerThreadOnly or an OpenMP parallel region: no threads of its own for a kernel.
 bool onCallerThreadOnly();
 
-// What a forward kernel sees: the node's attributes, its input tensors (one per input port), its
-// weights in the order `weights` lists them, and the output tensor, already shaped by the analysis.
+// A node's attributes as its kernels read them, parsed once per plan by its kind's `parse` from its
+// NodeAttrs and first input shape (padding resolved, defaults applied), as ncnn's load_param fills a
+// layer's typed members: kernels never look an attribute up by name. Kinds derive their own.
+struct KernelParams {
+    virtual ~KernelParams() = default;
+};
+[[noreturn]] void missingParams(const char* wanted);
+// The parsed attributes a kernel of a kind with `parse` is given (a logic error when they are not).
+template <class P>
+const P& paramsAs(const KernelParams* parsed) {
+    const auto* p = dynamic_cast<const P*>(parsed);
+    if (!p) missingParams(typeid(P).name());
+    return *p;
+}
+
+// What a forward kernel sees: the node's parsed attributes (null for a kind without `parse`), its
+// input tensors (one per input port), its weights in the order `weights` lists them, and the output
+// tensor, already shaped by the analysis.
 struct KernelArgs {
-    const NodeAttrs& attrs;
+    const KernelParams* parsed;
     const std::vector<const Tensor*>& inputs;
     const std::vector<const Tensor*>& weights;
     Tensor& out;
@@ -144,18 +161,26 @@ struct KernelArgs {
     // LayerKind::workspace floats for the forward pass, from the plan's buffers (null when the
     // kernel is called without a plan: it then allocates its own).
     float* workspace = nullptr;
+    template <class P>
+    const P& params() const {
+        return paramsAs<P>(parsed);
+    }
 };
 
 // Training. A forward pass in training mode (dropout draws its mask, batch norm normalises with the
 // batch's statistics and updates the running ones) leaves in `saved` what its backward needs beyond
 // its inputs and output.
 struct TrainArgs {
-    const NodeAttrs& attrs;
+    const KernelParams* parsed;
     const std::vector<const Tensor*>& inputs;
     const std::vector<Tensor*>& weights;  // in `weights` order; running statistics are updated in place
     Tensor& out;
     Tensor& saved;
     uint64_t seed;  // this node's for this step: the same seed draws the same mask
+    template <class P>
+    const P& params() const {
+        return paramsAs<P>(parsed);
+    }
 };
 
 // A backward pass: the forward's tensors and dOut, the gradient of the loss with respect to the
@@ -163,7 +188,7 @@ struct TrainArgs {
 // and dWeights, so a tensor read twice sums both; null where none is wanted (a network input, a
 // running statistic).
 struct BackwardArgs {
-    const NodeAttrs& attrs;
+    const KernelParams* parsed;
     const std::vector<const Tensor*>& inputs;
     const std::vector<const Tensor*>& weights;
     const Tensor& out;
@@ -171,6 +196,10 @@ struct BackwardArgs {
     const Tensor& dOut;
     const std::vector<Tensor*>& dInputs;
     const std::vector<Tensor*>& dWeights;
+    template <class P>
+    const P& params() const {
+        return paramsAs<P>(parsed);
+    }
 };
 
 // What the help says of a kind's arithmetic (F1 in the window, `netwright-cli kinds`), as the
@@ -202,6 +231,8 @@ struct LayerKind {
     // shape; null: the first input's, unchanged (elementwise kinds).
     Field (*field)(const NodeAttrs&, const Shape& in, const std::vector<Field>& inputs) = nullptr;
     KindRole role = KindRole::Layer;
+    // The attributes its kernels read, typed, for the first input's shape; null: they read none.
+    std::unique_ptr<KernelParams> (*parse)(const NodeAttrs&, const Shape& in) = nullptr;
     // Inference-mode forward pass (dropout off, batch-norm on running statistics).
     void (*forward)(const KernelArgs&) = nullptr;
     // What the executor may fuse (each rewrite is a pass in rewrites.h over these properties).
@@ -246,6 +277,10 @@ struct LayerKind {
     const AttrSpec* attr(std::string_view attr) const {
         int i = attrIndex(attr);
         return i < 0 ? nullptr : &attrs[static_cast<size_t>(i)];
+    }
+    // `parse`'s result, or null for a kind without one: what every caller of a kernel hands it.
+    std::unique_ptr<KernelParams> parseParams(const NodeAttrs& a, const Shape& in) const {
+        return parse ? parse(a, in) : nullptr;
     }
     // Port names of a node of this kind with the given attribute values.
     std::vector<std::string> inputPorts(const std::vector<AttrValue>& values) const;

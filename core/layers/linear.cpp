@@ -18,7 +18,7 @@ static void linearForward(const KernelArgs& k) {
     const int64_t N = x.shape[0], in = x.shape[1], out = k.out.shape[1];
     Eigen::Map<const RowMatrix> X(x.ptr(), N, in), W(k.weights[0]->ptr(), out, in);
     Eigen::Map<RowMatrix> Y(k.out.ptr(), N, out);
-    const float* b = k.attrs.b("bias") ? k.weights[1]->ptr() : nullptr;
+    const float* b = k.weights.size() > 1 ? k.weights[1]->ptr() : nullptr;  // [weight] or [weight, bias]
 #pragma omp parallel if (N * in * out >= 4 * kParallelWork)
     {
         const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();

@@ -12,15 +12,29 @@
 namespace nw::layers {
 namespace {
 
+struct BatchNormParams final : KernelParams {
+    bool affine;
+    double eps, momentum;
+    explicit BatchNormParams(const NodeAttrs& a) : affine(a.b("affine")), eps(a.f("eps")), momentum(a.f("momentum")) {}
+};
+
+struct LrnParams final : KernelParams {
+    int64_t size;
+    double alpha, beta, bias;
+    explicit LrnParams(const NodeAttrs& a)
+        : size(a.i("size")), alpha(a.f("alpha")), beta(a.f("beta")), bias(a.f("k")) {}
+};
+
 // Inference mode: y = (x − running_mean) / sqrt(running_var + eps) · gamma + beta.
 void batchNormForward(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
-    const bool affine = k.attrs.b("affine");
+    const BatchNormParams& params = k.params<BatchNormParams>();
+    const bool affine = params.affine;
+    const double eps = params.eps;
     const size_t stats = affine ? 2 : 0;
     const float* mean = k.weights[stats]->ptr();
     const float* var = k.weights[stats + 1]->ptr();
     const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3];
-    const double eps = k.attrs.f("eps");
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t n = 0; n < N; ++n)
         for (int64_t c = 0; c < C; ++c) {
@@ -58,12 +72,13 @@ ChannelAffine batchNormAffine(const NodeAttrs& a, const std::vector<const Tensor
 // holds the batch mean and 1/√(σ²+ε) per channel for the backward.
 void batchNormTrain(const TrainArgs& t) {
     const Tensor& x = *t.inputs[0];
-    const bool affine = t.attrs.b("affine");
+    const BatchNormParams& params = t.params<BatchNormParams>();
+    const bool affine = params.affine;
+    const double eps = params.eps, momentum = params.momentum;
     const size_t stats = affine ? 2 : 0;
     float* runningMean = t.weights[stats]->ptr();
     float* runningVar = t.weights[stats + 1]->ptr();
     const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3], M = N * HW;
-    const double eps = t.attrs.f("eps"), momentum = t.attrs.f("momentum");
     t.saved = Tensor({2, C});
     float* savedMean = t.saved.ptr();
     float* savedInvStd = savedMean + C;
@@ -98,7 +113,7 @@ void batchNormTrain(const TrainArgs& t) {
 // dx = γ·r · (dy − Σdy / M − x̂ · Σ(dy·x̂) / M).
 void batchNormBackward(const BackwardArgs& b) {
     const Tensor& x = *b.inputs[0];
-    const bool affine = b.attrs.b("affine");
+    const bool affine = b.params<BatchNormParams>().affine;
     const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3], M = N * HW;
     const float* mean = b.saved.ptr();
     const float* invStd = mean + C;
@@ -135,8 +150,9 @@ void batchNormBackward(const BackwardArgs& b) {
 void lrnForward(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
     const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3];
-    const int64_t size = k.attrs.i("size");
-    const double alpha = k.attrs.f("alpha"), beta = k.attrs.f("beta"), bias = k.attrs.f("k");
+    const LrnParams& params = k.params<LrnParams>();
+    const int64_t size = params.size;
+    const double alpha = params.alpha, beta = params.beta, bias = params.bias;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t n = 0; n < N; ++n)
         for (int64_t c = 0; c < C; ++c) {
@@ -160,8 +176,9 @@ void lrnBackward(const BackwardArgs& b) {
     if (!b.dInputs[0]) return;
     const Tensor& x = *b.inputs[0];
     const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3];
-    const int64_t size = b.attrs.i("size");
-    const double alpha = b.attrs.f("alpha"), beta = b.attrs.f("beta"), bias = b.attrs.f("k");
+    const LrnParams& params = b.params<LrnParams>();
+    const int64_t size = params.size;
+    const double alpha = params.alpha, beta = params.beta, bias = params.bias;
     const double per = alpha / static_cast<double>(size);
 #pragma omp parallel if (N * C * HW >= kParallelWork)
     {
@@ -217,6 +234,7 @@ LayerKind batchNorm2d() {
         w.push_back({"running_var", {in[1]}, WeightRole::NormStatistic});
         return w;
     };
+    k.parse = parseInto<BatchNormParams>;
     k.forward = batchNormForward;
     k.trainForward = batchNormTrain;
     k.mixesBatch = true;
@@ -238,6 +256,7 @@ LayerKind lrn() {
         if (!ctx.requireRank(0, 4, "an N×C×H×W feature map")) return std::nullopt;
         return std::vector<Shape>{ctx.in()};
     };
+    k.parse = parseInto<LrnParams>;
     k.forward = lrnForward;
     k.backward = lrnBackward;
     k.formulas = {"same as the input", "none", "none"};

@@ -66,8 +66,9 @@ template <typename Reduce>
 void poolForward(const KernelArgs& k, Reduce reduce) {
     const Tensor& x = *k.inputs[0];
     Tensor& y = k.out;
-    Window w = poolWindow(k.attrs, x.shape);
-    Pad4 p = resolvePadding(k.attrs, w, x.shape[2], x.shape[3]);
+    const WindowParams& params = k.params<WindowParams>();
+    const Window& w = params.win;
+    const Pad4& p = params.pad;
     const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
     const int64_t planes = x.shape[0] * x.shape[1];
 #pragma omp parallel for schedule(static) if (planes * OH * OW * w.kh * w.kw >= kParallelWork)
@@ -109,8 +110,9 @@ float meanWindow(const float* xi, int64_t H, int64_t W, int64_t oh, int64_t ow, 
 void maxPoolRows(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
     Tensor& y = k.out;
-    const Window w = poolWindow(k.attrs, x.shape);
-    const Pad4 p = resolvePadding(k.attrs, w, x.shape[2], x.shape[3]);
+    const WindowParams& params = k.params<WindowParams>();
+    const Window& w = params.win;
+    const Pad4& p = params.pad;
     const int64_t H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
     const int64_t planes = x.shape[0] * x.shape[1];
     constexpr float kLow = -std::numeric_limits<float>::infinity();
@@ -198,8 +200,9 @@ template <typename Route>
 void poolBackward(const BackwardArgs& b, Route route) {
     if (!b.dInputs[0]) return;
     const Tensor& x = *b.inputs[0];
-    const Window w = poolWindow(b.attrs, x.shape);
-    const Pad4 p = resolvePadding(b.attrs, w, x.shape[2], x.shape[3]);
+    const WindowParams& params = b.params<WindowParams>();
+    const Window& w = params.win;
+    const Pad4& p = params.pad;
     const int64_t H = x.shape[2], W = x.shape[3], OH = b.dOut.shape[2], OW = b.dOut.shape[3];
     const int64_t planes = x.shape[0] * x.shape[1];
 #pragma omp parallel for schedule(static) if (planes * OH * OW * w.kh * w.kw >= kParallelWork)
@@ -271,6 +274,9 @@ LayerKind maxPool2d() {
     k.inputs = {"in"};
     k.infer = poolInfer;
     k.field = windowedField<poolWindow>;
+    k.parse = [](const NodeAttrs& a, const Shape& in) -> std::unique_ptr<KernelParams> {
+        return windowParams<poolWindow>(a, in);
+    };
     k.forward = maxPoolRows;
     k.reference = [](const KernelArgs& k) { poolForward(k, maxWindow); };
     k.backward = [](const BackwardArgs& b) { poolBackward(b, [](auto... a) { toMaximum(a...); }); };
@@ -287,12 +293,17 @@ LayerKind avgPool2d() {
     k.inputs = {"in"};
     k.infer = poolInfer;
     k.field = windowedField<poolWindow>;
+    k.parse = [](const NodeAttrs& a, const Shape& in) -> std::unique_ptr<KernelParams> {
+        auto p = windowParams<poolWindow>(a, in);
+        p->includePad = a.b("count_include_pad");
+        return p;
+    };
     k.forward = [](const KernelArgs& k) {
-        if (k.attrs.b("count_include_pad")) poolForward(k, meanWindow<true>);
+        if (k.params<WindowParams>().includePad) poolForward(k, meanWindow<true>);
         else poolForward(k, meanWindow<false>);
     };
     k.backward = [](const BackwardArgs& b) {
-        if (b.attrs.b("count_include_pad")) poolBackward(b, [](auto... a) { toMean<true>(a...); });
+        if (b.params<WindowParams>().includePad) poolBackward(b, [](auto... a) { toMean<true>(a...); });
         else poolBackward(b, [](auto... a) { toMean<false>(a...); });
     };
     k.formulas = {"C unchanged; H_out = ⌊(H + 2·padding − k) / stride⌋ + 1 (⌈…⌉ with ceil_mode), W_out alike", "none",

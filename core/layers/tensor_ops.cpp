@@ -48,13 +48,18 @@ void addForward(const KernelArgs& k) {
     }
 }
 
+struct SubsampleParams final : KernelParams {
+    int64_t stride;
+    explicit SubsampleParams(const NodeAttrs& a) : stride(a.i("stride")) {}
+};
+
 // Keep every stride-th row and column, then append zero channels (ResNet option A).
 void zeroPadForward(const KernelArgs& k) {
     const Tensor& x = *k.inputs[0];
     Tensor& y = k.out;
     std::fill(y.data.begin(), y.data.end(), 0.0f);
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
-    const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3], s = k.attrs.i("stride");
+    const int64_t OC = y.shape[1], OH = y.shape[2], OW = y.shape[3], s = k.params<SubsampleParams>().stride;
     for (int64_t n = 0; n < N; ++n)
         for (int64_t c = 0; c < C; ++c)
             for (int64_t oh = 0; oh < OH; ++oh)
@@ -138,7 +143,8 @@ void zeroPadBackward(const BackwardArgs& b) {
     if (!b.dInputs[0]) return;
     Tensor& dx = *b.dInputs[0];
     const int64_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3];
-    const int64_t OC = b.dOut.shape[1], OH = b.dOut.shape[2], OW = b.dOut.shape[3], s = b.attrs.i("stride");
+    const int64_t OC = b.dOut.shape[1], OH = b.dOut.shape[2], OW = b.dOut.shape[3],
+                  s = b.params<SubsampleParams>().stride;
     for (int64_t n = 0; n < N; ++n)
         for (int64_t c = 0; c < C; ++c)
             for (int64_t oh = 0; oh < OH; ++oh)
@@ -329,6 +335,7 @@ LayerKind zeroPadChannels() {
         return std::vector<Shape>{{in[0], out, (in[2] + s - 1) / s, (in[3] + s - 1) / s}};
     };
     k.field = windowedField<strideWindow>;
+    k.parse = parseInto<SubsampleParams>;
     k.forward = zeroPadForward;
     k.backward = zeroPadBackward;
     k.formulas = {"N × out_channels × ⌈H / stride⌉ × ⌈W / stride⌉", "none", "none"};

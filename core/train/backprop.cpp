@@ -32,8 +32,10 @@ Backprop::Backprop(const FlatGraph& graph, const Analysis& analysis, bool whole)
         return;
     }
     weightNames_.resize(graph.nodes.size());
+    params_.resize(graph.nodes.size());
     for (int idx : analysis.order) {
         const FlatNode& node = graph.nodes[static_cast<size_t>(idx)];
+        params_[static_cast<size_t>(idx)] = parseNodeParams(graph, analysis, static_cast<size_t>(idx));
         if (node.kind->role == KindRole::Input) {
             if (input_ >= 0) {
                 error_ = "training takes a network with one Input node; this one has more ('" +
@@ -192,13 +194,13 @@ BackpropResult Backprop::runWhole(TensorMap& weights, const Tensor& input, const
         const std::vector<const Tensor*> inputs = sources(i);
         const Shape& shape = analysis_.nodes[i].outputs.at(0);
         values[i] = acquire(shape);
-        const NodeAttrs attrs = node.view();
+        const KernelParams* params = params_[i].get();
         if (node.kind->trainForward) {
             const uint64_t seed = options.seed ^ std::hash<std::string>{}(node.name);
-            node.kind->trainForward(TrainArgs{attrs, inputs, nodeWeights[i], values[i], saved[i], seed});
+            node.kind->trainForward(TrainArgs{params, inputs, nodeWeights[i], values[i], saved[i], seed});
         } else {
             const std::vector<const Tensor*> w = constWeights(i);
-            node.kind->forward(KernelArgs{attrs, inputs, w, values[i]});
+            node.kind->forward(KernelArgs{params, inputs, w, values[i]});
         }
     }
 
@@ -256,8 +258,8 @@ BackpropResult Backprop::runWhole(TensorMap& weights, const Tensor& input, const
         for (size_t w = 0; w < specs.size(); ++w)
             dWeights.push_back(specs[w].trainable() ? &gradients.find(weightNames_[i][w])->second : nullptr);
         const std::vector<const Tensor*> inputs = sources(i), w = constWeights(i);
-        const NodeAttrs attrs = node.view();
-        node.kind->backward(BackwardArgs{attrs, inputs, w, values[i], saved[i], grads[i], dInputs, dWeights});
+        node.kind->backward(
+            BackwardArgs{params_[i].get(), inputs, w, values[i], saved[i], grads[i], dInputs, dWeights});
         saved[i] = Tensor();
         release(grads[i]);  // read once: every consumer ran before it
         release(values[i]);

@@ -64,6 +64,7 @@ private:
     int input_ = -1, output_ = -1;  // the Input node; the node whose output is the network's
     int64_t activationBytes_ = 0;
     std::vector<std::vector<std::string>> weightNames_;     // per node, in its kind's weight order
+    std::vector<std::unique_ptr<KernelParams>> params_;     // per node: its kind's parsed attributes
     std::vector<std::pair<std::string, Shape>> trainable_;  // the gradients' names and shapes
     std::vector<Tensor> values_;                            // per node, during a step
     BufferPool pool_;                                       // buffers kept between steps

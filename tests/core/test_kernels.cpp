@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <stdexcept>
 
 #include "executor.h"
 #include "helpers.h"
@@ -32,9 +33,9 @@ void checkAgainstReference(const std::string& kind, const std::string& attrs, co
     std::vector<const Tensor*> ins{&x}, ws;
     for (const Tensor& w : weights) ws.push_back(&w);
     Tensor fast(info.outputs[0]), slow(info.outputs[0]);
-    NodeAttrs view = node.view();
-    node.kind->forward(KernelArgs{view, ins, ws, fast});
-    node.kind->reference(KernelArgs{view, ins, ws, slow});
+    const auto params = node.kind->parseParams(node.view(), ins[0]->shape);
+    node.kind->forward(KernelArgs{params.get(), ins, ws, fast});
+    node.kind->reference(KernelArgs{params.get(), ins, ws, slow});
     EXPECT_LT(maxRelDiff(fast, slow), 1e-5f);
 }
 
@@ -42,6 +43,30 @@ void checkAgainstReference(const std::string& kind, const std::string& attrs, co
 
 TEST(Kernels, EveryKindHasAForwardKernel) {
     for (const LayerKind& k : Registry::instance().kinds()) EXPECT_NE(k.forward, nullptr) << k.name;
+}
+
+// Kernels read their attributes typed, parsed once per plan (KernelArgs carries no NodeAttrs); one
+// handed none where its kind parses some refuses to run rather than read defaults or garbage.
+TEST(Kernels, AKernelWithoutItsParsedAttributesRefusesToRun) {
+    Analyzed a = analyzeText(R"("nodes": [{"id": "in", "kind": "Input"},
+        {"id": "n", "kind": "LeakyReLU", "attrs": {"negative_slope": 0.25}}], "edges": [{"from": "in", "to": "n"}])",
+                             AnalyzeOptions{.inputShape = Shape{1, 1, 1, 2}});
+    ASSERT_EQ(a.analysis.errorCount(), 0u) << a.allDiagnostics();
+    const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("n"))];
+    Tensor x({1, 1, 1, 2}), y({1, 1, 1, 2});
+    x.data = {-4, 3};
+    std::vector<const Tensor*> ins{&x};
+    EXPECT_THROW(node.kind->forward(KernelArgs{nullptr, ins, {}, y}), std::logic_error);
+    const auto params = parseNodeParams(a.flat, a.analysis, static_cast<size_t>(a.flat.find("n")));
+    ASSERT_NE(params, nullptr);
+    node.kind->forward(KernelArgs{params.get(), ins, {}, y});
+    EXPECT_EQ(y.data, (std::vector<float>{-1, 3}));
+    // Another kind's parameters are refused too.
+    const LayerKind& conv = *Registry::instance().find("Conv2d");
+    std::vector<AttrValue> values;
+    for (const auto& spec : conv.attrs) values.push_back(spec.def);
+    const auto convParams = conv.parseParams(NodeAttrs(conv, values), Shape{1, 1, 8, 8});
+    EXPECT_THROW(node.kind->forward(KernelArgs{convParams.get(), ins, {}, y}), std::logic_error);
 }
 
 TEST(Kernels, ConvolutionsMatchTheirReferenceOnRandomShapes) {
@@ -121,8 +146,8 @@ TEST(Kernels, GlobalAveragePoolingIsThePlaneMean) {
             const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("n"))];
             Tensor x = randomTensor(shape, rng), y(a.node("n").outputs[0]);
             std::vector<const Tensor*> ins{&x};
-            NodeAttrs view = node.view();
-            node.kind->forward(KernelArgs{view, ins, {}, y});
+            const auto params = node.kind->parseParams(node.view(), ins[0]->shape);
+            node.kind->forward(KernelArgs{params.get(), ins, {}, y});
             const int64_t plane = shape[2] * shape[3];
             ASSERT_EQ(y.numel(), shape[0] * shape[1]);
             for (int64_t c = 0; c < y.numel(); ++c) {
@@ -287,8 +312,8 @@ TEST(Executor, KernelWorkspaceCountsInThePeakAndTheBudget) {
         const FlatNode& node = a.flat.nodes[static_cast<size_t>(a.flat.find("conv"))];
         Tensor expected(a.node("conv").outputs[0]);
         std::vector<const Tensor*> ins{&x}, ws{&w.at("conv.weight"), &w.at("conv.bias")};
-        NodeAttrs view = node.view();
-        node.kind->reference(KernelArgs{view, ins, ws, expected});
+        const auto params = node.kind->parseParams(node.view(), ins[0]->shape);
+        node.kind->reference(KernelArgs{params.get(), ins, ws, expected});
         EXPECT_LT(maxRelDiff(r.output, expected), 1e-5f);
     }
     Analyzed a =
@@ -308,8 +333,8 @@ TEST(Executor, KernelWorkspaceCountsInThePeakAndTheBudget) {
     Tensor expected(a.node("sep").outputs[0]);
     std::vector<const Tensor*> ins{&x},
         ws{&w.at("sep.depthwise.weight"), &w.at("sep.pointwise.weight"), &w.at("sep.pointwise.bias")};
-    NodeAttrs view = node.view();
-    node.kind->reference(KernelArgs{view, ins, ws, expected});
+    const auto params = node.kind->parseParams(node.view(), ins[0]->shape);
+    node.kind->reference(KernelArgs{params.get(), ins, ws, expected});
     EXPECT_LT(maxRelDiff(first.output, expected), 1e-5f);
     EXPECT_LT(maxRelDiff(second.output, expected), 1e-5f);
     RunOptions tight;

@@ -40,9 +40,9 @@ void checkBackwardAgainstReference(const std::string& kind, const std::string& a
         ws.push_back(&w);
         mutableWeights.push_back(&w);
     }
-    const NodeAttrs view = node.view();
-    if (node.kind->trainForward) node.kind->trainForward(TrainArgs{view, ins, mutableWeights, out, saved, 1});
-    else node.kind->forward(KernelArgs{view, ins, ws, out});
+    const auto params = node.kind->parseParams(node.view(), ins[0]->shape);
+    if (node.kind->trainForward) node.kind->trainForward(TrainArgs{params.get(), ins, mutableWeights, out, saved, 1});
+    else node.kind->forward(KernelArgs{params.get(), ins, ws, out});
     const Tensor dy = randomTensor(out.shape, rng);
     // Gradients start random: a backward adds to them.
     Tensor dxFast = randomTensor(input, rng), dxSlow = dxFast;
@@ -54,8 +54,8 @@ void checkBackwardAgainstReference(const std::string& kind, const std::string& a
         dWFast.push_back(&dwFast[i]);
         dWSlow.push_back(&dwSlow[i]);
     }
-    node.kind->backward(BackwardArgs{view, ins, ws, out, saved, dy, dInFast, dWFast});
-    node.kind->backwardReference(BackwardArgs{view, ins, ws, out, saved, dy, dInSlow, dWSlow});
+    node.kind->backward(BackwardArgs{params.get(), ins, ws, out, saved, dy, dInFast, dWFast});
+    node.kind->backwardReference(BackwardArgs{params.get(), ins, ws, out, saved, dy, dInSlow, dWSlow});
     EXPECT_LT(maxRelDiff(dxFast, dxSlow), 1e-5f) << "dx";
     for (size_t i = 0; i < weights.size(); ++i)
         EXPECT_LT(maxRelDiff(dwFast[i], dwSlow[i]), 1e-5f) << info.weights[i].name;
@@ -111,7 +111,7 @@ TEST(Backward, BatchNormTrainsOnBatchStatisticsAndMovesTheRunningOnes) {
     var.data = {2};
     std::vector<const Tensor*> ins{&x};
     std::vector<Tensor*> ws{&gamma, &beta, &mean, &var};
-    node.kind->trainForward(TrainArgs{node.view(), ins, ws, out, saved, 0});
+    node.kind->trainForward(TrainArgs{node.kind->parseParams(node.view(), x.shape).get(), ins, ws, out, saved, 0});
     EXPECT_FLOAT_EQ(mean.data[0], 0.75f * 1 + 0.25f * 3);
     EXPECT_FLOAT_EQ(var.data[0], static_cast<float>(0.75 * 2 + 0.25 * 14.0 / 3.0));
     const double r = 1 / std::sqrt(3.5 + 1e-5);
@@ -129,7 +129,8 @@ TEST(Backward, DropoutDrawsItsMaskFromTheSeedAndScalesWhatItKeeps) {
     std::vector<Tensor*> none;
     auto draw = [&](uint64_t seed) {
         Tensor out(x.shape), saved;
-        node.kind->trainForward(TrainArgs{node.view(), ins, none, out, saved, seed});
+        node.kind->trainForward(
+            TrainArgs{node.kind->parseParams(node.view(), x.shape).get(), ins, none, out, saved, seed});
         return out;
     };
     const Tensor a1 = draw(5), a2 = draw(5), b = draw(6);
