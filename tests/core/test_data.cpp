@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <fstream>
+#include <utility>
 
 #include "analysis.h"
 #include "data.h"
@@ -17,7 +18,7 @@ using namespace nw::test;
 
 namespace {
 
-std::string idxHeader(std::vector<uint32_t> dims) {
+std::string idxHeader(const std::vector<uint32_t>& dims) {
     std::string h{'\0', '\0', '\x08', static_cast<char>(dims.size())};
     for (uint32_t d : dims)
         for (int shift = 24; shift >= 0; shift -= 8) h += static_cast<char>((d >> shift) & 0xff);
@@ -140,10 +141,8 @@ TEST(Data, BatchesArePaddedNormalisedAndAugmented) {
         Tensor plain;
         prepareBatch(r.train, inputOf(net), {1}, {}, rng, plain, labels);
         bool same = flipped.data == plain.data, mirrored = true;
-        for (int y = 0; y < 8; ++y)
-            for (int x = 0; x < 8; ++x)
-                mirrored &=
-                    flipped.data[static_cast<size_t>(y * 8 + x)] == plain.data[static_cast<size_t>(y * 8 + 7 - x)];
+        for (size_t y = 0; y < 8; ++y)
+            for (size_t x = 0; x < 8; ++x) mirrored &= flipped.data[y * 8 + x] == plain.data[y * 8 + 7 - x];
         EXPECT_TRUE(same || mirrored);
     }
     Dataset held = splitOff(r.train, 0.34, 3);
@@ -165,7 +164,7 @@ TEST(Trainer, IsDeterministicResumableAndChecksLabels) {
     options.seed = 9;
     const TensorMap start = initWeights(net.flat, net.analysis, 2);
     auto train = [&](TrainOptions o, const std::string& resume = "") {
-        Trainer t(net.flat, start, o);
+        Trainer t(net.flat, start, std::move(o));
         EXPECT_EQ(t.error(), "");
         if (!resume.empty()) {
             EXPECT_EQ(t.resume(resume), "");

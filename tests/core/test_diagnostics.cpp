@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <utility>
 
 #include "edits.h"
 #include "helpers.h"
@@ -293,7 +294,7 @@ TEST(Diagnostics, EveryOfferedFixClearsItsError) {
     auto broken = [&](const std::string& name, const std::string& preset, const std::string& node,
                       const std::string& attr, AttrValue value) {
         Document doc = loadPreset(preset);
-        doc.graph.find(node)->attrs[attr] = value;
+        doc.graph.find(node)->attrs[attr] = std::move(value);
         corpus.emplace_back(name, std::move(doc));
     };
     broken("lenet5 fc1 in_features", "lenet5", "fc1", "in_features", int64_t{401});

@@ -9,6 +9,7 @@ using nw::NameIndex;
 
 TEST(NameIndex, FindsEveryNameAfterGrowingAndKeepsTheFirstOfDuplicates) {
     std::vector<std::string> names;
+    names.reserve(5000);
     for (int i = 0; i < 5000; ++i) names.push_back("layer" + std::to_string(i % 97) + "." + std::to_string(i));
     NameIndex index;  // starts small: inserting forces several rehashes
     for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(index.insert(names[i], static_cast<int>(i)), -1);

@@ -26,7 +26,7 @@ public:
         graph->set_name("test");
     }
     // dims: -1 is a symbolic (dynamic) dimension.
-    void input(const std::string& name, std::vector<int64_t> dims, int type = onnx::TensorProto::FLOAT) {
+    void input(const std::string& name, const std::vector<int64_t>& dims, int type = onnx::TensorProto::FLOAT) {
         auto* v = graph->add_input();
         v->set_name(name);
         auto* t = v->mutable_type()->mutable_tensor_type();
@@ -45,8 +45,8 @@ public:
         t->set_elem_type(onnx::TensorProto::FLOAT);
         for (int i = 0; i < rank; ++i) t->mutable_shape()->add_dim();
     }
-    onnx::NodeProto* node(const std::string& op, const std::string& name, std::vector<std::string> in,
-                          std::vector<std::string> out) {
+    onnx::NodeProto* node(const std::string& op, const std::string& name, const std::vector<std::string>& in,
+                          const std::vector<std::string>& out) {
         auto* n = graph->add_node();
         n->set_op_type(op);
         n->set_name(name);
@@ -54,7 +54,7 @@ public:
         for (auto& o : out) n->add_output(o);
         return n;
     }
-    static void ints(onnx::NodeProto* n, const std::string& name, std::vector<int64_t> v) {
+    static void ints(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
         auto* a = n->add_attribute();
         a->set_name(name);
         a->set_type(onnx::AttributeProto::INTS);
@@ -79,7 +79,7 @@ public:
         a->set_s(v);
     }
     // A float initializer holding 0.01 · (i + 1) (or `fill`).
-    onnx::TensorProto* init(const std::string& name, std::vector<int64_t> dims, float fill = 0) {
+    onnx::TensorProto* init(const std::string& name, const std::vector<int64_t>& dims, float fill = 0) {
         auto* t = graph->add_initializer();
         t->set_name(name);
         t->set_data_type(onnx::TensorProto::FLOAT);
@@ -88,7 +88,7 @@ public:
         for (int64_t i = 0; i < n; ++i) t->add_float_data(fill != 0 ? fill : 0.01f * static_cast<float>(i + 1));
         return t;
     }
-    void initInts(const std::string& name, std::vector<int64_t> values) {
+    void initInts(const std::string& name, const std::vector<int64_t>& values) {
         auto* t = graph->add_initializer();
         t->set_name(name);
         t->set_data_type(onnx::TensorProto::INT64);
@@ -96,7 +96,7 @@ public:
         for (int64_t v : values) t->add_int64_data(v);
     }
     std::string save(const std::string& file) const {
-        const std::string path = (std::filesystem::temp_directory_path() / file).string();
+        std::string path = (std::filesystem::temp_directory_path() / file).string();
         std::ofstream(path, std::ios::binary) << model.SerializeAsString();
         return path;
     }

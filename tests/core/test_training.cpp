@@ -148,10 +148,10 @@ TEST(Loss, CrossEntropyIsTorchsWithAndWithoutLabelSmoothing) {
     Tensor z({2, 3});
     z.data = {1, 2, 3, 0.5f, -1, 0};
     const std::vector<int64_t> labels{2, 0};
-    auto logSoftmax = [&](int n, int c) {
+    auto logSoftmax = [&](size_t n, size_t c) {
         double sum = 0;
-        for (int k = 0; k < 3; ++k) sum += std::exp(z.data[static_cast<size_t>(n * 3 + k)]);
-        return z.data[static_cast<size_t>(n * 3 + c)] - std::log(sum);
+        for (size_t k = 0; k < 3; ++k) sum += std::exp(z.data[n * 3 + k]);
+        return z.data[n * 3 + c] - std::log(sum);
     };
     LossResult plain = softmaxCrossEntropy(z, labels);
     ASSERT_TRUE(plain.error.empty());
@@ -162,15 +162,14 @@ TEST(Loss, CrossEntropyIsTorchsWithAndWithoutLabelSmoothing) {
     EXPECT_NEAR(plain.gradient.data[4], std::exp(logSoftmax(1, 1)) / 2, 1e-6);
     LossResult smooth = softmaxCrossEntropy(z, labels, 0.3);
     double expected = 0;
-    for (int n = 0; n < 2; ++n)
-        for (int c = 0; c < 3; ++c)
-            expected -= ((c == labels[static_cast<size_t>(n)] ? 0.7 : 0.0) + 0.1) * logSoftmax(n, c);
+    for (size_t n = 0; n < 2; ++n)
+        for (size_t c = 0; c < 3; ++c)
+            expected -= ((static_cast<int64_t>(c) == labels[n] ? 0.7 : 0.0) + 0.1) * logSoftmax(n, c);
     EXPECT_NEAR(smooth.loss, expected / 2, 1e-6);
     // A softmax's output: the same loss and the same gradient, for the softmax's input.
     Tensor p(z.shape);
-    for (int n = 0; n < 2; ++n)
-        for (int c = 0; c < 3; ++c)
-            p.data[static_cast<size_t>(n * 3 + c)] = static_cast<float>(std::exp(logSoftmax(n, c)));
+    for (size_t n = 0; n < 2; ++n)
+        for (size_t c = 0; c < 3; ++c) p.data[n * 3 + c] = static_cast<float>(std::exp(logSoftmax(n, c)));
     LossResult fromProbabilities = softmaxCrossEntropy(p, labels, 0.3, true);
     EXPECT_NEAR(fromProbabilities.loss, smooth.loss, 1e-6);
     EXPECT_LT(maxRelDiff(fromProbabilities.gradient, smooth.gradient), 1e-5f);

@@ -39,7 +39,7 @@ QByteArray bytes(const QString& path) {
     return f.readAll();
 }
 // Once the next modal dialog is up, `act` answers it.
-void whenDialog(std::function<void(QWidget*)> act) {
+void whenDialog(const std::function<void(QWidget*)>& act) {
     QTimer::singleShot(0, [act] {
         for (int i = 0; i < 200; ++i) {
             if (QWidget* modal = QApplication::activeModalWidget()) return act(modal);
@@ -48,7 +48,7 @@ void whenDialog(std::function<void(QWidget*)> act) {
     });
 }
 // Once the next file dialog is up, `path` is chosen in it and accepted; then `after` runs.
-void choose(const QString& path, const char* why, std::function<void()> after = {}) {
+void choose(const QString& path, const char* why, const std::function<void()>& after = {}) {
     whenDialog([path, why, after](QWidget* modal) {
         auto* dialog = qobject_cast<QFileDialog*>(modal);
         QVERIFY2(dialog, why);
